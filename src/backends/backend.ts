@@ -1,0 +1,97 @@
+import type {
+  ChatMessage,
+  ChoiceLogprobs,
+  ResponseFormat,
+  ToolCall,
+  ToolChoice,
+  ToolDefinition,
+} from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import type { FinishReason } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+
+/**
+ * The narrow seam between the agent and whatever writes its answers: an upstream model
+ * (OpenAI-compatible HTTP) or, later, the built-in local planner. The service never knows
+ * which one it drives.
+ */
+export interface Backend {
+  /** For logs and metrics, e.g. "openai-compatible". */
+  readonly kind: string;
+  /** For ListModels, e.g. "openai-compatible:qwen3-vl-8b". */
+  readonly description: string;
+  readonly capabilities: BackendCapabilities;
+  generate(request: BackendRequest, options: CallOptions): Promise<BackendResult>;
+  stream(request: BackendRequest, options: CallOptions): AsyncIterable<BackendStreamPart>;
+}
+
+export interface BackendCapabilities {
+  logprobs: boolean;
+}
+
+export interface SamplingOptions {
+  /** Only what the client set explicitly is forwarded; the rest is left to the backend's defaults. */
+  maxTokens?: number;
+  n: number;
+  temperature: number;
+  topP?: number;
+  topK?: number;
+  /** When set, log probabilities with this many top alternatives. */
+  logprobs?: number;
+  stop: string[];
+  seed?: bigint;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  user?: string;
+}
+
+export interface BackendRequest {
+  messages: ChatMessage[];
+  sampling: SamplingOptions;
+  responseFormat?: ResponseFormat;
+  tools: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+}
+
+export interface CallOptions {
+  signal: AbortSignal;
+  /** Propagated upstream as X-Request-Id. */
+  requestId: string;
+}
+
+export interface UsageCounts {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+export interface BackendChoice {
+  index: number;
+  content?: string;
+  refusal?: string;
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
+  logprobs?: ChoiceLogprobs;
+}
+
+export interface BackendResult {
+  choices: BackendChoice[];
+  usage: UsageCounts | undefined;
+  systemFingerprint?: string;
+}
+
+/** One increment of a streamed answer. Tool-call parts always carry their index and id. */
+export type BackendStreamPart =
+  | { type: "text"; choice: number; text: string; logprobs?: ChoiceLogprobs }
+  | { type: "refusal"; choice: number; text: string }
+  | {
+      type: "tool-call";
+      choice: number;
+      index: number;
+      id: string;
+      /** Set on the first part of a call. */
+      name?: string;
+      argumentsDelta: string;
+    }
+  | { type: "finish"; choice: number; reason: FinishReason }
+  | { type: "usage"; usage: UsageCounts }
+  | { type: "fingerprint"; value: string };

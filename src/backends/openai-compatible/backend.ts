@@ -1,0 +1,129 @@
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import type { UpstreamConfig } from "../../config.js";
+import type { Backend, BackendRequest, BackendResult, BackendStreamPart, CallOptions } from "../backend.js";
+import { HttpTransport, readBody } from "./http-transport.js";
+import { upstreamBody } from "./request-body.js";
+import { ChunkAssembler, completionOf, upstreamStatusError } from "./response-parse.js";
+
+const MAX_ERROR_BODY = 64 * 1024;
+const MAX_COMPLETION_BODY = 64 * 1024 * 1024;
+
+export interface OpenAICompatibleOptions {
+  timeoutMs: number;
+  maxSockets: number;
+  /** Called once per upstream call with its outcome ("ok" or an error reason) and duration. */
+  observe?: (outcome: string, seconds: number) => void;
+}
+
+/** Any server that speaks OpenAI chat completions: vLLM, Ollama, llama.cpp, OpenAI, Fireworks, Gemini. */
+export class OpenAICompatibleBackend implements Backend {
+  readonly kind = "openai-compatible";
+  readonly description: string;
+  readonly capabilities = { logprobs: true };
+  private readonly transport: HttpTransport;
+
+  constructor(
+    private readonly upstream: UpstreamConfig,
+    private readonly options: OpenAICompatibleOptions,
+  ) {
+    this.description = `openai-compatible:${upstream.model}`;
+    this.transport = new HttpTransport(upstream.baseUrl, {
+      timeoutMs: options.timeoutMs,
+      maxSockets: options.maxSockets,
+    });
+  }
+
+  private headers(requestId: string, stream: boolean): Record<string, string> {
+    const headers: Record<string, string> = {
+      accept: stream ? "text/event-stream" : "application/json",
+      "x-request-id": requestId,
+    };
+    if (this.upstream.apiKey) headers.authorization = `Bearer ${this.upstream.apiKey}`;
+    return headers;
+  }
+
+  private async call(request: BackendRequest, options: CallOptions, stream: boolean) {
+    const payload = JSON.stringify(upstreamBody(this.upstream.model, request, stream));
+    const response = await this.transport.post(
+      "/chat/completions",
+      payload,
+      this.headers(options.requestId, stream),
+      options.signal,
+    );
+    if (response.status >= 200 && response.status < 300) return response;
+    const text = await readBody(response.body, MAX_ERROR_BODY).then(
+      (b) => b.toString("utf8"),
+      () => "",
+    );
+    const retryAfter = response.headers["retry-after"];
+    throw upstreamStatusError(response.status, retryAfter, text, this.transport.origin);
+  }
+
+  private observe(started: number, error?: unknown): void {
+    const outcome = error === undefined ? "ok" : ((error as { code?: unknown }).code?.toString() ?? "error");
+    this.options.observe?.(outcome, (performance.now() - started) / 1000);
+  }
+
+  async generate(request: BackendRequest, options: CallOptions): Promise<BackendResult> {
+    const started = performance.now();
+    try {
+      const response = await this.call(request, options, false);
+      const body = await readBody(response.body, MAX_COMPLETION_BODY);
+      const result = completionOf(JSON.parse(body.toString("utf8")));
+      this.observe(started);
+      return result;
+    } catch (error) {
+      const failure = this.transport.classify(error, options.signal);
+      this.observe(started, failure);
+      throw failure;
+    }
+  }
+
+  async *stream(request: BackendRequest, options: CallOptions): AsyncGenerator<BackendStreamPart> {
+    const started = performance.now();
+    let failure: unknown;
+    const response = await this.call(request, options, true).catch((e: unknown) => {
+      this.observe(started, e);
+      throw e;
+    });
+    const assembler = new ChunkAssembler();
+    const pending: BackendStreamPart[] = [];
+    let done = false;
+    let parseError: unknown;
+    const parser = createParser({
+      onEvent(event: EventSourceMessage) {
+        if (done || parseError) return;
+        if (event.data === "[DONE]") {
+          done = true;
+          return;
+        }
+        try {
+          pending.push(...assembler.parts(JSON.parse(event.data)));
+        } catch (error) {
+          parseError = error;
+        }
+      },
+    });
+    let complete = false;
+    try {
+      for await (const chunk of response.body) {
+        if (done) continue; // drain the rest so the keep-alive socket goes back to the pool
+        parser.feed((chunk as Buffer).toString("utf8"));
+        if (parseError) throw parseError;
+        while (pending.length > 0) yield pending.shift() as BackendStreamPart;
+      }
+      if (!done) throw new Error("upstream stream ended before [DONE]");
+      complete = true;
+    } catch (error) {
+      failure = this.transport.classify(error, options.signal);
+      throw failure;
+    } finally {
+      if (!complete) response.body.destroy();
+      this.observe(started, failure);
+    }
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}

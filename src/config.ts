@@ -1,0 +1,138 @@
+import { AgentModel, type Model } from "../gen/vlmrun/agent/v1/enums_pb.js";
+import { wireNames } from "./wire/names.js";
+
+/** An OpenAI-compatible upstream endpoint and the model name to ask it for. */
+export interface UpstreamConfig {
+  baseUrl: string;
+  apiKey: string | undefined;
+  model: string;
+}
+
+export interface ProviderConfig {
+  url: string | undefined;
+  apiKey: string | undefined;
+  /** The environment variable that sets `url`, e.g. ORION_MODEL_META_SAM3_URL. */
+  urlSetting: string;
+}
+
+export type Variant = "lite" | "fast" | "auto" | "pro";
+export const VARIANTS: readonly Variant[] = ["lite", "fast", "auto", "pro"];
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Largest request body on REST and RPC, in bytes. */
+  maxBodyBytes: number;
+  /** Allowed browser origins; ["*"] allows any. */
+  corsOrigins: string[];
+  logLevel: string;
+  /** How long in-flight requests may run after SIGTERM before they are cut. */
+  shutdownTimeoutMs: number;
+  /** Upstream model per agent variant; undefined where none is configured. */
+  upstreams: Record<Variant, UpstreamConfig | undefined>;
+  /** Time to wait for upstream response headers, and at most between two streamed bytes. */
+  upstreamTimeoutMs: number;
+  /** Most concurrent upstream connections per origin. */
+  upstreamMaxSockets: number;
+  providers: Map<Model, ProviderConfig>;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function text(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw === undefined || raw === "" ? undefined : raw;
+}
+
+function httpUrl(env: Env, name: string): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, "");
+}
+
+/** The environment variable stem for a provider: "google-veo-3.1" → "GOOGLE_VEO_3_1". */
+export function providerEnvStem(wireName: string): string {
+  return wireName.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
+}
+
+function upstreamFor(env: Env, variant: Variant): UpstreamConfig | undefined {
+  const suffix = `_${variant.toUpperCase()}`;
+  const baseUrl = httpUrl(env, `ORION_LLM_BASE_URL${suffix}`) ?? httpUrl(env, "ORION_LLM_BASE_URL");
+  if (baseUrl === undefined) return undefined;
+  const model = text(env, `ORION_LLM_MODEL${suffix}`) ?? text(env, "ORION_LLM_MODEL");
+  if (model === undefined) {
+    throw new ConfigError(
+      `ORION_LLM_MODEL (or ORION_LLM_MODEL${suffix}) must name the upstream model when ORION_LLM_BASE_URL is set`,
+    );
+  }
+  const apiKey = text(env, `ORION_LLM_API_KEY${suffix}`) ?? text(env, "ORION_LLM_API_KEY");
+  return { baseUrl, apiKey, model };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const upstreams = Object.fromEntries(VARIANTS.map((v) => [v, upstreamFor(env, v)])) as Record<
+    Variant,
+    UpstreamConfig | undefined
+  >;
+  const providers = new Map<Model, ProviderConfig>();
+  for (const model of wireNames.model.values) {
+    const stem = providerEnvStem(wireNames.model.toWire(model) ?? "");
+    const urlSetting = `ORION_MODEL_${stem}_URL`;
+    providers.set(model, {
+      url: httpUrl(env, urlSetting),
+      apiKey: text(env, `ORION_MODEL_${stem}_API_KEY`),
+      urlSetting,
+    });
+  }
+  const corsOrigins = (text(env, "ORION_CORS_ORIGINS") ?? "*")
+    .split(",")
+    .map((o) => o.trim())
+    .filter((o) => o !== "");
+  return {
+    host: text(env, "HOST") ?? "127.0.0.1",
+    port: integer(env, "PORT", 8080, 0, 65535),
+    maxBodyBytes: integer(env, "ORION_MAX_BODY_BYTES", 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    corsOrigins,
+    logLevel: text(env, "ORION_LOG_LEVEL") ?? "info",
+    shutdownTimeoutMs: integer(env, "ORION_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
+    upstreams,
+    upstreamTimeoutMs: integer(env, "ORION_LLM_TIMEOUT_MS", 120_000, 100, 3_600_000),
+    upstreamMaxSockets: integer(env, "ORION_LLM_MAX_SOCKETS", 256, 1, 65_536),
+    providers,
+  };
+}
+
+/** The variant an agent model id runs as; the bare id is `:auto`. */
+export function variantOf(model: AgentModel): Variant {
+  switch (model) {
+    case AgentModel.ORION_1_LITE:
+      return "lite";
+    case AgentModel.ORION_1_FAST:
+      return "fast";
+    case AgentModel.ORION_1_PRO:
+      return "pro";
+    default:
+      return "auto";
+  }
+}

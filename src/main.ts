@@ -1,0 +1,36 @@
+import { ConfigError, loadConfig } from "./config.js";
+import { build } from "./server/app.js";
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`orion-server: configuration error: ${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
+}
+
+const app = build(config);
+const url = await app.listen();
+app.logger.info(
+  { url, backends: Object.keys(config.upstreams).filter((v) => config.upstreams[v as "auto"]) },
+  "listening",
+);
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    app.logger.info({ signal, timeout_ms: config.shutdownTimeoutMs }, "shutting down");
+    app.shutdown().then(
+      () => {
+        app.logger.info("stopped");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        app.logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  });
+}

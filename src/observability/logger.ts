@@ -1,0 +1,16 @@
+import { pino } from "pino";
+
+export type Logger = pino.Logger;
+
+/** Structured JSON logs on stdout; one line per request plus warnings and errors. */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: "orion-server" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,155 @@
+import type { AddressInfo } from "node:net";
+import { Code, createContextValues } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
+import { BackendRegistry } from "../backends/registry.js";
+import type { Config } from "../config.js";
+import { createLogger, type Logger } from "../observability/logger.js";
+import { createMetrics, type Metrics } from "../observability/metrics.js";
+import { createAgentService } from "../service/agent-service.js";
+import { kRequestId, requestIdFrom } from "../service/context.js";
+import { Reason, reasonError } from "../service/errors.js";
+import { createCors } from "./cors.js";
+import { healthRoutes, type ReadinessCheck } from "./health-routes.js";
+import { sendHttpError } from "./http/respond.js";
+import { headerOf, type NodeRequest, type NodeResponse, pathOf, writable } from "./http/types.js";
+import { Lifecycle } from "./lifecycle.js";
+import { createOnePortServer } from "./listener.js";
+import { observeHttp, observeRpc, restRequestId } from "./observe.js";
+import { chatCompletionsRoute } from "./openai/chat-route.js";
+import { simpleHttpError } from "./openai/errors.js";
+import { modelRoute, modelsRoute } from "./openai/models-route.js";
+import { Router } from "./router.js";
+
+export interface App {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly lifecycle: Lifecycle;
+  /** Listens on config.host:config.port (port 0 picks a free one); resolves to the base URL. */
+  listen(): Promise<string>;
+  /** Graceful: stop accepting, drain in-flight work up to the deadline, then cut and close. */
+  shutdown(timeoutMs?: number): Promise<void>;
+}
+
+export interface BuildOptions {
+  logger?: Logger;
+  readinessChecks?: ReadinessCheck[];
+}
+
+const HEALTH_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
+
+/** Wires config → service → surfaces → one listening port. */
+export function build(config: Config, options: BuildOptions = {}): App {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const metrics = createMetrics();
+  const lifecycle = new Lifecycle();
+  const backends = new BackendRegistry(config, (backend, outcome, seconds) =>
+    metrics.upstreamSeconds.observe({ backend, outcome }, seconds),
+  );
+  const service = createAgentService({ config, backends, logger });
+  const health = healthRoutes(lifecycle, metrics, options.readinessChecks ?? []);
+  const routeDeps = { service, cutoff: lifecycle.cutoff, requestIdOf: restRequestId };
+
+  const router = new Router()
+    .add("GET", "/healthz", "healthz", health.healthz)
+    .add("GET", "/readyz", "readyz", health.readyz)
+    .add("GET", "/metrics", "metrics", health.metrics)
+    .add(
+      "POST",
+      "/v1/openai/chat/completions",
+      "chat.completions",
+      chatCompletionsRoute({ ...routeDeps, maxBodyBytes: config.maxBodyBytes, logger }),
+    )
+    .add("GET", "/v1/openai/models", "models.list", modelsRoute(routeDeps))
+    .add("GET", "/v1/openai/models/{id}", "models.get", modelRoute(routeDeps));
+
+  const rest = async (req: NodeRequest, res: NodeResponse) => {
+    const path = pathOf(req);
+    const match = router.match(req.method ?? "GET", path);
+    const route = match && "handler" in match ? match.name : "unmatched";
+    observeHttp(req, res, route, metrics, logger, HEALTH_PATHS.has(path) ? "http" : "rest");
+    if (!match) {
+      sendHttpError(res, simpleHttpError(404, "not_found", `no route for ${req.method} ${path}`));
+      return;
+    }
+    if (!("handler" in match)) {
+      writable(res).setHeader("allow", match.allowed.join(", "));
+      sendHttpError(
+        res,
+        simpleHttpError(405, "method_not_allowed", `${req.method} is not allowed on ${path}`),
+      );
+      return;
+    }
+    try {
+      await match.handler(req, res, match.params);
+    } catch (error) {
+      logger.error({ req_id: restRequestId(req), err: error }, "unhandled error in route");
+      if (!res.headersSent)
+        sendHttpError(res, simpleHttpError(500, "internal_error", "internal server error"));
+      else writable(res).destroy();
+    }
+  };
+
+  const rpc = connectNodeAdapter({
+    routes: (r) => r.service(AgentService, service),
+    readMaxBytes: config.maxBodyBytes,
+    shutdownSignal: lifecycle.cutoff,
+    interceptors: [observeRpc(metrics, logger)],
+    contextValues: (req) =>
+      createContextValues().set(kRequestId, requestIdFrom(headerOf(req, "x-request-id"))),
+    fallback: (req, res) => {
+      void rest(req, res);
+    },
+  });
+
+  const cors = createCors(config.corsOrigins);
+  const server = createOnePortServer((req, res) => {
+    const end = lifecycle.begin();
+    res.once("close", end);
+    if (cors(req, res)) return;
+    if (lifecycle.draining && !HEALTH_PATHS.has(pathOf(req))) {
+      if (req.httpVersionMajor === 1) writable(res).setHeader("connection", "close");
+      sendHttpError(res, simpleHttpError(503, "shutting_down", "the server is shutting down"));
+      return;
+    }
+    rpc(req, res);
+  });
+
+  let shuttingDown: Promise<void> | undefined;
+  return {
+    config,
+    logger,
+    metrics,
+    lifecycle,
+    listen() {
+      return new Promise((resolve, reject) => {
+        server.net.once("error", reject);
+        server.net.listen(config.port, config.host, () => {
+          server.net.off("error", reject);
+          const { port } = server.net.address() as AddressInfo;
+          const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+          resolve(`http://${host}:${port}`);
+        });
+      });
+    },
+    shutdown(timeoutMs = config.shutdownTimeoutMs) {
+      shuttingDown ??= (async () => {
+        lifecycle.draining = true;
+        server.stopAccepting();
+        const idle = await lifecycle.waitIdle(timeoutMs);
+        if (!idle) {
+          logger.warn(
+            { inflight: lifecycle.inflightCount },
+            "drain deadline passed; ending in-flight requests",
+          );
+          lifecycle.cut(reasonError(Code.Unavailable, Reason.shuttingDown, "the server is shutting down"));
+          await lifecycle.waitIdle(1_000);
+        }
+        server.destroyAll();
+        backends.close();
+      })();
+      return shuttingDown;
+    },
+  };
+}

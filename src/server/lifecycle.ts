@@ -1,0 +1,48 @@
+/**
+ * Tracks in-flight requests and the draining state for graceful shutdown: readiness turns 503,
+ * new requests are refused, in-flight ones may finish until a deadline, then `cutoff` aborts them.
+ */
+export class Lifecycle {
+  private inflight = 0;
+  private idleWaiters: (() => void)[] = [];
+  private readonly cutoffController = new AbortController();
+  draining = false;
+
+  /** Aborted when the drain deadline passes; long streams listen to it. */
+  get cutoff(): AbortSignal {
+    return this.cutoffController.signal;
+  }
+
+  get inflightCount(): number {
+    return this.inflight;
+  }
+
+  begin(): () => void {
+    this.inflight++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.inflight--;
+      if (this.inflight === 0) {
+        for (const wake of this.idleWaiters.splice(0)) wake();
+      }
+    };
+  }
+
+  /** Resolves true when nothing is in flight, false if the deadline passed first. */
+  waitIdle(timeoutMs: number): Promise<boolean> {
+    if (this.inflight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  cut(reason: unknown): void {
+    this.cutoffController.abort(reason);
+  }
+}

@@ -1,0 +1,124 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import {
+  ChatCompletionChunkSchema,
+  ChatCompletionRequestSchema,
+  ChatCompletionSchema,
+} from "../../../gen/vlmrun/agent/v1/chat_pb.js";
+import { AgentService } from "../../../gen/vlmrun/agent/v1/service_pb.js";
+import type { Logger } from "../../observability/logger.js";
+import { BodyTooLarge, readBody } from "../http/body.js";
+import { sendHttpError, sendJson } from "../http/respond.js";
+import { type NodeRequest, type NodeResponse, writable } from "../http/types.js";
+import { httpErrorOf, simpleHttpError, validationHttpError } from "./errors.js";
+import { chunkJson, completionJson } from "./render.js";
+import { chatRequestSchema } from "./request-schema.js";
+import { restCall } from "./rest-call.js";
+import { SseWriter } from "./sse.js";
+import { locIssues } from "./validation-issues.js";
+
+export interface ChatRouteDeps {
+  service: ServiceImpl<typeof AgentService>;
+  maxBodyBytes: number;
+  logger: Logger;
+  cutoff: AbortSignal;
+  requestIdOf: (req: NodeRequest) => string;
+}
+
+type RequestInit = MessageInitShape<typeof ChatCompletionRequestSchema>;
+
+/** Parses the body into a proto request, or answers the 413/422 itself and returns undefined. */
+async function parseRequest(req: NodeRequest, res: NodeResponse, maxBodyBytes: number) {
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, maxBodyBytes);
+  } catch (error) {
+    if (error instanceof BodyTooLarge) {
+      // The rest of the upload is not read, so the connection cannot be reused.
+      writable(res).setHeader("connection", "close");
+      sendHttpError(res, simpleHttpError(413, "request_too_large", error.message));
+    }
+    return undefined;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString("utf8"));
+  } catch (error) {
+    const msg = `JSON decode error: ${(error as Error).message}`;
+    sendHttpError(res, validationHttpError([{ loc: ["body"], msg, type: "json_invalid" }]));
+    return undefined;
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+    sendHttpError(
+      res,
+      validationHttpError([{ loc: ["body"], msg: "Input should be a valid dictionary", type: "dict_type" }]),
+    );
+    return undefined;
+  }
+  const parsed = chatRequestSchema.safeParse(json);
+  if (!parsed.success) {
+    sendHttpError(res, validationHttpError(locIssues(parsed.error.issues)));
+    return undefined;
+  }
+  return create(ChatCompletionRequestSchema, parsed.data as RequestInit);
+}
+
+/** POST /v1/openai/chat/completions: OpenAI JSON in, the AgentService in the middle, JSON or SSE out. */
+export function chatCompletionsRoute(deps: ChatRouteDeps) {
+  return async (req: NodeRequest, res: NodeResponse) => {
+    const request = await parseRequest(req, res, deps.maxBodyBytes);
+    if (!request) return;
+    const requestId = deps.requestIdOf(req);
+    const echo = { "x-request-id": requestId };
+
+    if (!request.stream) {
+      const call = restCall(req, res, AgentService.method.createChatCompletion, requestId, deps.cutoff);
+      try {
+        const reply = create(
+          ChatCompletionSchema,
+          await deps.service.createChatCompletion(request, call.ctx),
+        );
+        sendJson(res, 200, completionJson(reply), echo);
+      } catch (error) {
+        if (!call.clientGone()) sendHttpError(res, withHeaders(httpErrorOf(error), echo));
+      }
+      return;
+    }
+
+    const call = restCall(req, res, AgentService.method.streamChatCompletion, requestId, deps.cutoff);
+    const sse = new SseWriter(res, echo);
+    const chunks = deps.service.streamChatCompletion(request, call.ctx)[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const next = await chunks.next();
+        if (next.done) break;
+        if (call.clientGone()) break;
+        await sse.data(JSON.stringify(chunkJson(create(ChatCompletionChunkSchema, next.value))));
+      }
+      if (!call.clientGone()) await sse.done();
+    } catch (error) {
+      if (call.clientGone()) return;
+      const httpError = httpErrorOf(error);
+      if (!sse.hasStarted) {
+        sendHttpError(res, withHeaders(httpError, echo));
+        return;
+      }
+      deps.logger.warn(
+        { req_id: requestId, err: httpError.body.error },
+        "stream failed after the first byte",
+      );
+      await sse.data(JSON.stringify({ error: httpError.body.error }));
+      await sse.done();
+    } finally {
+      // Stops the generator (and its upstream call) when we leave early.
+      await chunks.return?.();
+    }
+  };
+}
+
+function withHeaders<T extends { headers: Record<string, string> }>(
+  error: T,
+  headers: Record<string, string>,
+): T {
+  return { ...error, headers: { ...error.headers, ...headers } };
+}

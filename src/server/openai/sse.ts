@@ -1,0 +1,46 @@
+import { once } from "node:events";
+import { type NodeResponse, writable } from "../http/types.js";
+
+/**
+ * Server-Sent Events for the OpenAI stream: headers go out with the first event (so an error
+ * before it can still be a JSON error with its real status), one `data:` line per event, no
+ * comment keep-alives, backpressure honoured.
+ */
+export class SseWriter {
+  private started = false;
+
+  constructor(
+    private readonly res: NodeResponse,
+    private readonly headers: Record<string, string>,
+  ) {}
+
+  get hasStarted(): boolean {
+    return this.started;
+  }
+
+  private start(): void {
+    if (this.started) return;
+    this.started = true;
+    writable(this.res).writeHead(200, {
+      ...this.headers,
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      "x-accel-buffering": "no",
+    });
+  }
+
+  /** Writes one event; resolves when the socket can take more. */
+  async data(payload: string): Promise<void> {
+    this.start();
+    const w = writable(this.res);
+    if (w.destroyed || w.writableEnded) return;
+    if (!w.write(`data: ${payload}\n\n`)) {
+      await Promise.race([once(w, "drain"), once(w, "close")]);
+    }
+  }
+
+  async done(): Promise<void> {
+    await this.data("[DONE]");
+    writable(this.res).end();
+  }
+}

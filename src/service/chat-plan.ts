@@ -1,0 +1,114 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { Code } from "@connectrpc/connect";
+import type { ChatCompletionRequest } from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import { AgentModel } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import type { Backend, BackendRequest } from "../backends/backend.js";
+import type { BackendRegistry } from "../backends/registry.js";
+import { type Config, variantOf } from "../config.js";
+import { wireNames } from "../wire/names.js";
+import { Reason, reasonError, validationError } from "./errors.js";
+import { LIMITS } from "./limits.js";
+import { validateRequest } from "./validate-request.js";
+
+/** Everything decided about a chat request before the backend is called. */
+export interface ChatPlan {
+  completionId: string;
+  created: bigint;
+  /** The model id as the reply names it, e.g. "vlmrun-orion-1:auto". */
+  modelName: string;
+  sessionId: string;
+  backend: Backend;
+  backendRequest: BackendRequest;
+  includeUsage: boolean;
+}
+
+function newCompletionId(): string {
+  return `chatcmpl-${randomBytes(12).toString("hex")}`;
+}
+
+/**
+ * Validates a request and resolves its defaults, backend and ids. Throws the ConnectError the
+ * caller should see; nothing has been charged or called yet when it does.
+ */
+export function planChat(
+  request: ChatCompletionRequest,
+  streaming: boolean,
+  config: Config,
+  backends: BackendRegistry,
+): ChatPlan {
+  const violations = validateRequest(request, streaming);
+  if (violations.length > 0) throw validationError(violations);
+
+  for (const model of request.models) {
+    const provider = config.providers.get(model);
+    if (provider && provider.url === undefined) {
+      const name = wireNames.model.toWire(model);
+      throw reasonError(
+        Code.FailedPrecondition,
+        Reason.providerNotConfigured,
+        `tool provider "${name}" is not configured on this server: set ${provider.urlSetting}`,
+        { metadata: { provider: name ?? "", setting: provider.urlSetting } },
+      );
+    }
+  }
+  if (request.skills.length > 0) {
+    throw reasonError(
+      Code.Unimplemented,
+      Reason.notImplemented,
+      "skills are not supported by this server yet",
+    );
+  }
+
+  const model = request.model === AgentModel.UNSPECIFIED ? AgentModel.ORION_1_AUTO : request.model;
+  const variant = variantOf(model);
+  const backend = backends.for(variant);
+  if (!backend) {
+    throw reasonError(
+      Code.Unavailable,
+      Reason.backendNotConfigured,
+      `no model backend is configured for vlmrun-orion-1:${variant}: set ORION_LLM_BASE_URL and ORION_LLM_MODEL`,
+      { metadata: { setting: "ORION_LLM_BASE_URL" } },
+    );
+  }
+  if (request.logprobs !== undefined && !backend.capabilities.logprobs) {
+    throw reasonError(
+      Code.InvalidArgument,
+      Reason.unsupported,
+      `logprobs are not available from the ${backend.description} backend`,
+      { metadata: { field: "logprobs" } },
+    );
+  }
+
+  const backendRequest: BackendRequest = {
+    messages: request.messages,
+    sampling: {
+      n: request.n ?? LIMITS.n.default,
+      temperature: request.temperature ?? LIMITS.temperature.default,
+      stop: request.stop,
+    },
+    tools: request.tools,
+  };
+  const { sampling } = backendRequest;
+  if (request.maxTokens !== undefined) sampling.maxTokens = request.maxTokens;
+  if (request.topP !== undefined) sampling.topP = request.topP;
+  if (request.topK !== undefined) sampling.topK = request.topK;
+  if (request.logprobs !== undefined) sampling.logprobs = request.logprobs;
+  if (request.seed !== undefined) sampling.seed = request.seed;
+  if (request.presencePenalty !== undefined) sampling.presencePenalty = request.presencePenalty;
+  if (request.frequencyPenalty !== undefined) sampling.frequencyPenalty = request.frequencyPenalty;
+  if (request.user !== "") sampling.user = request.user;
+  if (request.responseFormat) backendRequest.responseFormat = request.responseFormat;
+  if (request.toolChoice?.choice.case !== undefined) backendRequest.toolChoice = request.toolChoice;
+  if (request.parallelToolCalls !== undefined) backendRequest.parallelToolCalls = request.parallelToolCalls;
+
+  return {
+    completionId: request.id || newCompletionId(),
+    created: BigInt(Math.floor(Date.now() / 1000)),
+    modelName:
+      wireNames.agentModel.toWire(request.model === AgentModel.UNSPECIFIED ? model : request.model) ?? "",
+    sessionId: request.sessionId || randomUUID(),
+    backend,
+    backendRequest,
+    includeUsage: request.streamOptions?.includeUsage ?? false,
+  };
+}

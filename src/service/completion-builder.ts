@@ -1,0 +1,136 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import {
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  ChatCompletionChunkSchema,
+  ChatCompletionSchema,
+  type ChunkChoiceSchema,
+} from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import { Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import type { BackendResult, BackendStreamPart, UsageCounts } from "../backends/backend.js";
+import type { ChatPlan } from "./chat-plan.js";
+
+function usageOf(usage: UsageCounts | undefined) {
+  return usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+}
+
+/** The `chat.completion` for a finished backend result. */
+export function buildCompletion(plan: ChatPlan, result: BackendResult): ChatCompletion {
+  const choices = [...result.choices]
+    .sort((a, b) => a.index - b.index)
+    .map((choice) => {
+      const message: { role: Role; content?: string; refusal?: string; toolCalls: typeof choice.toolCalls } =
+        {
+          role: Role.ASSISTANT,
+          toolCalls: choice.toolCalls,
+        };
+      if (choice.content !== undefined) message.content = choice.content;
+      if (choice.refusal !== undefined) message.refusal = choice.refusal;
+      return {
+        index: choice.index,
+        message,
+        finishReason: choice.finishReason,
+        ...(choice.logprobs ? { logprobs: choice.logprobs } : {}),
+      };
+    });
+  return create(ChatCompletionSchema, {
+    id: plan.completionId,
+    object: "chat.completion",
+    created: plan.created,
+    model: plan.modelName,
+    choices,
+    usage: usageOf(result.usage),
+    sessionId: plan.sessionId,
+    systemFingerprint: result.systemFingerprint ?? "",
+  });
+}
+
+/** Turns backend stream parts into `chat.completion.chunk`s, one per part, as they arrive. */
+export class ChunkBuilder {
+  private readonly started = new Set<number>();
+  private usage: UsageCounts | undefined;
+  private fingerprint = "";
+
+  constructor(private readonly plan: ChatPlan) {}
+
+  private chunk(choices: MessageInitShape<typeof ChunkChoiceSchema>[]): ChatCompletionChunk {
+    return create(ChatCompletionChunkSchema, {
+      id: this.plan.completionId,
+      object: "chat.completion.chunk",
+      created: this.plan.created,
+      model: this.plan.modelName,
+      choices,
+      sessionId: this.plan.sessionId,
+      systemFingerprint: this.fingerprint,
+    });
+  }
+
+  /** The role is announced on the first delta of each choice. */
+  private role(choice: number): Role {
+    if (this.started.has(choice)) return Role.UNSPECIFIED;
+    this.started.add(choice);
+    return Role.ASSISTANT;
+  }
+
+  fromPart(part: BackendStreamPart): ChatCompletionChunk | undefined {
+    switch (part.type) {
+      case "text":
+        return this.chunk([
+          {
+            index: part.choice,
+            delta: { role: this.role(part.choice), content: part.text, toolCalls: [] },
+            ...(part.logprobs ? { logprobs: part.logprobs } : {}),
+          },
+        ]);
+      case "refusal":
+        return this.chunk([
+          { index: part.choice, delta: { role: this.role(part.choice), refusal: part.text, toolCalls: [] } },
+        ]);
+      case "tool-call": {
+        const first = part.name !== undefined;
+        return this.chunk([
+          {
+            index: part.choice,
+            delta: {
+              role: this.role(part.choice),
+              toolCalls: [
+                {
+                  index: part.index,
+                  id: part.id,
+                  type: first ? "function" : "",
+                  function: { name: part.name ?? "", arguments: part.argumentsDelta },
+                },
+              ],
+            },
+          },
+        ]);
+      }
+      case "finish":
+        return this.chunk([
+          {
+            index: part.choice,
+            delta: { role: this.role(part.choice), toolCalls: [] },
+            finishReason: part.reason,
+          },
+        ]);
+      case "usage":
+        this.usage = part.usage;
+        return undefined;
+      case "fingerprint":
+        this.fingerprint = part.value;
+        return undefined;
+    }
+  }
+
+  /** The final usage chunk (empty `choices`), when the request asked for one. */
+  usageChunk(): ChatCompletionChunk | undefined {
+    if (!this.plan.includeUsage) return undefined;
+    const chunk = this.chunk([]);
+    chunk.usage = create(ChatCompletionChunkSchema, { usage: usageOf(this.usage) }).usage;
+    return chunk;
+  }
+
+  get reportedUsage(): UsageCounts | undefined {
+    return this.usage;
+  }
+}

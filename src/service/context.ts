@@ -1,0 +1,12 @@
+import { randomUUID } from "node:crypto";
+import { createContextKey } from "@connectrpc/connect";
+
+/** The request id of the call, set by the surface that received it (header or generated). */
+export const kRequestId = createContextKey<string>("", { description: "request id" });
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A caller's X-Request-Id when it is safe to log and forward, else a fresh one. */
+export function requestIdFrom(header: string | null | undefined): string {
+  return header && SAFE_REQUEST_ID.test(header) ? header : randomUUID();
+}

@@ -1,0 +1,103 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  BadRequest_FieldViolationSchema,
+  BadRequestSchema,
+  ErrorInfoSchema,
+  RetryInfoSchema,
+} from "../../gen/google/rpc/error_details_pb.js";
+
+/** The `google.rpc.ErrorInfo` domain of every error this server raises. */
+export const ERROR_DOMAIN = "orion-server";
+
+/** Machine-readable causes; surfaces map them to HTTP statuses and OpenAI error codes. */
+export const Reason = {
+  validation: "VALIDATION",
+  backendNotConfigured: "BACKEND_NOT_CONFIGURED",
+  providerNotConfigured: "PROVIDER_NOT_CONFIGURED",
+  unsupported: "UNSUPPORTED",
+  notImplemented: "NOT_IMPLEMENTED",
+  upstreamUnavailable: "UPSTREAM_UNAVAILABLE",
+  upstreamTimeout: "UPSTREAM_TIMEOUT",
+  upstreamRejected: "UPSTREAM_REJECTED",
+  upstreamAuth: "UPSTREAM_AUTH",
+  upstreamRateLimited: "UPSTREAM_RATE_LIMITED",
+  upstreamError: "UPSTREAM_ERROR",
+  shuttingDown: "SHUTTING_DOWN",
+} as const;
+export type Reason = (typeof Reason)[keyof typeof Reason];
+
+/** One invalid field. `field` is a path in proto (= OpenAI) names, e.g. `messages[0].role`. */
+export interface FieldViolation {
+  field: string;
+  description: string;
+  /** A FastAPI-style error type, e.g. `missing`, `less_than_equal`, `enum`. */
+  type: string;
+}
+
+export function validationError(violations: FieldViolation[]): ConnectError {
+  const first = violations[0];
+  const message =
+    violations.length === 1 && first
+      ? `${first.field}: ${first.description}`
+      : `${violations.length} invalid fields`;
+  return new ConnectError(message, Code.InvalidArgument, undefined, [
+    {
+      desc: BadRequestSchema,
+      value: {
+        fieldViolations: violations.map((v) =>
+          create(BadRequest_FieldViolationSchema, {
+            field: v.field,
+            description: v.description,
+            reason: v.type,
+          }),
+        ),
+      },
+    },
+    { desc: ErrorInfoSchema, value: { reason: Reason.validation, domain: ERROR_DOMAIN } },
+  ]);
+}
+
+export interface ReasonErrorOptions {
+  metadata?: Record<string, string>;
+  retryAfterSeconds?: number;
+  cause?: unknown;
+}
+
+export function reasonError(code: Code, reason: Reason, message: string, options: ReasonErrorOptions = {}) {
+  const details: ConstructorParameters<typeof ConnectError>[3] = [
+    { desc: ErrorInfoSchema, value: { reason, domain: ERROR_DOMAIN, metadata: options.metadata ?? {} } },
+  ];
+  if (options.retryAfterSeconds !== undefined) {
+    details.push({
+      desc: RetryInfoSchema,
+      value: { retryDelay: { seconds: BigInt(Math.ceil(options.retryAfterSeconds)), nanos: 0 } },
+    });
+  }
+  return new ConnectError(message, code, undefined, details, options.cause);
+}
+
+export interface ErrorFacts {
+  reason: string | undefined;
+  metadata: Record<string, string>;
+  violations: FieldViolation[];
+  retryAfterSeconds: number | undefined;
+}
+
+/** Reads back what `validationError` / `reasonError` attached. */
+export function errorFacts(error: ConnectError): ErrorFacts {
+  const info = error.findDetails(ErrorInfoSchema)[0];
+  const badRequest = error.findDetails(BadRequestSchema)[0];
+  const retry = error.findDetails(RetryInfoSchema)[0];
+  return {
+    reason: info?.domain === ERROR_DOMAIN ? info.reason : undefined,
+    metadata: info?.metadata ?? {},
+    violations:
+      badRequest?.fieldViolations.map((v) => ({
+        field: v.field,
+        description: v.description,
+        type: v.reason,
+      })) ?? [],
+    retryAfterSeconds: retry?.retryDelay ? Number(retry.retryDelay.seconds) : undefined,
+  };
+}

@@ -1,0 +1,221 @@
+import type { ChatCompletionRequest, ChatMessage, ContentPart } from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import { ResponseFormatType, Role, SkillType } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import { wireNames } from "../wire/names.js";
+import type { FieldViolation } from "./errors.js";
+import { LIMITS } from "./limits.js";
+
+type Add = (field: string, description: string, type: string) => void;
+
+function range(add: Add, field: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined) return;
+  if (Number.isNaN(value)) add(field, "must be a number", "float_parsing");
+  else if (value < min) add(field, `must be greater than or equal to ${min}`, "greater_than_equal");
+  else if (value > max) add(field, `must be less than or equal to ${max}`, "less_than_equal");
+}
+
+function known<E extends number>(values: readonly E[], value: E): boolean {
+  return values.includes(value);
+}
+
+const URL_SCHEMES = /^(data:|https?:\/\/)/i;
+
+function validatePart(add: Add, path: string, part: ContentPart): void {
+  const p = part.part;
+  switch (p.case) {
+    case undefined:
+      add(path, "content part has no type", "missing");
+      return;
+    case "text":
+      return;
+    case "inputFile":
+      if (p.value.fileId !== "" && p.value.fileUrl === "") {
+        add(
+          `${path}.input_file.file_id`,
+          "file ids need a file store, which this server does not have; send file_url (a data: or http(s) URL)",
+          "value_error",
+        );
+      } else if (p.value.fileUrl === "") {
+        add(`${path}.input_file`, "one of file_id or file_url is required", "missing");
+      } else if (!URL_SCHEMES.test(p.value.fileUrl)) {
+        add(`${path}.input_file.file_url`, "must be a data: or http(s) URL", "url_scheme");
+      }
+      return;
+    default: {
+      const key = {
+        imageUrl: "image_url",
+        videoUrl: "video_url",
+        audioUrl: "audio_url",
+        fileUrl: "file_url",
+      }[p.case];
+      if (p.value.url === "") add(`${path}.${key}.url`, "field required", "missing");
+      else if (!URL_SCHEMES.test(p.value.url))
+        add(`${path}.${key}.url`, "must be a data: or http(s) URL", "url_scheme");
+    }
+  }
+}
+
+function validateMessage(add: Add, path: string, message: ChatMessage): void {
+  if (!known(wireNames.role.values, message.role)) {
+    add(`${path}.role`, `must be one of ${wireNames.role.spellings.join(", ")}`, "enum");
+  }
+  if (message.content !== undefined && message.parts.length > 0) {
+    add(`${path}.content`, "set either content (a string) or parts, not both", "value_error");
+  }
+  message.parts.forEach((part, i) => {
+    validatePart(add, `${path}.parts[${i}]`, part);
+  });
+  if (message.role === Role.TOOL && message.toolCallId === "") {
+    add(`${path}.tool_call_id`, "field required for tool messages", "missing");
+  }
+  if (message.toolCalls.length > 0 && message.role !== Role.ASSISTANT) {
+    add(`${path}.tool_calls`, "only assistant messages carry tool_calls", "value_error");
+  }
+  message.toolCalls.forEach((call, i) => {
+    if (call.id === "") add(`${path}.tool_calls[${i}].id`, "field required", "missing");
+    if (!call.function?.name) add(`${path}.tool_calls[${i}].function.name`, "field required", "missing");
+  });
+  const empty = message.content === undefined && message.parts.length === 0;
+  if (empty && !(message.role === Role.ASSISTANT && message.toolCalls.length > 0)) {
+    add(`${path}.content`, "field required", "missing");
+  }
+}
+
+/**
+ * Every semantic rule of SPEC §2 on a proto request, so gRPC, Connect and REST callers get the
+ * same answer. Returns the violations; empty means valid.
+ */
+export function validateRequest(request: ChatCompletionRequest, streaming: boolean): FieldViolation[] {
+  const violations: FieldViolation[] = [];
+  const add: Add = (field, description, type) => {
+    violations.push({ field, description, type });
+  };
+
+  if (request.messages.length === 0) add("messages", "at least 1 message is required", "too_short");
+  request.messages.forEach((message, i) => {
+    validateMessage(add, `messages[${i}]`, message);
+  });
+  if (request.id.length > LIMITS.idLength)
+    add("id", `must be at most ${LIMITS.idLength} characters`, "string_too_long");
+  if (!known(wireNames.agentModel.values, request.model) && request.model !== 0) {
+    add("model", `must be one of ${wireNames.agentModel.spellings.join(", ")}`, "enum");
+  }
+  range(add, "max_tokens", request.maxTokens, LIMITS.maxTokens.min, LIMITS.maxTokens.max);
+  range(add, "n", request.n, LIMITS.n.min, LIMITS.n.max);
+  range(add, "temperature", request.temperature, LIMITS.temperature.min, LIMITS.temperature.max);
+  if (request.topP !== undefined && !(request.topP > 0))
+    add("top_p", "must be greater than 0", "greater_than");
+  range(add, "top_p", request.topP, 0, LIMITS.topP.max);
+  if (request.topK !== undefined && request.topK < LIMITS.topK.min) {
+    add("top_k", `must be greater than or equal to ${LIMITS.topK.min}`, "greater_than_equal");
+  }
+  range(add, "logprobs", request.logprobs, LIMITS.logprobs.min, LIMITS.logprobs.max);
+  range(add, "presence_penalty", request.presencePenalty, LIMITS.penalty.min, LIMITS.penalty.max);
+  range(add, "frequency_penalty", request.frequencyPenalty, LIMITS.penalty.min, LIMITS.penalty.max);
+  if (request.stop.length > LIMITS.stop.maxItems) {
+    add("stop", `at most ${LIMITS.stop.maxItems} stop sequences`, "too_long");
+  }
+  if (request.stream && !streaming) {
+    add("stream", "CreateChatCompletion does not stream; call StreamChatCompletion", "value_error");
+  }
+  if (request.streamOptions?.includeUsage && !streaming) {
+    add("stream_options", "stream_options is only allowed when stream is true", "value_error");
+  }
+  if (request.sessionId !== "" && !LIMITS.sessionId.test(request.sessionId)) {
+    add(
+      "session_id",
+      "must be 1-128 characters of letters, digits, '_', '-', '.', ':'",
+      "string_pattern_mismatch",
+    );
+  }
+
+  const metadataKeys = Object.keys(request.metadata);
+  if (metadataKeys.length > LIMITS.metadata.maxKeys) {
+    add("metadata", `at most ${LIMITS.metadata.maxKeys} keys`, "too_long");
+  }
+  for (const key of metadataKeys) {
+    if (key.length > LIMITS.metadata.maxKeyLength) {
+      add(
+        `metadata.${key}`,
+        `keys must be at most ${LIMITS.metadata.maxKeyLength} characters`,
+        "string_too_long",
+      );
+    }
+    if ((request.metadata[key] ?? "").length > LIMITS.metadata.maxValueLength) {
+      add(
+        `metadata.${key}`,
+        `values must be at most ${LIMITS.metadata.maxValueLength} characters`,
+        "string_too_long",
+      );
+    }
+  }
+
+  request.toolsets.forEach((toolset, i) => {
+    if (!known(wireNames.toolset.values, toolset)) {
+      add(`toolsets[${i}]`, `must be one of ${wireNames.toolset.spellings.join(", ")}`, "enum");
+    }
+  });
+  request.models.forEach((model, i) => {
+    if (!known(wireNames.model.values, model)) {
+      add(`models[${i}]`, `must be one of ${wireNames.model.spellings.join(", ")}`, "enum");
+    }
+  });
+  request.skills.forEach((skill, i) => {
+    const path = `skills[${i}]`;
+    if (skill.type === SkillType.INLINE) {
+      if (skill.name === "") add(`${path}.name`, "field required for inline skills", "missing");
+      if (skill.skillId !== "" || skill.skillName !== "") {
+        add(path, "an inline skill must not set skill_id or skill_name", "value_error");
+      }
+      if (!skill.source || skill.source.data.length === 0) {
+        add(`${path}.source.data`, "field required for inline skills", "missing");
+      } else if (skill.source.mediaType !== "" && skill.source.mediaType !== "application/zip") {
+        add(`${path}.source.media_type`, "must be application/zip", "literal_error");
+      }
+    } else if (skill.type === SkillType.SKILL_REFERENCE || skill.type === SkillType.UNSPECIFIED) {
+      if (skill.skillId === "" && skill.skillName === "") {
+        add(path, "one of skill_id or skill_name is required", "missing");
+      }
+    } else {
+      add(`${path}.type`, `must be one of ${wireNames.skillType.spellings.join(", ")}`, "enum");
+    }
+  });
+
+  const toolNames = new Set<string>();
+  request.tools.forEach((tool, i) => {
+    const name = tool.function?.name ?? "";
+    if (tool.type !== "" && tool.type !== "function")
+      add(`tools[${i}].type`, "must be function", "literal_error");
+    if (!LIMITS.toolName.test(name)) {
+      add(
+        `tools[${i}].function.name`,
+        "must be 1-64 characters of letters, digits, '_' or '-'",
+        "string_pattern_mismatch",
+      );
+    } else if (toolNames.has(name)) {
+      add(`tools[${i}].function.name`, `duplicate tool name "${name}"`, "value_error");
+    }
+    toolNames.add(name);
+  });
+  const choice = request.toolChoice?.choice;
+  if (choice?.case === "functionName" && !toolNames.has(choice.value)) {
+    add("tool_choice", `names function "${choice.value}", which is not in tools`, "value_error");
+  }
+  if (choice?.case === "mode" && !known(wireNames.toolChoiceMode.values, choice.value)) {
+    add("tool_choice", `must be one of ${wireNames.toolChoiceMode.spellings.join(", ")}`, "enum");
+  }
+
+  const format = request.responseFormat;
+  if (format) {
+    if (!known(wireNames.responseFormatType.values, format.type)) {
+      add(
+        "response_format.type",
+        `must be one of ${wireNames.responseFormatType.spellings.join(", ")}`,
+        "enum",
+      );
+    }
+    if (format.type === ResponseFormatType.JSON_SCHEMA && !format.schema && !format.jsonSchema?.schema) {
+      add("response_format", "json_schema needs a schema (schema, or json_schema.schema)", "missing");
+    }
+  }
+  return violations;
+}
