@@ -135,8 +135,9 @@ export function build(config: Config, options: BuildOptions = {}): App {
     },
     shutdown(timeoutMs = config.shutdownTimeoutMs) {
       shuttingDown ??= (async () => {
+        // Keep listening while draining: /readyz answers 503 and new requests get a clear 503.
         lifecycle.draining = true;
-        server.stopAccepting();
+        server.windDown();
         const idle = await lifecycle.waitIdle(timeoutMs);
         if (!idle) {
           logger.warn(
@@ -146,7 +147,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
           lifecycle.cut(reasonError(Code.Unavailable, Reason.shuttingDown, "the server is shutting down"));
           await lifecycle.waitIdle(1_000);
         }
-        server.destroyAll();
+        await server.closeAll();
         backends.close();
       })();
       return shuttingDown;

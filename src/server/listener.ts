@@ -9,10 +9,10 @@ export interface OnePortServer {
   readonly net: net.Server;
   readonly h1: http.Server;
   readonly h2: http2.Http2Server;
-  /** Stop accepting, ask open connections to finish (GOAWAY / close idle keep-alives). */
-  stopAccepting(): void;
-  /** Destroy every socket still open. */
-  destroyAll(): void;
+  /** Ask open connections to wind down: close idle keep-alives, GOAWAY to h2c sessions. */
+  windDown(): void;
+  /** Stop listening and destroy every socket still open. */
+  closeAll(): Promise<void>;
 }
 
 /**
@@ -62,13 +62,14 @@ export function createOnePortServer(handler: NodeHandler): OnePortServer {
     net: server,
     h1,
     h2,
-    stopAccepting() {
-      server.close();
+    windDown() {
       h1.closeIdleConnections();
       for (const session of sessions) session.close();
     },
-    destroyAll() {
+    closeAll() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
+      return closed;
     },
   };
 }

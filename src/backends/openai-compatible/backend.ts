@@ -73,7 +73,7 @@ export class OpenAICompatibleBackend implements Backend {
       this.observe(started);
       return result;
     } catch (error) {
-      const failure = this.transport.classify(error, options.signal);
+      const failure = this.transport.classify(error, options.signal, true);
       this.observe(started, failure);
       throw failure;
     }
@@ -109,13 +109,14 @@ export class OpenAICompatibleBackend implements Backend {
       for await (const chunk of response.body) {
         if (done) continue; // drain the rest so the keep-alive socket goes back to the pool
         parser.feed((chunk as Buffer).toString("utf8"));
-        if (parseError) throw parseError;
+        // Parts that arrived before an in-band error still reach the client first.
         while (pending.length > 0) yield pending.shift() as BackendStreamPart;
+        if (parseError) throw parseError;
       }
-      if (!done) throw new Error("upstream stream ended before [DONE]");
+      if (!done) throw new Error("the stream ended before [DONE]");
       complete = true;
     } catch (error) {
-      failure = this.transport.classify(error, options.signal);
+      failure = this.transport.classify(error, options.signal, true);
       throw failure;
     } finally {
       if (!complete) response.body.destroy();

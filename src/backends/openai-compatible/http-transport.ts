@@ -109,7 +109,7 @@ export class HttpTransport {
   }
 
   /** Turns a socket-level failure (or our own abort) into the error the caller should see. */
-  classify(error: unknown, signal: AbortSignal): ConnectError {
+  classify(error: unknown, signal: AbortSignal, midResponse = false): ConnectError {
     if (error instanceof ConnectError) return error;
     if (signal.aborted) return ConnectError.from(signal.reason ?? error, Code.Canceled);
     if (error instanceof UpstreamTimeout) {
@@ -120,6 +120,13 @@ export class HttpTransport {
       );
     }
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (midResponse) {
+      return reasonError(
+        Code.Unavailable,
+        Reason.upstreamError,
+        `upstream model at ${this.origin} broke off its response (${code ?? String(error)})`,
+      );
+    }
     if (code !== undefined && UNREACHABLE.has(code)) {
       return reasonError(
         Code.Unavailable,

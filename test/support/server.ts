@@ -1,0 +1,63 @@
+import { Writable } from "node:stream";
+import { loadConfig } from "../../src/config.js";
+import { createLogger } from "../../src/observability/logger.js";
+import { type App, build } from "../../src/server/app.js";
+import { type FakeUpstream, startFakeUpstream } from "./fake-upstream.js";
+
+export interface TestServer {
+  url: string;
+  app: App;
+  upstream: FakeUpstream;
+  /** Every JSON log line the server wrote. */
+  logs: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+/** A real server on 127.0.0.1:0 in front of a scripted OpenAI-protocol upstream. */
+export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const upstream = await startFakeUpstream();
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split("\n")) if (line) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  const config = loadConfig({
+    PORT: "0",
+    ORION_LLM_BASE_URL: upstream.url,
+    ORION_LLM_MODEL: "fake-model",
+    ORION_LLM_API_KEY: "sk-upstream",
+    ...env,
+  });
+  const app = build(config, { logger: createLogger("info", sink) });
+  const url = await app.listen();
+  return {
+    url,
+    app,
+    upstream,
+    logs,
+    async close() {
+      await app.shutdown(0);
+      await upstream.close();
+    },
+  };
+}
+
+export async function postChat(url: string, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${url}/v1/openai/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+/** The `data:` payloads of an SSE body, in order. */
+export function sseData(text: string): string[] {
+  return text
+    .split("\n\n")
+    .filter((event) => event.startsWith("data: "))
+    .map((event) => event.slice("data: ".length));
+}
+
+export const hello = { messages: [{ role: "user", content: "Say hello" }] };
