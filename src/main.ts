@@ -25,11 +25,11 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     app.shutdown().then(
       () => {
         app.logger.info("stopped");
-        process.exit(0);
+        app.logger.flush(() => process.exit(0));
       },
       (error: unknown) => {
         app.logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
+        app.logger.flush(() => process.exit(1));
       },
     );
   });

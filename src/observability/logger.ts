@@ -2,7 +2,10 @@ import { pino } from "pino";
 
 export type Logger = pino.Logger;
 
-/** Structured JSON logs on stdout; one line per request plus warnings and errors. */
+/**
+ * Structured JSON logs on stdout; one line per request plus warnings and errors. Lines are written
+ * asynchronously (off the request path); `flush()` before exit.
+ */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -11,6 +14,6 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

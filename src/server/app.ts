@@ -49,7 +49,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
   );
   const service = createAgentService({ config, backends, logger });
   const health = healthRoutes(lifecycle, metrics, options.readinessChecks ?? []);
-  const routeDeps = { service, cutoff: lifecycle.cutoff, requestIdOf: restRequestId };
+  const routeDeps = { service, lifecycle, requestIdOf: restRequestId };
 
   const router = new Router()
     .add("GET", "/healthz", "healthz", health.healthz)

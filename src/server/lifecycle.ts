@@ -1,3 +1,5 @@
+import { setMaxListeners } from "node:events";
+
 /**
  * Tracks in-flight requests and the draining state for graceful shutdown: readiness turns 503,
  * new requests are refused, in-flight ones may finish until a deadline, then `cutoff` aborts them.
@@ -6,7 +8,13 @@ export class Lifecycle {
   private inflight = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly cutoffController = new AbortController();
+  private readonly tracked = new Set<AbortController>();
   draining = false;
+
+  constructor() {
+    // Every in-flight RPC listens to the cutoff signal; that is many listeners by design.
+    setMaxListeners(0, this.cutoffController.signal);
+  }
 
   /** Aborted when the drain deadline passes; long streams listen to it. */
   get cutoff(): AbortSignal {
@@ -42,7 +50,16 @@ export class Lifecycle {
     });
   }
 
+  /** Registers a call to abort at the cutoff (cheaper than a listener on the shared signal). */
+  track(controller: AbortController): () => void {
+    if (this.cutoffController.signal.aborted) controller.abort(this.cutoffController.signal.reason);
+    this.tracked.add(controller);
+    return () => this.tracked.delete(controller);
+  }
+
   cut(reason: unknown): void {
     this.cutoffController.abort(reason);
+    for (const controller of this.tracked) controller.abort(reason);
+    this.tracked.clear();
   }
 }

@@ -37,7 +37,9 @@ export function createOnePortServer(handler: NodeHandler): OnePortServer {
   });
   h2.on("sessionError", () => {});
 
-  const server = net.createServer((socket) => {
+  // Small SSE and gRPC frames must leave at once: no Nagle (http.createServer sets this itself, but
+  // these sockets come from our own net.Server).
+  const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     socket.on("error", () => socket.destroy());

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { Code, type ConnectError } from "@connectrpc/connect";
 import {
@@ -21,7 +21,7 @@ const str = (v: unknown): string | undefined => (typeof v === "string" ? v : und
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 
 export function newToolCallId(): string {
-  return `call_${randomBytes(12).toString("hex")}`;
+  return `call_${randomUUID().replaceAll("-", "").slice(0, 24)}`;
 }
 
 export function finishReasonOf(raw: unknown): FinishReason {

@@ -10,6 +10,7 @@ import type { Logger } from "../../observability/logger.js";
 import { BodyTooLarge, readBody } from "../http/body.js";
 import { sendHttpError, sendJson } from "../http/respond.js";
 import { type NodeRequest, type NodeResponse, writable } from "../http/types.js";
+import type { Lifecycle } from "../lifecycle.js";
 import { httpErrorOf, simpleHttpError, validationHttpError } from "./errors.js";
 import { chunkJson, completionJson } from "./render.js";
 import { chatRequestSchema } from "./request-schema.js";
@@ -21,7 +22,7 @@ export interface ChatRouteDeps {
   service: ServiceImpl<typeof AgentService>;
   maxBodyBytes: number;
   logger: Logger;
-  cutoff: AbortSignal;
+  lifecycle: Lifecycle;
   requestIdOf: (req: NodeRequest) => string;
 }
 
@@ -72,7 +73,7 @@ export function chatCompletionsRoute(deps: ChatRouteDeps) {
     const echo = { "x-request-id": requestId };
 
     if (!request.stream) {
-      const call = restCall(req, res, AgentService.method.createChatCompletion, requestId, deps.cutoff);
+      const call = restCall(req, res, AgentService.method.createChatCompletion, requestId, deps.lifecycle);
       try {
         const reply = create(
           ChatCompletionSchema,
@@ -85,7 +86,7 @@ export function chatCompletionsRoute(deps: ChatRouteDeps) {
       return;
     }
 
-    const call = restCall(req, res, AgentService.method.streamChatCompletion, requestId, deps.cutoff);
+    const call = restCall(req, res, AgentService.method.streamChatCompletion, requestId, deps.lifecycle);
     const sse = new SseWriter(res, echo);
     const chunks = deps.service.streamChatCompletion(request, call.ctx)[Symbol.asyncIterator]();
     try {

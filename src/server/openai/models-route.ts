@@ -7,18 +7,19 @@ import {
 } from "../../../gen/vlmrun/agent/v1/service_pb.js";
 import { sendHttpError, sendJson } from "../http/respond.js";
 import type { NodeRequest, NodeResponse } from "../http/types.js";
+import type { Lifecycle } from "../lifecycle.js";
 import { simpleHttpError } from "./errors.js";
 import { modelJson, modelListJson } from "./render.js";
 import { restCall } from "./rest-call.js";
 
 export interface ModelsRouteDeps {
   service: ServiceImpl<typeof AgentService>;
-  cutoff: AbortSignal;
+  lifecycle: Lifecycle;
   requestIdOf: (req: NodeRequest) => string;
 }
 
 async function listModels(deps: ModelsRouteDeps, req: NodeRequest, res: NodeResponse) {
-  const call = restCall(req, res, AgentService.method.listModels, deps.requestIdOf(req), deps.cutoff);
+  const call = restCall(req, res, AgentService.method.listModels, deps.requestIdOf(req), deps.lifecycle);
   return create(
     ListModelsResponseSchema,
     await deps.service.listModels(create(ListModelsRequestSchema, {}), call.ctx),

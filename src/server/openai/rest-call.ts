@@ -2,14 +2,14 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
+  type ContextValues,
   createContextValues,
-  createHandlerContext,
   type HandlerContext,
 } from "@connectrpc/connect";
 import { AgentService } from "../../../gen/vlmrun/agent/v1/service_pb.js";
 import { kRequestId } from "../../service/context.js";
-import { Reason, reasonError } from "../../service/errors.js";
 import type { NodeRequest, NodeResponse } from "../http/types.js";
+import type { Lifecycle } from "../lifecycle.js";
 
 export interface RestCall {
   ctx: HandlerContext;
@@ -27,43 +27,70 @@ function headersOf(req: NodeRequest): Headers {
 }
 
 /**
- * A HandlerContext for calling the AgentService implementation from a REST request, so the bridge
- * goes through exactly what the RPCs run. Its signal aborts when the client disconnects or the
- * server's drain deadline passes.
+ * The HandlerContext a REST request hands to the AgentService implementation, so the bridge runs
+ * exactly what the RPCs run. Lighter than connect's createHandlerContext (which links three abort
+ * signals and copies three header sets per call): one AbortController, headers built on demand.
+ */
+class RestHandlerContext implements HandlerContext {
+  readonly service = AgentService;
+  readonly protocolName = "openai-rest";
+  readonly values: ContextValues;
+  private requestHeaders: Headers | undefined;
+  private responseHeaders: Headers | undefined;
+  private responseTrailers: Headers | undefined;
+
+  constructor(
+    private readonly req: NodeRequest,
+    readonly method: DescMethod,
+    readonly signal: AbortSignal,
+    requestId: string,
+  ) {
+    this.values = createContextValues().set(kRequestId, requestId);
+  }
+
+  get requestMethod(): string {
+    return this.req.method ?? "POST";
+  }
+  get url(): string {
+    return this.req.url ?? "/";
+  }
+  get requestHeader(): Headers {
+    this.requestHeaders ??= headersOf(this.req);
+    return this.requestHeaders;
+  }
+  get responseHeader(): Headers {
+    this.responseHeaders ??= new Headers();
+    return this.responseHeaders;
+  }
+  get responseTrailer(): Headers {
+    this.responseTrailers ??= new Headers();
+    return this.responseTrailers;
+  }
+  timeoutMs(): number | undefined {
+    return undefined;
+  }
+}
+
+/**
+ * Starts a REST call of an AgentService method. Its signal aborts when the client disconnects or
+ * the server's drain deadline passes.
  */
 export function restCall(
   req: NodeRequest,
   res: NodeResponse,
   method: DescMethod,
   requestId: string,
-  cutoff: AbortSignal,
+  lifecycle: Lifecycle,
 ): RestCall {
   const controller = new AbortController();
+  const untrack = lifecycle.track(controller);
   let gone = false;
   res.once("close", () => {
+    untrack();
     if (!res.writableFinished) {
       gone = true;
       controller.abort(new ConnectError("the client closed the connection", Code.Canceled));
     }
   });
-  const shutdown = new AbortController();
-  const onCutoff = () =>
-    shutdown.abort(reasonError(Code.Unavailable, Reason.shuttingDown, "the server is shutting down"));
-  if (cutoff.aborted) onCutoff();
-  else {
-    cutoff.addEventListener("abort", onCutoff, { once: true });
-    res.once("close", () => cutoff.removeEventListener("abort", onCutoff));
-  }
-  const ctx = createHandlerContext({
-    service: AgentService,
-    method,
-    protocolName: "openai-rest",
-    requestMethod: req.method ?? "POST",
-    url: req.url ?? "/",
-    requestSignal: controller.signal,
-    shutdownSignal: shutdown.signal,
-    requestHeader: headersOf(req),
-    contextValues: createContextValues().set(kRequestId, requestId),
-  });
-  return { ctx, clientGone: () => gone };
+  return { ctx: new RestHandlerContext(req, method, controller.signal, requestId), clientGone: () => gone };
 }

@@ -1,0 +1,157 @@
+// Chat benchmark: Orion Server vs a bare keep-alive Node proxy, both in front of the same fake
+// upstream, each in its own process. Drives load with autocannon and prints req/s, p50, p99, RSS.
+//   npm run bench                     # 1, 10, 50 connections, 5 s each
+//   BENCH_SECONDS=10 npm run bench
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import { createInterface } from "node:readline";
+import autocannon from "autocannon";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,10,50").split(",").map(Number);
+const children: ChildProcess[] = [];
+
+function startProcess(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ url: string; pid: number }> {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}`)));
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on("line", (line) => {
+      const url = line.startsWith("http") ? line.trim() : (/"url":"([^"]+)"/.exec(line)?.[1] ?? "");
+      if (url) resolve({ url, pid: child.pid ?? 0 });
+    });
+  });
+}
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+const body = (stream: boolean) =>
+  JSON.stringify({
+    model: "vlmrun-orion-1:auto",
+    messages: [{ role: "user", content: "Say hello" }],
+    max_tokens: 16,
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(url: string, connections: number, stream: boolean): Promise<Figures> {
+  const result = await autocannon({
+    url,
+    connections,
+    duration: SECONDS,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: body(stream),
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+/** Sequential keep-alive requests timed with hrtime: precise per-request latency at one connection. */
+async function sequentialP50(url: string, stream: boolean, count = 2000): Promise<number> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const target = new URL(url);
+  const payload = body(stream);
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = process.hrtime.bigint();
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request(
+        {
+          agent,
+          hostname: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: "POST",
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", resolve);
+        },
+      );
+      req.on("error", reject);
+      req.end(payload);
+    });
+    if (i >= count / 10) samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  agent.destroy();
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)] ?? 0;
+}
+
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+
+async function main() {
+  execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
+  const upstream = await startProcess(["--import", "tsx", "bench/upstream.ts"]);
+  const server = await startProcess(["dist/src/main.js"], {
+    PORT: "0",
+    ORION_LLM_BASE_URL: upstream.url,
+    ORION_LLM_MODEL: "bench-model",
+    ORION_LOG_LEVEL: process.env.ORION_LOG_LEVEL ?? "info",
+  });
+  const baseline = await startProcess(["--import", "tsx", "bench/baseline-proxy.ts", upstream.url]);
+  const targets = {
+    upstream: `${upstream.url}/chat/completions`,
+    baseline: `${baseline.url}/chat/completions`,
+    orion: `${server.url}/v1/openai/chat/completions`,
+  };
+
+  console.log(
+    `\nOrion Server chat benchmark — ${SECONDS}s per run, node ${process.version}, ${new Date().toISOString()}`,
+  );
+  for (const stream of [false, true]) {
+    const mode = stream ? "streaming (SSE, include_usage)" : "non-streaming";
+    for (const name of ["baseline", "orion"] as const) await load(targets[name], 10, stream); // warm-up
+    console.log(`\n## ${mode}`);
+    const direct = await sequentialP50(targets.upstream, stream);
+    const viaBaseline = await sequentialP50(targets.baseline, stream);
+    const viaOrion = await sequentialP50(targets.orion, stream);
+    console.log(
+      `sequential p50 at 1 connection: upstream ${fmt(direct, 3)} ms, baseline ${fmt(viaBaseline, 3)} ms, orion ${fmt(viaOrion, 3)} ms` +
+        ` → added by orion ${fmt(viaOrion - direct, 3)} ms (baseline adds ${fmt(viaBaseline - direct, 3)} ms)`,
+    );
+    console.log("conns | target   |    req/s |  p50 ms |  p99 ms | errors | RSS MiB | orion/baseline");
+    for (const connections of CONNECTIONS) {
+      const b = await load(targets.baseline, connections, stream);
+      const bRss = rssMiB(baseline.pid);
+      const o = await load(targets.orion, connections, stream);
+      const oRss = rssMiB(server.pid);
+      const row = (name: string, f: Figures, rss: number, ratio = "") =>
+        `${String(connections).padStart(5)} | ${name.padEnd(8)} | ${fmt(f.rps, 0).padStart(8)} | ${fmt(f.p50).padStart(7)} | ${fmt(f.p99).padStart(7)} | ${String(f.errors).padStart(6)} | ${fmt(rss, 0).padStart(7)} | ${ratio}`;
+      console.log(row("baseline", b, bRss));
+      console.log(row("orion", o, oRss, `${fmt((100 * o.rps) / b.rps, 0)} %`));
+    }
+  }
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const child of children) child.kill();
+  });
