@@ -1,0 +1,115 @@
+import type { CounterState, SessionLimits, Store, StoredSession } from "./store.js";
+
+interface Expiring<T> {
+  value: T;
+  expiresAt: number;
+}
+
+/** The embedded store for single-process setups: same semantics as Redis, nothing to install. */
+export class MemoryStore implements Store {
+  readonly kind = "memory";
+  private readonly counters = new Map<string, Expiring<number>>();
+  private readonly sessions = new Map<string, Expiring<StoredSession>>();
+  private readonly records = new Map<string, Expiring<string>>();
+  private readonly maps = new Map<string, Map<string, string>>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly now: () => number = Date.now) {
+    this.sweeper = setInterval(() => this.sweep(), 60_000);
+    this.sweeper.unref();
+  }
+
+  private live<T>(map: Map<string, Expiring<T>>, key: string): Expiring<T> | undefined {
+    const entry = map.get(key);
+    if (entry && entry.expiresAt <= this.now()) {
+      map.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const map of [this.counters, this.sessions, this.records] as Map<string, Expiring<unknown>>[]) {
+      for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key);
+    }
+  }
+
+  async consume(key: string, limit: number, expireAtMs: number) {
+    const entry = this.live(this.counters, key);
+    const count = entry?.value ?? 0;
+    if (count + 1 > limit) return { allowed: false, count, resetMs: entry ? entry.expiresAt - this.now() : 0 };
+    const next = entry ?? { value: 0, expiresAt: expireAtMs };
+    next.value = count + 1;
+    this.counters.set(key, next);
+    return { allowed: true, count: next.value, resetMs: next.expiresAt - this.now() };
+  }
+
+  async refund(key: string) {
+    const entry = this.live(this.counters, key);
+    if (entry && entry.value > 0) entry.value--;
+  }
+
+  async peek(key: string): Promise<CounterState> {
+    const entry = this.live(this.counters, key);
+    return entry ? { count: entry.value, resetMs: entry.expiresAt - this.now() } : { count: 0, resetMs: 0 };
+  }
+
+  async appendSession(id: string, owner: string, entries: string[], limits: SessionLimits) {
+    const now = this.now();
+    const existing = this.live(this.sessions, id);
+    if (existing && existing.value.owner !== owner) return "forbidden" as const;
+    const session = existing?.value ?? { owner, createdAt: now, updatedAt: now, entries: [] };
+    session.entries.push(...entries);
+    if (session.entries.length > limits.maxEntries) session.entries.splice(0, session.entries.length - limits.maxEntries);
+    session.updatedAt = now;
+    this.sessions.set(id, { value: session, expiresAt: now + limits.ttlMs });
+    return "ok" as const;
+  }
+
+  async readSession(id: string) {
+    const entry = this.live(this.sessions, id);
+    return entry ? { ...entry.value, entries: [...entry.value.entries] } : undefined;
+  }
+
+  async deleteSession(id: string) {
+    return this.sessions.delete(id);
+  }
+
+  async putIfAbsent(key: string, value: string, ttlMs: number) {
+    if (this.live(this.records, key)) return false;
+    this.records.set(key, { value, expiresAt: this.now() + ttlMs });
+    return true;
+  }
+
+  async get(key: string) {
+    return this.live(this.records, key)?.value;
+  }
+
+  async mapSet(map: string, field: string, value: string) {
+    let m = this.maps.get(map);
+    if (!m) {
+      m = new Map();
+      this.maps.set(map, m);
+    }
+    m.set(field, value);
+  }
+
+  async mapGet(map: string, field: string) {
+    return this.maps.get(map)?.get(field);
+  }
+
+  async mapEntries(map: string) {
+    return Object.fromEntries(this.maps.get(map) ?? []);
+  }
+
+  async mapDelete(map: string, field: string) {
+    return this.maps.get(map)?.delete(field) ?? false;
+  }
+
+  async ping() {}
+
+  async close() {
+    clearInterval(this.sweeper);
+  }
+}

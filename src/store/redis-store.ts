@@ -1,0 +1,188 @@
+import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { CONSUME, PEEK, REFUND, SESSION_APPEND, SESSION_READ } from "./lua.js";
+import { type CounterState, type SessionLimits, type Store, StoreUnavailable, type StoredSession } from "./store.js";
+
+export interface RedisStoreOptions {
+  /** `redis://…` for a standalone server. */
+  url?: string;
+  /** `host:port` seeds of a Redis Cluster. */
+  clusterNodes?: string[];
+  /** Prepended to every key, so several deployments (or test runs) can share one Redis. */
+  prefix: string;
+  /** Longest wait for one command; a down or hung store fails within this bound. */
+  commandTimeoutMs: number;
+}
+
+type Client = Redis | Cluster;
+
+interface Scripts {
+  orionConsume(key: string, limit: number, expireAt: number): Promise<[number, number, number]>;
+  orionRefund(key: string): Promise<number>;
+  orionPeek(key: string): Promise<[number, number]>;
+  orionSessionAppend(meta: string, log: string, ...args: (string | number)[]): Promise<number>;
+  orionSessionRead(meta: string, log: string): Promise<[string, string, string, string[]] | null>;
+}
+
+/**
+ * Redis through ioredis, standalone or Cluster. Settings that never hang a request: no offline
+ * queue (a command while disconnected fails at once), a per-command timeout, no per-request
+ * retries, reconnection with capped backoff in the background.
+ */
+export class RedisStore implements Store {
+  readonly kind: "redis" | "redis-cluster";
+  private readonly client: Client & Scripts;
+  private readonly prefix: string;
+
+  constructor(options: RedisStoreOptions) {
+    this.prefix = options.prefix;
+    const base: RedisOptions = {
+      enableOfflineQueue: false,
+      commandTimeout: options.commandTimeoutMs,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 2_000,
+      retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
+    };
+    let client: Client;
+    if (options.clusterNodes && options.clusterNodes.length > 0) {
+      this.kind = "redis-cluster";
+      client = new Cluster(
+        options.clusterNodes.map((node) => {
+          const [host, port] = node.split(":");
+          return { host: host || "127.0.0.1", port: Number(port) || 6379 };
+        }),
+        {
+          enableOfflineQueue: false,
+          redisOptions: base,
+          clusterRetryStrategy: (attempt) => Math.min(100 * attempt, 2_000),
+          slotsRefreshTimeout: 2_000,
+        },
+      );
+    } else {
+      this.kind = "redis";
+      client = new Redis(options.url ?? "redis://127.0.0.1:6379", base);
+    }
+    client.on("error", () => {}); // surfaced per command; reconnection runs in the background
+    client.defineCommand("orionConsume", { numberOfKeys: 1, lua: CONSUME });
+    client.defineCommand("orionRefund", { numberOfKeys: 1, lua: REFUND });
+    client.defineCommand("orionPeek", { numberOfKeys: 1, lua: PEEK });
+    client.defineCommand("orionSessionAppend", { numberOfKeys: 2, lua: SESSION_APPEND });
+    client.defineCommand("orionSessionRead", { numberOfKeys: 2, lua: SESSION_READ });
+    this.client = client as Client & Scripts;
+  }
+
+  /** Resolves once connected (or the cluster is ready); for start-up and tests. */
+  ready(timeoutMs = 5_000): Promise<void> {
+    if (this.client.status === "ready") return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new StoreUnavailable("not ready in time")), timeoutMs);
+      this.client.once("ready", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private async run<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (error) {
+      throw new StoreUnavailable(error);
+    }
+  }
+
+  private counterKey(key: string) {
+    return `${this.prefix}c:${key}`;
+  }
+
+  /** Both keys of a session share a hash tag, so the scripts work on a Cluster. */
+  private sessionKeys(id: string): [string, string] {
+    return [`${this.prefix}{s:${id}}:meta`, `${this.prefix}{s:${id}}:log`];
+  }
+
+  consume(key: string, limit: number, expireAtMs: number) {
+    return this.run(async () => {
+      const [allowed, count, pttl] = await this.client.orionConsume(this.counterKey(key), limit, expireAtMs);
+      return { allowed: allowed === 1, count, resetMs: Math.max(pttl, 0) };
+    });
+  }
+
+  refund(key: string) {
+    return this.run(async () => {
+      await this.client.orionRefund(this.counterKey(key));
+    });
+  }
+
+  peek(key: string): Promise<CounterState> {
+    return this.run(async () => {
+      const [count, pttl] = await this.client.orionPeek(this.counterKey(key));
+      return { count, resetMs: Math.max(pttl, 0) };
+    });
+  }
+
+  appendSession(id: string, owner: string, entries: string[], limits: SessionLimits) {
+    const [meta, log] = this.sessionKeys(id);
+    return this.run(async () => {
+      const result = await this.client.orionSessionAppend(
+        meta,
+        log,
+        owner,
+        Date.now(),
+        limits.ttlMs,
+        limits.maxEntries,
+        ...entries,
+      );
+      return result === 1 ? ("ok" as const) : ("forbidden" as const);
+    });
+  }
+
+  readSession(id: string): Promise<StoredSession | undefined> {
+    const [meta, log] = this.sessionKeys(id);
+    return this.run(async () => {
+      const found = await this.client.orionSessionRead(meta, log);
+      if (!found) return undefined;
+      const [owner, createdAt, updatedAt, entries] = found;
+      return { owner, createdAt: Number(createdAt), updatedAt: Number(updatedAt), entries };
+    });
+  }
+
+  deleteSession(id: string) {
+    const [meta, log] = this.sessionKeys(id);
+    return this.run(async () => (await this.client.del(meta, log)) > 0);
+  }
+
+  putIfAbsent(key: string, value: string, ttlMs: number) {
+    return this.run(async () => (await this.client.set(`${this.prefix}r:${key}`, value, "PX", ttlMs, "NX")) === "OK");
+  }
+
+  get(key: string) {
+    return this.run(async () => (await this.client.get(`${this.prefix}r:${key}`)) ?? undefined);
+  }
+
+  mapSet(map: string, field: string, value: string) {
+    return this.run(async () => {
+      await this.client.hset(`${this.prefix}m:${map}`, field, value);
+    });
+  }
+
+  mapGet(map: string, field: string) {
+    return this.run(async () => (await this.client.hget(`${this.prefix}m:${map}`, field)) ?? undefined);
+  }
+
+  mapEntries(map: string) {
+    return this.run(() => this.client.hgetall(`${this.prefix}m:${map}`));
+  }
+
+  mapDelete(map: string, field: string) {
+    return this.run(async () => (await this.client.hdel(`${this.prefix}m:${map}`, field)) > 0);
+  }
+
+  ping() {
+    return this.run(async () => {
+      await this.client.ping();
+    });
+  }
+
+  async close() {
+    this.client.disconnect();
+  }
+}

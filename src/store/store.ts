@@ -1,0 +1,59 @@
+/**
+ * The shared state of every server instance: quota counters, sessions, API keys and idempotency
+ * records. Each method is one atomic operation (one round trip on Redis), implemented twice
+ * (memory, Redis) and held to one contract suite.
+ */
+export interface Store {
+  readonly kind: "memory" | "redis" | "redis-cluster";
+
+  /** If the counter + 1 stays within `limit`, increments it (expiring at `expireAtMs` when new). */
+  consume(key: string, limit: number, expireAtMs: number): Promise<CounterState & { allowed: boolean }>;
+  /** Gives one back (never below zero). */
+  refund(key: string): Promise<void>;
+  peek(key: string): Promise<CounterState>;
+
+  /** Appends to a session owned by `owner`; "forbidden" when someone else owns it. */
+  appendSession(id: string, owner: string, entries: string[], limits: SessionLimits): Promise<"ok" | "forbidden">;
+  readSession(id: string): Promise<StoredSession | undefined>;
+  deleteSession(id: string): Promise<boolean>;
+
+  /** A value with a TTL, set only if absent (idempotency records). True when set. */
+  putIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  get(key: string): Promise<string | undefined>;
+
+  /** A small named map (API keys by hash). */
+  mapSet(map: string, field: string, value: string): Promise<void>;
+  mapGet(map: string, field: string): Promise<string | undefined>;
+  mapEntries(map: string): Promise<Record<string, string>>;
+  mapDelete(map: string, field: string): Promise<boolean>;
+
+  /** Resolves when the store answers; rejects otherwise (within its command timeout). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CounterState {
+  count: number;
+  /** Milliseconds until the counter resets; 0 when it does not exist. */
+  resetMs: number;
+}
+
+export interface SessionLimits {
+  ttlMs: number;
+  /** Oldest entries are dropped beyond this many. */
+  maxEntries: number;
+}
+
+export interface StoredSession {
+  owner: string;
+  createdAt: number;
+  updatedAt: number;
+  entries: string[];
+}
+
+/** Thrown when the store cannot answer (down, timed out); surfaces turn it into 503 or a policy. */
+export class StoreUnavailable extends Error {
+  constructor(cause: unknown) {
+    super(`the store is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}

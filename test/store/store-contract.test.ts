@@ -1,0 +1,123 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MemoryStore } from "../../src/store/memory-store.js";
+import { RedisStore } from "../../src/store/redis-store.js";
+import type { Store } from "../../src/store/store.js";
+import { type PrivateCluster, type PrivateRedis, startRedis, startRedisCluster } from "../support/redis.js";
+
+let redis: PrivateRedis;
+let cluster: PrivateCluster;
+const stores: Record<string, Store> = {};
+
+beforeAll(async () => {
+  [redis, cluster] = await Promise.all([startRedis(), startRedisCluster()]);
+  const standalone = new RedisStore({ url: redis.url, prefix: "contract:", commandTimeoutMs: 1_000 });
+  const clustered = new RedisStore({ clusterNodes: cluster.nodes, prefix: "contract:", commandTimeoutMs: 1_000 });
+  await Promise.all([standalone.ready(), clustered.ready()]);
+  stores.memory = new MemoryStore();
+  stores.redis = standalone;
+  stores["redis-cluster"] = clustered;
+}, 60_000);
+
+afterAll(async () => {
+  for (const store of Object.values(stores)) await store.close();
+  await Promise.all([redis?.stop(), cluster?.stop()]);
+});
+
+const kinds = ["memory", "redis", "redis-cluster"] as const;
+const limits = { ttlMs: 60_000, maxEntries: 5 };
+
+describe.each(kinds)("the Store contract on %s", (kind) => {
+  const store = () => stores[kind] as Store;
+  const key = () => `k-${randomUUID()}`;
+
+  it("consumes up to the limit, then refuses without counting the refusals", async () => {
+    const k = key();
+    const expireAt = Date.now() + 60_000;
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push(await store().consume(k, 3, expireAt));
+    expect(results.map((r) => r.allowed)).toEqual([true, true, true, false, false]);
+    expect(results.map((r) => r.count)).toEqual([1, 2, 3, 3, 3]);
+    expect(results[0]?.resetMs).toBeGreaterThan(50_000);
+    expect((await store().peek(k)).count).toBe(3);
+  });
+
+  it("is exact under concurrency", async () => {
+    const k = key();
+    const results = await Promise.all(
+      Array.from({ length: 100 }, () => store().consume(k, 10, Date.now() + 60_000)),
+    );
+    expect(results.filter((r) => r.allowed)).toHaveLength(10);
+  });
+
+  it("refunds, never below zero", async () => {
+    const k = key();
+    await store().consume(k, 5, Date.now() + 60_000);
+    await store().refund(k);
+    await store().refund(k);
+    expect((await store().peek(k)).count).toBe(0);
+    expect((await store().consume(k, 1, Date.now() + 60_000)).allowed).toBe(true);
+  });
+
+  it("expires counters at the given time", async () => {
+    const k = key();
+    await store().consume(k, 1, Date.now() + 150);
+    expect((await store().consume(k, 1, Date.now() + 150)).allowed).toBe(false);
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await store().consume(k, 1, Date.now() + 150)).allowed).toBe(true);
+  });
+
+  it("appends sessions in order, keeps the newest entries and guards the owner", async () => {
+    const id = randomUUID();
+    expect(await store().appendSession(id, "alice", ["1", "2"], limits)).toBe("ok");
+    expect(await store().appendSession(id, "alice", ["3", "4", "5", "6"], limits)).toBe("ok");
+    expect(await store().appendSession(id, "mallory", ["x"], limits)).toBe("forbidden");
+    const session = await store().readSession(id);
+    expect(session?.owner).toBe("alice");
+    expect(session?.entries).toEqual(["2", "3", "4", "5", "6"]);
+    expect(session?.updatedAt).toBeGreaterThanOrEqual(session?.createdAt ?? Number.POSITIVE_INFINITY);
+    expect(await store().deleteSession(id)).toBe(true);
+    expect(await store().readSession(id)).toBeUndefined();
+    expect(await store().deleteSession(id)).toBe(false);
+  });
+
+  it("loses no concurrent appends to one session", async () => {
+    const id = randomUUID();
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => store().appendSession(id, "bob", [`m${i}`], { ttlMs: 60_000, maxEntries: 100 })),
+    );
+    const entries = (await store().readSession(id))?.entries ?? [];
+    expect(entries).toHaveLength(40);
+    expect(new Set(entries).size).toBe(40);
+  });
+
+  it("expires sessions after their TTL", async () => {
+    const id = randomUUID();
+    await store().appendSession(id, "carol", ["a"], { ttlMs: 150, maxEntries: 10 });
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await store().readSession(id)).toBeUndefined();
+  });
+
+  it("keeps records only if absent, with a TTL", async () => {
+    const k = key();
+    expect(await store().putIfAbsent(k, "first", 60_000)).toBe(true);
+    expect(await store().putIfAbsent(k, "second", 60_000)).toBe(false);
+    expect(await store().get(k)).toBe("first");
+    expect(await store().get(key())).toBeUndefined();
+  });
+
+  it("keeps a small map", async () => {
+    const m = key();
+    await store().mapSet(m, "a", "1");
+    await store().mapSet(m, "b", "2");
+    expect(await store().mapGet(m, "a")).toBe("1");
+    expect(await store().mapEntries(m)).toEqual({ a: "1", b: "2" });
+    expect(await store().mapDelete(m, "a")).toBe(true);
+    expect(await store().mapDelete(m, "a")).toBe(false);
+    expect(await store().mapEntries(m)).toEqual({ b: "2" });
+  });
+
+  it("answers ping", async () => {
+    await expect(store().ping()).resolves.toBeUndefined();
+  });
+});
