@@ -18,6 +18,36 @@ export interface ProviderConfig {
 export type Variant = "lite" | "fast" | "auto" | "pro";
 export const VARIANTS: readonly Variant[] = ["lite", "fast", "auto", "pro"];
 
+export type QuotaFailureMode = "closed" | "open";
+
+export interface StoreConfig {
+  redisUrl: string | undefined;
+  clusterNodes: string[];
+  prefix: string;
+  commandTimeoutMs: number;
+}
+
+export interface IdentityConfig {
+  /** `key=user[:plan]` entries from ORION_API_KEYS. */
+  apiKeys: { key: string; user: string; plan: string }[];
+  jwtSecret: string | undefined;
+  jwtJwksUrl: string | undefined;
+  jwtIssuer: string | undefined;
+  jwtAudience: string | undefined;
+  /** Take the guest's IP from X-Forwarded-For (behind a trusted proxy). */
+  trustProxy: boolean;
+}
+
+export interface LimitsConfig {
+  guestDailyLimit: number;
+  quotaFailureMode: QuotaFailureMode;
+  sessionTtlMs: number;
+  sessionMaxMessages: number;
+}
+
+export const PLANS = ["starter", "pro", "enterprise"] as const;
+export type Plan = (typeof PLANS)[number];
+
 export interface Config {
   host: string;
   port: number;
@@ -35,6 +65,9 @@ export interface Config {
   /** Most concurrent upstream connections per origin. */
   upstreamMaxSockets: number;
   providers: Map<Model, ProviderConfig>;
+  store: StoreConfig;
+  identity: IdentityConfig;
+  limits: LimitsConfig;
 }
 
 export class ConfigError extends Error {}
@@ -90,6 +123,29 @@ function upstreamFor(env: Env, variant: Variant): UpstreamConfig | undefined {
   return { baseUrl, apiKey, model };
 }
 
+function apiKeys(env: Env): IdentityConfig["apiKeys"] {
+  const raw = text(env, "ORION_API_KEYS");
+  if (raw === undefined) return [];
+  return raw.split(",").map((entry) => {
+    const match = /^([^=\s]{8,})=([^:\s]+)(?::(\w+))?$/.exec(entry.trim());
+    const plan = match?.[3] ?? "enterprise";
+    if (!match || !(PLANS as readonly string[]).includes(plan)) {
+      throw new ConfigError(
+        `ORION_API_KEYS entries must look like key=user[:plan] (key of 8+ characters, plan one of ${PLANS.join(", ")})`,
+      );
+    }
+    return { key: match[1] as string, user: match[2] as string, plan };
+  });
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = text(env, name) ?? fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(", ")}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const upstreams = Object.fromEntries(VARIANTS.map((v) => [v, upstreamFor(env, v)])) as Record<
     Variant,
@@ -120,6 +176,29 @@ export function loadConfig(env: Env = process.env): Config {
     upstreamTimeoutMs: integer(env, "ORION_LLM_TIMEOUT_MS", 120_000, 100, 3_600_000),
     upstreamMaxSockets: integer(env, "ORION_LLM_MAX_SOCKETS", 256, 1, 65_536),
     providers,
+    store: {
+      redisUrl: text(env, "REDIS_URL"),
+      clusterNodes: (text(env, "REDIS_CLUSTER_NODES") ?? "")
+        .split(",")
+        .map((n) => n.trim())
+        .filter((n) => n !== ""),
+      prefix: text(env, "ORION_REDIS_PREFIX") ?? "orion:",
+      commandTimeoutMs: integer(env, "ORION_STORE_TIMEOUT_MS", 100, 5, 60_000),
+    },
+    identity: {
+      apiKeys: apiKeys(env),
+      jwtSecret: text(env, "ORION_JWT_SECRET"),
+      jwtJwksUrl: httpUrl(env, "ORION_JWT_JWKS_URL"),
+      jwtIssuer: text(env, "ORION_JWT_ISSUER"),
+      jwtAudience: text(env, "ORION_JWT_AUDIENCE"),
+      trustProxy: oneOf(env, "ORION_TRUST_PROXY", ["true", "false"], "false") === "true",
+    },
+    limits: {
+      guestDailyLimit: integer(env, "ORION_GUEST_DAILY_LIMIT", 10, 0, 1_000_000_000),
+      quotaFailureMode: oneOf(env, "ORION_QUOTA_FAILURE_MODE", ["closed", "open"] as const, "closed"),
+      sessionTtlMs: integer(env, "ORION_SESSION_TTL_SECONDS", 7 * 24 * 3600, 1, 365 * 24 * 3600) * 1000,
+      sessionMaxMessages: integer(env, "ORION_SESSION_MAX_MESSAGES", 200, 2, 100_000),
+    },
   };
 }
 

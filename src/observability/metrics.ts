@@ -9,6 +9,7 @@ export interface Metrics {
   readonly requestSeconds: Histogram<"surface" | "method" | "status">;
   readonly upstreamSeconds: Histogram<"backend" | "outcome">;
   readonly inflightStreams: Gauge<"surface">;
+  readonly quotaDecisions: Counter<"caller" | "decision">;
 }
 
 const LATENCY_BUCKETS = [
@@ -45,6 +46,12 @@ export function createMetrics(): Metrics {
       name: "orion_inflight_streams",
       help: "Streaming responses in progress",
       labelNames: ["surface"],
+      registers: [registry],
+    }),
+    quotaDecisions: new Counter({
+      name: "orion_quota_decisions_total",
+      help: "Quota and rate-limit decisions; fail_open / fail_closed count store failures",
+      labelNames: ["caller", "decision"],
       registers: [registry],
     }),
   };

@@ -4,20 +4,30 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
 import { BackendRegistry } from "../backends/registry.js";
 import type { Config } from "../config.js";
+import { ApiKeys } from "../identity/api-keys.js";
+import { JwtVerifier } from "../identity/jwt.js";
+import { CallerResolver } from "../identity/resolve-caller.js";
+import { Limits } from "../limits/limits.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
 import { createAgentService } from "../service/agent-service.js";
 import { kRequestId, requestIdFrom } from "../service/context.js";
 import { Reason, reasonError } from "../service/errors.js";
+import { Idempotency } from "../service/idempotency.js";
+import { Sessions } from "../sessions/sessions.js";
+import { createStore } from "../store/create-store.js";
+import type { Store } from "../store/store.js";
 import { createCors } from "./cors.js";
 import { healthRoutes, type ReadinessCheck } from "./health-routes.js";
 import { sendHttpError } from "./http/respond.js";
 import { headerOf, type NodeRequest, type NodeResponse, pathOf, writable } from "./http/types.js";
+import { identifyRest, identifyRpc, kPeer } from "./identify.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createOnePortServer } from "./listener.js";
 import { observeHttp, observeRpc, restRequestId } from "./observe.js";
+import { deleteSessionRoute, getSessionRoute, quotaRoute } from "./openai/account-routes.js";
 import { chatCompletionsRoute } from "./openai/chat-route.js";
-import { simpleHttpError } from "./openai/errors.js";
+import { httpErrorOf, simpleHttpError } from "./openai/errors.js";
 import { modelRoute, modelsRoute } from "./openai/models-route.js";
 import { Router } from "./router.js";
 
@@ -26,6 +36,8 @@ export interface App {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly lifecycle: Lifecycle;
+  readonly store: Store;
+  readonly apiKeys: ApiKeys;
   /** Listens on config.host:config.port (port 0 picks a free one); resolves to the base URL. */
   listen(): Promise<string>;
   /** Graceful: stop accepting, drain in-flight work up to the deadline, then cut and close. */
@@ -34,7 +46,21 @@ export interface App {
 
 export interface BuildOptions {
   logger?: Logger;
+  /** Defaults to the store the configuration names (Redis, or the embedded one). */
+  store?: Store;
   readinessChecks?: ReadinessCheck[];
+}
+
+/** Readiness asks the store with its own bound, so a hung store cannot hang /readyz. */
+function storeCheck(store: Store): ReadinessCheck {
+  return {
+    name: "store",
+    check: () =>
+      Promise.race([
+        store.ping().then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 500).unref()),
+      ]),
+  };
 }
 
 const HEALTH_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
@@ -47,8 +73,18 @@ export function build(config: Config, options: BuildOptions = {}): App {
   const backends = new BackendRegistry(config, (backend, outcome, seconds) =>
     metrics.upstreamSeconds.observe({ backend, outcome }, seconds),
   );
-  const service = createAgentService({ config, backends, logger });
-  const health = healthRoutes(lifecycle, metrics, options.readinessChecks ?? []);
+  const store = options.store ?? createStore(config.store);
+  const apiKeys = new ApiKeys(store, config.identity.apiKeys);
+  const resolver = new CallerResolver(apiKeys, new JwtVerifier(config.identity), config.identity.trustProxy);
+  const service = createAgentService({
+    config,
+    backends,
+    limits: new Limits(store, config.limits, metrics, logger),
+    sessions: new Sessions(store, config.limits),
+    idempotency: new Idempotency(store),
+    logger,
+  });
+  const health = healthRoutes(lifecycle, metrics, [storeCheck(store), ...(options.readinessChecks ?? [])]);
   const routeDeps = { service, lifecycle, requestIdOf: restRequestId };
 
   const router = new Router()
@@ -62,7 +98,10 @@ export function build(config: Config, options: BuildOptions = {}): App {
       chatCompletionsRoute({ ...routeDeps, maxBodyBytes: config.maxBodyBytes, logger }),
     )
     .add("GET", "/v1/openai/models", "models.list", modelsRoute(routeDeps))
-    .add("GET", "/v1/openai/models/{id}", "models.get", modelRoute(routeDeps));
+    .add("GET", "/v1/openai/models/{id}", "models.get", modelRoute(routeDeps))
+    .add("GET", "/v1/quota", "quota.get", quotaRoute(routeDeps))
+    .add("GET", "/v1/sessions/{session_id}", "sessions.get", getSessionRoute(routeDeps))
+    .add("DELETE", "/v1/sessions/{session_id}", "sessions.delete", deleteSessionRoute(routeDeps));
 
   const rest = async (req: NodeRequest, res: NodeResponse) => {
     const path = pathOf(req);
@@ -82,6 +121,14 @@ export function build(config: Config, options: BuildOptions = {}): App {
       return;
     }
     try {
+      if (path.startsWith("/v1/")) {
+        try {
+          await identifyRest(resolver, req);
+        } catch (error) {
+          sendHttpError(res, httpErrorOf(error));
+          return;
+        }
+      }
       await match.handler(req, res, match.params);
     } catch (error) {
       logger.error({ req_id: restRequestId(req), err: error }, "unhandled error in route");
@@ -95,9 +142,11 @@ export function build(config: Config, options: BuildOptions = {}): App {
     routes: (r) => r.service(AgentService, service),
     readMaxBytes: config.maxBodyBytes,
     shutdownSignal: lifecycle.cutoff,
-    interceptors: [observeRpc(metrics, logger)],
+    interceptors: [observeRpc(metrics, logger), identifyRpc(resolver)],
     contextValues: (req) =>
-      createContextValues().set(kRequestId, requestIdFrom(headerOf(req, "x-request-id"))),
+      createContextValues()
+        .set(kRequestId, requestIdFrom(headerOf(req, "x-request-id")))
+        .set(kPeer, req.socket.remoteAddress),
     fallback: (req, res) => {
       void rest(req, res);
     },
@@ -122,6 +171,8 @@ export function build(config: Config, options: BuildOptions = {}): App {
     logger,
     metrics,
     lifecycle,
+    store,
+    apiKeys,
     listen() {
       return new Promise((resolve, reject) => {
         server.net.once("error", reject);
@@ -149,6 +200,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
         }
         await server.closeAll();
         backends.close();
+        if (!options.store) await store.close();
       })();
       return shuttingDown;
     },

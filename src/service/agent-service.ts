@@ -1,19 +1,31 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import { AgentModel } from "../../gen/vlmrun/agent/v1/enums_pb.js";
-import { type AgentService, ListModelsResponseSchema } from "../../gen/vlmrun/agent/v1/service_pb.js";
+import { type ChatMessage, ChatMessageSchema } from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import { AgentModel, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import {
+  type AgentService,
+  GetQuotaResponseSchema,
+  ListModelsResponseSchema,
+} from "../../gen/vlmrun/agent/v1/service_pb.js";
 import type { BackendRegistry } from "../backends/registry.js";
 import { type Config, variantOf } from "../config.js";
+import { type Caller, kCaller, ownerOf } from "../identity/caller.js";
+import type { Limits } from "../limits/limits.js";
 import type { Logger } from "../observability/logger.js";
+import type { Sessions } from "../sessions/sessions.js";
 import { wireNames } from "../wire/names.js";
 import { planChat } from "./chat-plan.js";
 import { buildCompletion, ChunkBuilder } from "./completion-builder.js";
 import { kRequestId, requestIdFrom } from "./context.js";
 import { Reason, reasonError } from "./errors.js";
+import type { Idempotency } from "./idempotency.js";
 
 export interface AgentServiceDeps {
   config: Config;
   backends: BackendRegistry;
+  limits: Limits;
+  sessions: Sessions;
+  idempotency: Idempotency;
   logger: Logger;
 }
 
@@ -24,40 +36,106 @@ function requestIdOf(ctx: HandlerContext): string {
   return ctx.values.get(kRequestId) || requestIdFrom(ctx.requestHeader.get("x-request-id"));
 }
 
+function callerOf(ctx: HandlerContext): Caller {
+  const caller = ctx.values.get(kCaller);
+  if (!caller) throw reasonError(Code.Internal, Reason.unauthenticated, "the caller was not identified");
+  return caller;
+}
+
 function later(what: string): never {
   throw reasonError(Code.Unimplemented, Reason.notImplemented, `${what} is not available on this server yet`);
 }
 
+function setHeaders(ctx: HandlerContext, headers: Record<string, string>) {
+  for (const [name, value] of Object.entries(headers)) ctx.responseHeader.set(name, value);
+}
+
 /**
  * The one implementation of AgentService. gRPC, gRPC-Web and Connect reach it through the Connect
- * router; the OpenAI REST bridge calls these same methods.
+ * router; the OpenAI REST bridge calls these same methods. Order: caller (set by the surface) →
+ * validation → idempotency → session → quota → backend → session append.
  */
 export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof AgentService> {
-  const { config, backends } = deps;
+  const { config, backends, limits, sessions, idempotency, logger } = deps;
+
+  async function remember(sessionId: string, owner: string, turn: ChatMessage[], requestId: string) {
+    try {
+      await sessions.append(sessionId, owner, turn);
+    } catch (error) {
+      // The answer exists already; losing the history is logged, not turned into a failed reply.
+      logger.error(
+        { req_id: requestId, err: (error as Error).message, session_id: sessionId },
+        "session append failed",
+      );
+    }
+  }
 
   return {
     async createChatCompletion(request, ctx) {
+      const caller = callerOf(ctx);
+      const owner = ownerOf(caller);
+      const requestId = requestIdOf(ctx);
       const plan = planChat(request, false, config, backends);
-      const result = await plan.backend.generate(plan.backendRequest, {
-        signal: ctx.signal,
-        requestId: requestIdOf(ctx),
-      });
-      return buildCompletion(plan, result);
+      if (request.id) {
+        const stored = await idempotency.claim(owner, request.id);
+        if (stored) return stored;
+      }
+      try {
+        const history = request.sessionId ? await sessions.history(plan.sessionId, owner) : [];
+        const admission = await limits.admit(caller);
+        setHeaders(ctx, admission.headers);
+        const backendRequest = { ...plan.backendRequest, messages: [...history, ...request.messages] };
+        let completion: ReturnType<typeof buildCompletion>;
+        try {
+          completion = buildCompletion(
+            plan,
+            await plan.backend.generate(backendRequest, { signal: ctx.signal, requestId }),
+          );
+        } catch (error) {
+          await admission.refund();
+          throw error;
+        }
+        const answer = completion.choices[0]?.message;
+        const reply = create(ChatMessageSchema, {
+          role: Role.ASSISTANT,
+          ...(answer?.content !== undefined ? { content: answer.content } : {}),
+          toolCalls: answer?.toolCalls ?? [],
+        });
+        await remember(plan.sessionId, owner, [...request.messages, reply], requestId);
+        if (request.id) await idempotency.complete(owner, request.id, completion);
+        return completion;
+      } catch (error) {
+        if (request.id) await idempotency.release(owner, request.id);
+        throw error;
+      }
     },
 
     async *streamChatCompletion(request, ctx) {
+      const caller = callerOf(ctx);
+      const owner = ownerOf(caller);
+      const requestId = requestIdOf(ctx);
       const plan = planChat(request, true, config, backends);
+      const history = request.sessionId ? await sessions.history(plan.sessionId, owner) : [];
+      const admission = await limits.admit(caller);
+      setHeaders(ctx, admission.headers);
       const builder = new ChunkBuilder(plan);
-      const parts = plan.backend.stream(plan.backendRequest, {
-        signal: ctx.signal,
-        requestId: requestIdOf(ctx),
-      });
-      for await (const part of parts) {
-        const chunk = builder.fromPart(part);
-        if (chunk) yield chunk;
+      const backendRequest = { ...plan.backendRequest, messages: [...history, ...request.messages] };
+      let produced = false;
+      try {
+        for await (const part of plan.backend.stream(backendRequest, { signal: ctx.signal, requestId })) {
+          const chunk = builder.fromPart(part);
+          if (chunk) {
+            produced = true;
+            yield chunk;
+          }
+        }
+      } catch (error) {
+        if (!produced) await admission.refund();
+        throw error;
       }
       const usage = builder.usageChunk();
       if (usage) yield usage;
+      await remember(plan.sessionId, owner, [...request.messages, builder.transcript(0)], requestId);
     },
 
     listModels() {
@@ -88,9 +166,19 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       });
     },
 
-    getQuota: () => later("GetQuota (guest and plan quotas)"),
-    getSession: () => later("GetSession (stored sessions)"),
-    deleteSession: () => later("DeleteSession (stored sessions)"),
+    async getQuota(_request, ctx) {
+      return create(GetQuotaResponseSchema, await limits.status(callerOf(ctx)));
+    },
+
+    async getSession(request, ctx) {
+      return { session: await sessions.get(request.sessionId, ownerOf(callerOf(ctx))) };
+    },
+
+    async deleteSession(request, ctx) {
+      await sessions.delete(request.sessionId, ownerOf(callerOf(ctx)));
+      return {};
+    },
+
     listSkills: () => later("ListSkills (skills)"),
     getArtifact: () => later("GetArtifact (artifacts)"),
   };

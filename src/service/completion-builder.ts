@@ -4,6 +4,8 @@ import {
   type ChatCompletionChunk,
   ChatCompletionChunkSchema,
   ChatCompletionSchema,
+  type ChatMessage,
+  ChatMessageSchema,
   type ChunkChoiceSchema,
 } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
@@ -50,6 +52,9 @@ export class ChunkBuilder {
   private readonly started = new Set<number>();
   private usage: UsageCounts | undefined;
   private fingerprint = "";
+  /** Per choice: the text and tool calls streamed so far, for the session history. */
+  private readonly texts = new Map<number, string>();
+  private readonly calls = new Map<number, Map<number, { id: string; name: string; arguments: string }>>();
 
   constructor(private readonly plan: ChatPlan) {}
 
@@ -72,7 +77,38 @@ export class ChunkBuilder {
     return Role.ASSISTANT;
   }
 
+  private collect(part: BackendStreamPart): void {
+    if (part.type === "text") this.texts.set(part.choice, (this.texts.get(part.choice) ?? "") + part.text);
+    if (part.type === "tool-call") {
+      let calls = this.calls.get(part.choice);
+      if (!calls) {
+        calls = new Map();
+        this.calls.set(part.choice, calls);
+      }
+      const call = calls.get(part.index) ?? { id: part.id, name: "", arguments: "" };
+      if (part.name) call.name = part.name;
+      call.arguments += part.argumentsDelta;
+      calls.set(part.index, call);
+    }
+  }
+
+  /** The assistant message a choice streamed, as the session keeps it. */
+  transcript(choice: number): ChatMessage {
+    const text = this.texts.get(choice);
+    const calls = [...(this.calls.get(choice) ?? new Map()).entries()].sort(([a], [b]) => a - b);
+    return create(ChatMessageSchema, {
+      role: Role.ASSISTANT,
+      ...(text !== undefined ? { content: text } : {}),
+      toolCalls: calls.map(([, c]) => ({
+        id: c.id,
+        type: "function",
+        function: { name: c.name, arguments: c.arguments },
+      })),
+    });
+  }
+
   fromPart(part: BackendStreamPart): ChatCompletionChunk | undefined {
+    this.collect(part);
     switch (part.type) {
       case "text":
         return this.chunk([

@@ -24,6 +24,12 @@ export const Reason = {
   upstreamRateLimited: "UPSTREAM_RATE_LIMITED",
   upstreamError: "UPSTREAM_ERROR",
   shuttingDown: "SHUTTING_DOWN",
+  quotaExceeded: "QUOTA_EXCEEDED",
+  rateLimited: "RATE_LIMITED",
+  storeUnavailable: "STORE_UNAVAILABLE",
+  unauthenticated: "UNAUTHENTICATED",
+  inProgress: "IN_PROGRESS",
+  notFound: "NOT_FOUND",
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 
@@ -62,6 +68,8 @@ export interface ReasonErrorOptions {
   metadata?: Record<string, string>;
   retryAfterSeconds?: number;
   cause?: unknown;
+  /** e.g. a google.rpc.QuotaFailure. */
+  details?: NonNullable<ConstructorParameters<typeof ConnectError>[3]>;
 }
 
 export function reasonError(code: Code, reason: Reason, message: string, options: ReasonErrorOptions = {}) {
@@ -74,6 +82,7 @@ export function reasonError(code: Code, reason: Reason, message: string, options
       value: { retryDelay: { seconds: BigInt(Math.ceil(options.retryAfterSeconds)), nanos: 0 } },
     });
   }
+  details.push(...(options.details ?? []));
   return new ConnectError(message, code, undefined, details, options.cause);
 }
 

@@ -38,7 +38,8 @@ export class MemoryStore implements Store {
   async consume(key: string, limit: number, expireAtMs: number) {
     const entry = this.live(this.counters, key);
     const count = entry?.value ?? 0;
-    if (count + 1 > limit) return { allowed: false, count, resetMs: entry ? entry.expiresAt - this.now() : 0 };
+    if (count + 1 > limit)
+      return { allowed: false, count, resetMs: entry ? entry.expiresAt - this.now() : 0 };
     const next = entry ?? { value: 0, expiresAt: expireAtMs };
     next.value = count + 1;
     this.counters.set(key, next);
@@ -61,7 +62,8 @@ export class MemoryStore implements Store {
     if (existing && existing.value.owner !== owner) return "forbidden" as const;
     const session = existing?.value ?? { owner, createdAt: now, updatedAt: now, entries: [] };
     session.entries.push(...entries);
-    if (session.entries.length > limits.maxEntries) session.entries.splice(0, session.entries.length - limits.maxEntries);
+    if (session.entries.length > limits.maxEntries)
+      session.entries.splice(0, session.entries.length - limits.maxEntries);
     session.updatedAt = now;
     this.sessions.set(id, { value: session, expiresAt: now + limits.ttlMs });
     return "ok" as const;
@@ -84,6 +86,14 @@ export class MemoryStore implements Store {
 
   async get(key: string) {
     return this.live(this.records, key)?.value;
+  }
+
+  async put(key: string, value: string, ttlMs: number) {
+    this.records.set(key, { value, expiresAt: this.now() + ttlMs });
+  }
+
+  async remove(key: string) {
+    this.records.delete(key);
   }
 
   async mapSet(map: string, field: string, value: string) {

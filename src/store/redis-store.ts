@@ -1,6 +1,12 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import { CONSUME, PEEK, REFUND, SESSION_APPEND, SESSION_READ } from "./lua.js";
-import { type CounterState, type SessionLimits, type Store, StoreUnavailable, type StoredSession } from "./store.js";
+import {
+  type CounterState,
+  type SessionLimits,
+  type Store,
+  type StoredSession,
+  StoreUnavailable,
+} from "./store.js";
 
 export interface RedisStoreOptions {
   /** `redis://…` for a standalone server. */
@@ -151,11 +157,25 @@ export class RedisStore implements Store {
   }
 
   putIfAbsent(key: string, value: string, ttlMs: number) {
-    return this.run(async () => (await this.client.set(`${this.prefix}r:${key}`, value, "PX", ttlMs, "NX")) === "OK");
+    return this.run(
+      async () => (await this.client.set(`${this.prefix}r:${key}`, value, "PX", ttlMs, "NX")) === "OK",
+    );
   }
 
   get(key: string) {
     return this.run(async () => (await this.client.get(`${this.prefix}r:${key}`)) ?? undefined);
+  }
+
+  put(key: string, value: string, ttlMs: number) {
+    return this.run(async () => {
+      await this.client.set(`${this.prefix}r:${key}`, value, "PX", ttlMs);
+    });
+  }
+
+  remove(key: string) {
+    return this.run(async () => {
+      await this.client.del(`${this.prefix}r:${key}`);
+    });
   }
 
   mapSet(map: string, field: string, value: string) {

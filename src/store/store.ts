@@ -13,13 +13,21 @@ export interface Store {
   peek(key: string): Promise<CounterState>;
 
   /** Appends to a session owned by `owner`; "forbidden" when someone else owns it. */
-  appendSession(id: string, owner: string, entries: string[], limits: SessionLimits): Promise<"ok" | "forbidden">;
+  appendSession(
+    id: string,
+    owner: string,
+    entries: string[],
+    limits: SessionLimits,
+  ): Promise<"ok" | "forbidden">;
   readSession(id: string): Promise<StoredSession | undefined>;
   deleteSession(id: string): Promise<boolean>;
 
   /** A value with a TTL, set only if absent (idempotency records). True when set. */
   putIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   get(key: string): Promise<string | undefined>;
+  /** Sets (overwrites) a value with a TTL. */
+  put(key: string, value: string, ttlMs: number): Promise<void>;
+  remove(key: string): Promise<void>;
 
   /** A small named map (API keys by hash). */
   mapSet(map: string, field: string, value: string): Promise<void>;

@@ -14,8 +14,8 @@ let server: TestServer;
 let client: OpenAI;
 
 beforeAll(async () => {
-  server = await startServer();
-  client = new OpenAI({ apiKey: "unused", baseURL: `${server.url}/v1/openai`, maxRetries: 0 });
+  server = await startServer({ ORION_API_KEYS: "sk-test-key-123=tester:enterprise" });
+  client = new OpenAI({ apiKey: "sk-test-key-123", baseURL: `${server.url}/v1/openai`, maxRetries: 0 });
 });
 afterAll(() => server.close());
 

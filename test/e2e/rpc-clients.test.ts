@@ -74,9 +74,9 @@ describe.each(Object.entries(transports))("%s", (_name, makeTransport) => {
 
   it("reports Unimplemented for RPCs of later milestones, with a clear message", async () => {
     const client = createClient(AgentService, makeTransport());
-    const error = ConnectError.from(await client.getQuota({}).catch((e: unknown) => e));
+    const error = ConnectError.from(await client.listSkills({}).catch((e: unknown) => e));
     expect(error.code).toBe(Code.Unimplemented);
-    expect(error.rawMessage).toContain("GetQuota");
+    expect(error.rawMessage).toContain("ListSkills");
   });
 
   it("lists models and provider availability", async () => {

@@ -12,7 +12,11 @@ const stores: Record<string, Store> = {};
 beforeAll(async () => {
   [redis, cluster] = await Promise.all([startRedis(), startRedisCluster()]);
   const standalone = new RedisStore({ url: redis.url, prefix: "contract:", commandTimeoutMs: 1_000 });
-  const clustered = new RedisStore({ clusterNodes: cluster.nodes, prefix: "contract:", commandTimeoutMs: 1_000 });
+  const clustered = new RedisStore({
+    clusterNodes: cluster.nodes,
+    prefix: "contract:",
+    commandTimeoutMs: 1_000,
+  });
   await Promise.all([standalone.ready(), clustered.ready()]);
   stores.memory = new MemoryStore();
   stores.redis = standalone;
@@ -84,7 +88,9 @@ describe.each(kinds)("the Store contract on %s", (kind) => {
   it("loses no concurrent appends to one session", async () => {
     const id = randomUUID();
     await Promise.all(
-      Array.from({ length: 40 }, (_, i) => store().appendSession(id, "bob", [`m${i}`], { ttlMs: 60_000, maxEntries: 100 })),
+      Array.from({ length: 40 }, (_, i) =>
+        store().appendSession(id, "bob", [`m${i}`], { ttlMs: 60_000, maxEntries: 100 }),
+      ),
     );
     const entries = (await store().readSession(id))?.entries ?? [];
     expect(entries).toHaveLength(40);
@@ -104,6 +110,10 @@ describe.each(kinds)("the Store contract on %s", (kind) => {
     expect(await store().putIfAbsent(k, "second", 60_000)).toBe(false);
     expect(await store().get(k)).toBe("first");
     expect(await store().get(key())).toBeUndefined();
+    await store().put(k, "third", 60_000);
+    expect(await store().get(k)).toBe("third");
+    await store().remove(k);
+    expect(await store().get(k)).toBeUndefined();
   });
 
   it("keeps a small map", async () => {

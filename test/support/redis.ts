@@ -40,7 +40,19 @@ async function waitForPing(port: number): Promise<void> {
 function spawnRedis(port: number, dir: string, extra: string[] = []): ChildProcess {
   return spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...extra],
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      dir,
+      ...extra,
+    ],
     { stdio: "ignore" },
   );
 }
@@ -88,7 +100,14 @@ export async function startRedisCluster(): Promise<PrivateCluster> {
     spawnRedis(port, dir, ["--cluster-enabled", "yes", "--cluster-config-file", `nodes-${port}.conf`]),
   );
   await Promise.all(ports.map(waitForPing));
-  await run("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"]);
+  await run("redis-cli", [
+    "--cluster",
+    "create",
+    ...ports.map((p) => `127.0.0.1:${p}`),
+    "--cluster-replicas",
+    "0",
+    "--cluster-yes",
+  ]);
   for (let i = 0; i < 200; i++) {
     const { stdout } = await run("redis-cli", ["-p", String(ports[0]), "cluster", "info"]);
     if (stdout.includes("cluster_state:ok")) break;

@@ -28,6 +28,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     ORION_LLM_BASE_URL: upstream.url,
     ORION_LLM_MODEL: "fake-model",
     ORION_LLM_API_KEY: "sk-upstream",
+    // Suites about other behaviour must not run into the guest quota; quota tests set their own.
+    ORION_GUEST_DAILY_LIMIT: "1000000",
     ...env,
   });
   const app = build(config, { logger: createLogger("info", sink) });

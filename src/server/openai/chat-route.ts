@@ -87,7 +87,7 @@ export function chatCompletionsRoute(deps: ChatRouteDeps) {
     }
 
     const call = restCall(req, res, AgentService.method.streamChatCompletion, requestId, deps.lifecycle);
-    const sse = new SseWriter(res, echo);
+    const sse = new SseWriter(res, () => ({ ...call.responseHeaders(), ...echo }));
     const chunks = deps.service.streamChatCompletion(request, call.ctx)[Symbol.asyncIterator]();
     try {
       for (;;) {
@@ -101,7 +101,7 @@ export function chatCompletionsRoute(deps: ChatRouteDeps) {
       if (call.clientGone()) return;
       const httpError = httpErrorOf(error);
       if (!sse.hasStarted) {
-        sendHttpError(res, withHeaders(httpError, echo));
+        sendHttpError(res, withHeaders(httpError, { ...call.responseHeaders(), ...echo }));
         return;
       }
       deps.logger.warn(

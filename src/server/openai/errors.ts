@@ -94,6 +94,12 @@ export function httpErrorOf(error: unknown): HttpError {
   const status = (facts.reason && STATUS_BY_REASON[facts.reason]) || STATUS_BY_CODE[ce.code] || 500;
   const headers: Record<string, string> = {};
   if (facts.retryAfterSeconds !== undefined) headers["retry-after"] = String(facts.retryAfterSeconds);
+  for (const name of ["ratelimit-policy", "ratelimit"]) {
+    const value = facts.metadata[name];
+    if (value !== undefined) headers[name] = value;
+  }
+  const challenge = ce.metadata.get("www-authenticate");
+  if (challenge) headers["www-authenticate"] = challenge;
   const message = status === 500 && ce.code === Code.Unknown ? "internal server error" : ce.rawMessage;
   return {
     status,

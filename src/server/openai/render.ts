@@ -3,7 +3,9 @@ import type {
   ArtifactPreview,
   ChatCompletion,
   ChatCompletionChunk,
+  ChatMessage,
   ChoiceLogprobs,
+  ContentPart,
   ToolCall,
   Usage,
 } from "../../../gen/vlmrun/agent/v1/chat_pb.js";
@@ -153,4 +155,38 @@ export function modelListJson(list: ListModelsResponse) {
       ...(p.available ? {} : { unavailable_reason: p.unavailableReason }),
     })),
   };
+}
+
+function partJson(part: ContentPart) {
+  const p = part.part;
+  switch (p.case) {
+    case "text":
+      return { type: "text", text: p.value };
+    case "imageUrl": {
+      const detail = wireNames.imageDetail.toWire(p.value.detail);
+      return { type: "image_url", image_url: { url: p.value.url, ...(detail ? { detail } : {}) } };
+    }
+    case "videoUrl":
+      return { type: "video_url", video_url: { url: p.value.url } };
+    case "audioUrl":
+      return { type: "audio_url", audio_url: { url: p.value.url } };
+    case "fileUrl":
+      return { type: "file_url", file_url: { url: p.value.url } };
+    case "inputFile":
+      return { type: "input_file", file_url: p.value.fileUrl };
+    default:
+      return { type: "text", text: "" };
+  }
+}
+
+/** A stored conversation message in OpenAI shape. */
+export function messageJson(m: ChatMessage) {
+  const out: Record<string, unknown> = {
+    role: wireNames.role.toWire(m.role) ?? "user",
+    content: m.parts.length > 0 ? m.parts.map(partJson) : (m.content ?? null),
+  };
+  if (m.name) out.name = m.name;
+  if (m.toolCallId) out.tool_call_id = m.toolCallId;
+  if (m.toolCalls.length > 0) out.tool_calls = m.toolCalls.map(toolCallJson);
+  return out;
 }

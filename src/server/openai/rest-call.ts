@@ -7,12 +7,16 @@ import {
   type HandlerContext,
 } from "@connectrpc/connect";
 import { AgentService } from "../../../gen/vlmrun/agent/v1/service_pb.js";
+import { kCaller } from "../../identity/caller.js";
 import { kRequestId } from "../../service/context.js";
 import type { NodeRequest, NodeResponse } from "../http/types.js";
+import { restCallerOf } from "../identify.js";
 import type { Lifecycle } from "../lifecycle.js";
 
 export interface RestCall {
   ctx: HandlerContext;
+  /** Headers the service set for the HTTP response. */
+  readonly responseHeaders: () => Record<string, string>;
   /** True once the client went away (the call's signal is then aborted too). */
   readonly clientGone: () => boolean;
 }
@@ -45,7 +49,7 @@ class RestHandlerContext implements HandlerContext {
     readonly signal: AbortSignal,
     requestId: string,
   ) {
-    this.values = createContextValues().set(kRequestId, requestId);
+    this.values = createContextValues().set(kRequestId, requestId).set(kCaller, restCallerOf(req));
   }
 
   get requestMethod(): string {
@@ -57,6 +61,10 @@ class RestHandlerContext implements HandlerContext {
   get requestHeader(): Headers {
     this.requestHeaders ??= headersOf(this.req);
     return this.requestHeaders;
+  }
+  /** Response headers the service set (rate-limit state), as a plain record. */
+  responseHeaderRecord(): Record<string, string> {
+    return this.responseHeaders ? Object.fromEntries(this.responseHeaders) : {};
   }
   get responseHeader(): Headers {
     this.responseHeaders ??= new Headers();
@@ -92,5 +100,6 @@ export function restCall(
       controller.abort(new ConnectError("the client closed the connection", Code.Canceled));
     }
   });
-  return { ctx: new RestHandlerContext(req, method, controller.signal, requestId), clientGone: () => gone };
+  const ctx = new RestHandlerContext(req, method, controller.signal, requestId);
+  return { ctx, responseHeaders: () => ctx.responseHeaderRecord(), clientGone: () => gone };
 }

@@ -11,7 +11,8 @@ export class SseWriter {
 
   constructor(
     private readonly res: NodeResponse,
-    private readonly headers: Record<string, string>,
+    /** Read when the first event goes out, so headers the service set by then are included. */
+    private readonly headers: () => Record<string, string>,
   ) {}
 
   get hasStarted(): boolean {
@@ -22,7 +23,7 @@ export class SseWriter {
     if (this.started) return;
     this.started = true;
     writable(this.res).writeHead(200, {
-      ...this.headers,
+      ...this.headers(),
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
       "x-accel-buffering": "no",

@@ -1,0 +1,166 @@
+import { Code } from "@connectrpc/connect";
+import { QuotaFailureSchema } from "../../gen/google/rpc/error_details_pb.js";
+import type { LimitsConfig } from "../config.js";
+import type { Caller } from "../identity/caller.js";
+import type { Logger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
+import { Reason, reasonError } from "../service/errors.js";
+import { type Store, StoreUnavailable } from "../store/store.js";
+
+/** A charged request: headers to return, and the refund for a failure before any output. */
+export interface Admission {
+  headers: Record<string, string>;
+  refund(): Promise<void>;
+}
+
+const FREE: Admission = { headers: {}, refund: async () => {} };
+const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
+
+interface Window {
+  policy: string;
+  key: string;
+  limit: number;
+  windowSeconds: number;
+  expireAt: number;
+  subject: string;
+}
+
+/** The window a caller is counted in right now, or undefined when nothing limits it. */
+export function windowOf(caller: Caller, config: LimitsConfig, now = Date.now()): Window | undefined {
+  if (caller.kind === "guest") {
+    const day = new Date(now).toISOString().slice(0, 10);
+    return {
+      policy: "guest-daily",
+      key: `guest:${caller.id}:${day}`,
+      limit: config.guestDailyLimit,
+      windowSeconds: DAY_MS / 1000,
+      expireAt: (Math.floor(now / DAY_MS) + 1) * DAY_MS,
+      subject: `guest:${caller.id}`,
+    };
+  }
+  if (caller.kind === "api_key" && caller.requestsPerMinute !== undefined) {
+    const minute = Math.floor(now / MINUTE_MS);
+    return {
+      policy: "key-minute",
+      key: `rpm:${caller.keyId}:${minute}`,
+      limit: caller.requestsPerMinute,
+      windowSeconds: MINUTE_MS / 1000,
+      expireAt: (minute + 1) * MINUTE_MS,
+      subject: `api_key:${caller.keyId}`,
+    };
+  }
+  return undefined;
+}
+
+/** RateLimit-Policy / RateLimit (IETF httpapi draft, structured fields). */
+function rateLimitHeaders(w: Window, remaining: number, resetSeconds: number): Record<string, string> {
+  return {
+    "ratelimit-policy": `"${w.policy}";q=${w.limit};w=${w.windowSeconds}`,
+    ratelimit: `"${w.policy}";r=${Math.max(remaining, 0)};t=${resetSeconds}`,
+  };
+}
+
+/**
+ * Guest daily chats and API-key requests per minute, each decided by one atomic store call.
+ * Rejected attempts are not counted; a failure before any output is refunded.
+ */
+export class Limits {
+  constructor(
+    private readonly store: Store,
+    private readonly config: LimitsConfig,
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+  ) {}
+
+  async admit(caller: Caller): Promise<Admission> {
+    const w = windowOf(caller, this.config);
+    if (!w) return FREE;
+    let result: Awaited<ReturnType<Store["consume"]>>;
+    try {
+      result = await this.store.consume(w.key, w.limit, w.expireAt);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailable)) throw error;
+      // Guests follow the configured policy; keys are authenticated, so their rpm fails open.
+      const open = caller.kind !== "guest" || this.config.quotaFailureMode === "open";
+      this.metrics.quotaDecisions.inc({ caller: caller.kind, decision: open ? "fail_open" : "fail_closed" });
+      this.logger.warn({ err: error.message, caller: caller.kind, open }, "quota store unavailable");
+      if (open) return FREE;
+      throw reasonError(
+        Code.Unavailable,
+        Reason.storeUnavailable,
+        "the quota store is unavailable; try again shortly",
+        {
+          retryAfterSeconds: 1,
+        },
+      );
+    }
+    const resetSeconds = Math.ceil(result.resetMs / 1000);
+    const headers = rateLimitHeaders(w, w.limit - result.count, resetSeconds);
+    if (!result.allowed) {
+      this.metrics.quotaDecisions.inc({ caller: caller.kind, decision: "rejected" });
+      const what =
+        caller.kind === "guest" ? `${w.limit} chats per day for guests` : `${w.limit} requests per minute`;
+      throw reasonError(
+        Code.ResourceExhausted,
+        caller.kind === "guest" ? Reason.quotaExceeded : Reason.rateLimited,
+        `limit reached: ${what}${caller.kind === "guest" ? "; sign in or use an API key for more" : ""}`,
+        {
+          retryAfterSeconds: resetSeconds,
+          metadata: { ...headers, limit: String(w.limit) },
+          details: [
+            {
+              desc: QuotaFailureSchema,
+              value: {
+                violations: [{ subject: w.subject, description: `${what} (resets in ${resetSeconds} s)` }],
+              },
+            },
+          ],
+        },
+      );
+    }
+    this.metrics.quotaDecisions.inc({ caller: caller.kind, decision: "allowed" });
+    return {
+      headers,
+      refund: async () => {
+        try {
+          await this.store.refund(w.key);
+        } catch (error) {
+          this.logger.warn({ err: (error as Error).message }, "quota refund failed");
+        }
+      },
+    };
+  }
+
+  /** What GetQuota reports: the caller's allowance right now. */
+  async status(caller: Caller) {
+    const w = windowOf(caller, this.config);
+    const base = {
+      callerKind: caller.kind,
+      plan: caller.kind === "api_key" ? caller.plan : caller.kind === "user" ? "signed-in" : "guest",
+    };
+    if (!w) return base;
+    let state: Awaited<ReturnType<Store["peek"]>>;
+    try {
+      state = await this.store.peek(w.key);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailable)) throw error;
+      throw reasonError(
+        Code.Unavailable,
+        Reason.storeUnavailable,
+        "the quota store is unavailable; try again shortly",
+      );
+    }
+    const resetsAt = { seconds: BigInt(Math.floor(w.expireAt / 1000)), nanos: 0 };
+    if (caller.kind === "guest") {
+      return {
+        ...base,
+        dailyLimit: w.limit,
+        usedToday: state.count,
+        remainingToday: Math.max(w.limit - state.count, 0),
+        resetsAt,
+      };
+    }
+    return { ...base, requestsPerMinute: w.limit, resetsAt };
+  }
+}

@@ -1,0 +1,79 @@
+import { create, fromJsonString, toJsonString } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { Code } from "@connectrpc/connect";
+import { type ChatMessage, ChatMessageSchema } from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import { Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import { type Session, SessionSchema } from "../../gen/vlmrun/agent/v1/service_pb.js";
+import type { LimitsConfig } from "../config.js";
+import { Reason, reasonError } from "../service/errors.js";
+import { type Store, StoreUnavailable } from "../store/store.js";
+
+function notFound(id: string) {
+  // The same answer whether the session never existed or belongs to someone else.
+  return reasonError(Code.NotFound, Reason.notFound, `session "${id}" not found`);
+}
+
+async function guard<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (error) {
+    if (error instanceof StoreUnavailable) {
+      throw reasonError(
+        Code.Unavailable,
+        Reason.storeUnavailable,
+        "the session store is unavailable; try again shortly",
+      );
+    }
+    throw error;
+  }
+}
+
+/** Which messages a session keeps: the conversation a user sees (system prompts apply per request). */
+export function keptInSession(message: ChatMessage): boolean {
+  return message.role !== Role.SYSTEM && message.role !== Role.DEVELOPER;
+}
+
+/** Conversations by session_id, owned by the caller that created them. */
+export class Sessions {
+  constructor(
+    private readonly store: Store,
+    private readonly config: LimitsConfig,
+  ) {}
+
+  /** The stored history of a session the owner may continue; empty for a new session id. */
+  async history(id: string, owner: string): Promise<ChatMessage[]> {
+    const stored = await guard(() => this.store.readSession(id));
+    if (!stored) return [];
+    if (stored.owner !== owner) throw notFound(id);
+    return stored.entries.map((entry) => fromJsonString(ChatMessageSchema, entry));
+  }
+
+  async append(id: string, owner: string, messages: ChatMessage[]): Promise<void> {
+    const entries = messages.filter(keptInSession).map((m) => toJsonString(ChatMessageSchema, m));
+    if (entries.length === 0) return;
+    const result = await guard(() =>
+      this.store.appendSession(id, owner, entries, {
+        ttlMs: this.config.sessionTtlMs,
+        maxEntries: this.config.sessionMaxMessages,
+      }),
+    );
+    if (result === "forbidden") throw notFound(id);
+  }
+
+  async get(id: string, owner: string): Promise<Session> {
+    const stored = await guard(() => this.store.readSession(id));
+    if (!stored || stored.owner !== owner) throw notFound(id);
+    return create(SessionSchema, {
+      sessionId: id,
+      messages: stored.entries.map((entry) => fromJsonString(ChatMessageSchema, entry)),
+      createdAt: timestampFromMs(stored.createdAt),
+      updatedAt: timestampFromMs(stored.updatedAt),
+    });
+  }
+
+  async delete(id: string, owner: string): Promise<void> {
+    const stored = await guard(() => this.store.readSession(id));
+    if (!stored || stored.owner !== owner) throw notFound(id);
+    await guard(() => this.store.deleteSession(id));
+  }
+}
