@@ -183,7 +183,7 @@ export function loadConfig(env: Env = process.env): Config {
         .map((n) => n.trim())
         .filter((n) => n !== ""),
       prefix: text(env, "ORION_REDIS_PREFIX") ?? "orion:",
-      commandTimeoutMs: integer(env, "ORION_STORE_TIMEOUT_MS", 100, 5, 60_000),
+      commandTimeoutMs: integer(env, "ORION_STORE_TIMEOUT_MS", 250, 5, 60_000),
     },
     identity: {
       apiKeys: apiKeys(env),

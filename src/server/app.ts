@@ -16,6 +16,7 @@ import { Reason, reasonError } from "../service/errors.js";
 import { Idempotency } from "../service/idempotency.js";
 import { Sessions } from "../sessions/sessions.js";
 import { createStore } from "../store/create-store.js";
+import { RedisStore } from "../store/redis-store.js";
 import type { Store } from "../store/store.js";
 import { createCors } from "./cors.js";
 import { healthRoutes, type ReadinessCheck } from "./health-routes.js";
@@ -173,8 +174,12 @@ export function build(config: Config, options: BuildOptions = {}): App {
     lifecycle,
     store,
     apiKeys,
-    listen() {
-      return new Promise((resolve, reject) => {
+    async listen() {
+      // Serve once the shared store is connected (or after a bounded wait: readiness then says why).
+      if (store instanceof RedisStore) {
+        await store.ready(5_000).catch(() => logger.warn("the store is not reachable yet; serving anyway"));
+      }
+      return new Promise<string>((resolve, reject) => {
         server.net.once("error", reject);
         server.net.listen(config.port, config.host, () => {
           server.net.off("error", reject);

@@ -69,17 +69,13 @@ export async function startRedis(): Promise<PrivateRedis> {
       await waitForPing(port);
     },
     async stop() {
-      if (!child || child.exitCode !== null) return;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child?.once("exit", resolve));
       child.kill("SIGKILL");
       await exited;
     },
   };
   await handle.start();
-  const stop = handle.stop;
-  handle.stop = async () => {
-    await stop();
-  };
   process.once("exit", () => {
     child?.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });

@@ -13,6 +13,11 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** A key prefix of its own, so tests sharing a Redis never see each other's state. */
+export function uniquePrefix(): string {
+  return `test-${process.pid}-${Math.random().toString(36).slice(2)}:`;
+}
+
 /** A real server on 127.0.0.1:0 in front of a scripted OpenAI-protocol upstream. */
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
   const upstream = await startFakeUpstream();

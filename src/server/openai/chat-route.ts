@@ -79,9 +79,11 @@ export function chatCompletionsRoute(deps: ChatRouteDeps) {
           ChatCompletionSchema,
           await deps.service.createChatCompletion(request, call.ctx),
         );
-        sendJson(res, 200, completionJson(reply), echo);
+        sendJson(res, 200, completionJson(reply), { ...call.responseHeaders(), ...echo });
       } catch (error) {
-        if (!call.clientGone()) sendHttpError(res, withHeaders(httpErrorOf(error), echo));
+        if (!call.clientGone()) {
+          sendHttpError(res, withHeaders(httpErrorOf(error), { ...call.responseHeaders(), ...echo }));
+        }
       }
       return;
     }

@@ -1,0 +1,76 @@
+import { parseArgs } from "node:util";
+import { ConfigError, loadConfig, PLANS, type Plan } from "../config.js";
+import { ApiKeys } from "../identity/api-keys.js";
+import { createStore } from "../store/create-store.js";
+import { RedisStore } from "../store/redis-store.js";
+
+const USAGE = `usage: orion keys create --user <id> [--plan starter|pro|enterprise] [--rpm <n>]
+       orion keys list
+       orion keys revoke <key-id>
+
+Manages API keys in the store the server uses (REDIS_URL or REDIS_CLUSTER_NODES).`;
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`orion: ${message}\n`);
+  process.exit(code);
+}
+
+async function main(argv: string[]) {
+  const [group, command, ...rest] = argv;
+  if (group !== "keys" || !command) fail(USAGE);
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: { user: { type: "string" }, plan: { type: "string" }, rpm: { type: "string" } },
+    allowPositionals: true,
+  });
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
+    throw error;
+  }
+  if (config.store.redisUrl === undefined && config.store.clusterNodes.length === 0) {
+    fail(
+      "key management needs the shared store: set REDIS_URL or REDIS_CLUSTER_NODES (with the embedded store, use ORION_API_KEYS)",
+    );
+  }
+  const store = createStore({
+    ...config.store,
+    commandTimeoutMs: Math.max(config.store.commandTimeoutMs, 2_000),
+  });
+  try {
+    if (store instanceof RedisStore) await store.ready();
+    const keys = new ApiKeys(store, config.identity.apiKeys);
+    switch (command) {
+      case "create": {
+        if (!values.user) fail("keys create needs --user <id>");
+        const plan = (values.plan ?? "starter") as Plan;
+        if (!(PLANS as readonly string[]).includes(plan)) fail(`--plan must be one of ${PLANS.join(", ")}`);
+        const rpm = values.rpm === undefined ? undefined : Number(values.rpm);
+        if (rpm !== undefined && !(Number.isInteger(rpm) && rpm > 0))
+          fail("--rpm must be a positive integer");
+        const { key, record } = await keys.create(values.user, plan, rpm);
+        process.stdout.write(`${JSON.stringify({ ...record, key })}\n`);
+        process.stderr.write("Store the key now: only its hash is kept.\n");
+        break;
+      }
+      case "list":
+        for (const record of await keys.list()) process.stdout.write(`${JSON.stringify(record)}\n`);
+        break;
+      case "revoke": {
+        const id = positionals[0];
+        if (!id) fail("keys revoke needs a key id (see: orion keys list)");
+        if (!(await keys.revoke(id))) fail(`no stored key with id ${id}`, 1);
+        process.stdout.write(`${JSON.stringify({ id, revoked: true })}\n`);
+        break;
+      }
+      default:
+        fail(USAGE);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => fail((error as Error).message, 1));

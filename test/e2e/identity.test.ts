@@ -1,0 +1,186 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
+import { type PrivateRedis, startRedis } from "../support/redis.js";
+import { hello, postChat, startServer, type TestServer, uniquePrefix } from "../support/server.js";
+
+const run = promisify(execFile);
+const SECRET = "a-test-secret-of-decent-length-123456";
+const secretKey = new TextEncoder().encode(SECRET);
+
+function jwt(claims: Record<string, unknown>, key = secretKey, expiresIn: string | number = "1h") {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: "HS256" })
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(key);
+}
+
+let redis: PrivateRedis;
+let server: TestServer;
+let prefix: string;
+beforeAll(async () => {
+  redis = await startRedis();
+  prefix = uniquePrefix();
+  server = await startServer({
+    REDIS_URL: redis.url,
+    ORION_REDIS_PREFIX: prefix,
+    ORION_JWT_SECRET: SECRET,
+    ORION_API_KEYS: "sk-env-key-0001=envuser:pro",
+    ORION_GUEST_DAILY_LIMIT: "100",
+  });
+});
+afterAll(async () => {
+  await server?.close();
+  await redis?.stop();
+});
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+async function expect401(res: Response, mention: string) {
+  expect(res.status).toBe(401);
+  expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="orion", error="invalid_token"/);
+  const body = (await res.json()) as { detail: string; error: { type: string } };
+  expect(body.error.type).toBe("authentication_error");
+  expect(body.detail).toContain(mention);
+}
+
+describe("who is calling", () => {
+  it("treats no Authorization as a guest", async () => {
+    const res = await fetch(`${server.url}/v1/quota`, { headers: { "x-browser-id": "browser-1" } });
+    expect(await res.json()).toMatchObject({
+      caller_kind: "guest",
+      plan: "guest",
+      daily_limit: 100,
+      used_today: 0,
+    });
+  });
+
+  it.each([
+    ["a non-Bearer scheme", { authorization: "Basic dXNlcjpwYXNz" }, "Bearer <token>"],
+    ["an empty bearer", { authorization: "Bearer " }, "Bearer <token>"],
+    ["an unknown key", bearer("sk-not-a-real-key"), "not valid"],
+  ])("refuses %s with 401, never falling back to guest", async (_name, headers, mention) => {
+    await expect401(await postChat(server.url, hello, headers), mention);
+  });
+
+  it("accepts an ORION_API_KEYS key with its plan", async () => {
+    const res = await fetch(`${server.url}/v1/quota`, { headers: bearer("sk-env-key-0001") });
+    expect(await res.json()).toMatchObject({
+      caller_kind: "api_key",
+      plan: "pro",
+      requests_per_minute: 100,
+      daily_limit: null,
+    });
+  });
+
+  it("accepts a stored key until it is revoked, on the very next request", async () => {
+    const { key, record } = await server.app.apiKeys.create("alice", "enterprise");
+    expect((await postChat(server.url, hello, bearer(key))).status).toBe(200);
+    expect(await server.app.apiKeys.revoke(record.id)).toBe(true);
+    await expect401(await postChat(server.url, hello, bearer(key)), "revoked");
+  });
+
+  it("accepts a valid signed-in JWT as a user with no daily cap", async () => {
+    const token = await jwt({ sub: "user-42" });
+    const res = await fetch(`${server.url}/v1/quota`, { headers: bearer(token) });
+    expect(await res.json()).toMatchObject({
+      caller_kind: "user",
+      daily_limit: null,
+      requests_per_minute: null,
+    });
+    expect((await postChat(server.url, hello, bearer(token))).status).toBe(200);
+  });
+
+  it.each([
+    ["expired", () => jwt({ sub: "u" }, secretKey, Math.floor(Date.now() / 1000) - 60), "expired"],
+    [
+      "wrongly signed",
+      () => jwt({ sub: "u" }, new TextEncoder().encode("another-secret-another-secret-1234")),
+      "signature",
+    ],
+    ["without sub", () => jwt({ name: "x" }), "sub"],
+    [
+      "not yet valid",
+      () =>
+        new SignJWT({ sub: "u" })
+          .setProtectedHeader({ alg: "HS256" })
+          .setNotBefore(Math.floor(Date.now() / 1000) + 3600)
+          .sign(secretKey),
+      "nbf",
+    ],
+  ])("refuses a JWT that is %s", async (_name, make, mention) => {
+    await expect401(await postChat(server.url, hello, bearer(await make())), mention);
+  });
+
+  it("refuses bad tokens on gRPC with UNAUTHENTICATED, before any work", async () => {
+    const client = createClient(AgentService, createGrpcTransport({ baseUrl: server.url }));
+    const before = server.upstream.calls.length;
+    const error = ConnectError.from(
+      await client
+        .createChatCompletion(
+          { messages: [{ role: Role.USER, content: "hi" }] },
+          { headers: bearer("nope-nope-nope") },
+        )
+        .catch((e: unknown) => e),
+    );
+    expect(error.code).toBe(Code.Unauthenticated);
+    expect(server.upstream.calls.length).toBe(before);
+    const ok = await client.getQuota({}, { headers: bearer(await jwt({ sub: "grpc-user" })) });
+    expect(ok.callerKind).toBe("user");
+  });
+});
+
+describe("a server without JWT settings", () => {
+  it("says which setting enables signed-in tokens", async () => {
+    const plain = await startServer({ ORION_GUEST_DAILY_LIMIT: "5" });
+    try {
+      await expect401(await postChat(plain.url, hello, bearer(await jwt({ sub: "u" }))), "ORION_JWT_SECRET");
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
+describe("the orion keys CLI", () => {
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    run(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+      env: { ...process.env, REDIS_URL: redis.url, ORION_REDIS_PREFIX: prefix, ...env },
+    });
+
+  it("creates, lists and revokes keys the running server honours", async () => {
+    const created = JSON.parse((await cli(["keys", "create", "--user", "bob", "--plan", "starter"])).stdout);
+    expect(created).toMatchObject({ user: "bob", plan: "starter", source: "store" });
+    expect(created.key).toMatch(/^orion_sk_/);
+    const quota = await fetch(`${server.url}/v1/quota`, { headers: bearer(created.key) });
+    expect(await quota.json()).toMatchObject({
+      caller_kind: "api_key",
+      plan: "starter",
+      requests_per_minute: 10,
+    });
+
+    const listed = (await cli(["keys", "list"])).stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(listed.map((k: { id: string }) => k.id)).toContain(created.id);
+    expect(JSON.stringify(listed)).not.toContain(created.key);
+
+    await cli(["keys", "revoke", created.id]);
+    expect((await fetch(`${server.url}/v1/quota`, { headers: bearer(created.key) })).status).toBe(401);
+    await expect(cli(["keys", "revoke", created.id])).rejects.toMatchObject({ code: 1 });
+  });
+
+  it("explains that key management needs Redis", async () => {
+    const error = await run(process.execPath, ["--import", "tsx", "src/cli/main.ts", "keys", "list"], {
+      env: { ...process.env, REDIS_URL: "", REDIS_CLUSTER_NODES: "" },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect(error).toMatchObject({ code: 2 });
+    expect((error as { stderr: string }).stderr).toContain("REDIS_URL");
+  });
+});
