@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
-import { ERROR_DOMAIN, Reason } from "../service/errors.js";
-import { StoreUnavailable } from "../store/store.js";
+import { ERROR_DOMAIN, guardStore, Reason } from "../service/errors.js";
 import type { ApiKeys } from "./api-keys.js";
 import { type Caller, PLAN_RPM } from "./caller.js";
 import { InvalidToken, type JwtVerifier } from "./jwt.js";
@@ -65,20 +64,7 @@ export class CallerResolver {
         throw error;
       }
     }
-    let record: Awaited<ReturnType<ApiKeys["lookup"]>>;
-    try {
-      record = await this.keys.lookup(token);
-    } catch (error) {
-      if (error instanceof StoreUnavailable) {
-        throw new ConnectError(
-          "cannot check the API key: the store is unavailable",
-          Code.Unavailable,
-          undefined,
-          [{ desc: ErrorInfoSchema, value: { reason: Reason.storeUnavailable, domain: ERROR_DOMAIN } }],
-        );
-      }
-      throw error;
-    }
+    const record = await guardStore("key store", () => this.keys.lookup(token));
     if (!record) throw unauthenticated("the API key is not valid (unknown or revoked)");
     return {
       kind: "api_key",

@@ -4,7 +4,7 @@ import type { LimitsConfig } from "../config.js";
 import type { Caller } from "../identity/caller.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
-import { Reason, reasonError } from "../service/errors.js";
+import { guardStore, Reason, reasonError, storeUnavailableError } from "../service/errors.js";
 import { type Store, StoreUnavailable } from "../store/store.js";
 
 /** A charged request: headers to return, and the refund for a failure before any output. */
@@ -86,14 +86,7 @@ export class Limits {
       this.metrics.quotaDecisions.inc({ caller: caller.kind, decision: open ? "fail_open" : "fail_closed" });
       this.logger.warn({ err: error.message, caller: caller.kind, open }, "quota store unavailable");
       if (open) return FREE;
-      throw reasonError(
-        Code.Unavailable,
-        Reason.storeUnavailable,
-        "the quota store is unavailable; try again shortly",
-        {
-          retryAfterSeconds: 1,
-        },
-      );
+      throw storeUnavailableError("quota store");
     }
     const resetSeconds = Math.ceil(result.resetMs / 1000);
     const headers = rateLimitHeaders(w, w.limit - result.count, resetSeconds);
@@ -140,17 +133,7 @@ export class Limits {
       plan: caller.kind === "api_key" ? caller.plan : caller.kind === "user" ? "signed-in" : "guest",
     };
     if (!w) return base;
-    let state: Awaited<ReturnType<Store["peek"]>>;
-    try {
-      state = await this.store.peek(w.key);
-    } catch (error) {
-      if (!(error instanceof StoreUnavailable)) throw error;
-      throw reasonError(
-        Code.Unavailable,
-        Reason.storeUnavailable,
-        "the quota store is unavailable; try again shortly",
-      );
-    }
+    const state = await guardStore("quota store", () => this.store.peek(w.key));
     const resetsAt = { seconds: BigInt(Math.floor(w.expireAt / 1000)), nanos: 0 };
     if (caller.kind === "guest") {
       return {

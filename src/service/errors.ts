@@ -6,6 +6,7 @@ import {
   ErrorInfoSchema,
   RetryInfoSchema,
 } from "../../gen/google/rpc/error_details_pb.js";
+import { StoreUnavailable } from "../store/store.js";
 
 /** The `google.rpc.ErrorInfo` domain of every error this server raises. */
 export const ERROR_DOMAIN = "orion-server";
@@ -84,6 +85,28 @@ export function reasonError(code: Code, reason: Reason, message: string, options
   }
   details.push(...(options.details ?? []));
   return new ConnectError(message, code, undefined, details, options.cause);
+}
+
+/** The 503 a caller sees when the shared store cannot answer. */
+export function storeUnavailableError(what: string): ConnectError {
+  return reasonError(
+    Code.Unavailable,
+    Reason.storeUnavailable,
+    `the ${what} is unavailable; try again shortly`,
+    {
+      retryAfterSeconds: 1,
+    },
+  );
+}
+
+/** Runs a store operation, turning the store's own failure into that 503. */
+export async function guardStore<T>(what: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (error) {
+    if (error instanceof StoreUnavailable) throw storeUnavailableError(what);
+    throw error;
+  }
 }
 
 export interface ErrorFacts {

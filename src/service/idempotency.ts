@@ -1,8 +1,8 @@
 import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { type ChatCompletion, ChatCompletionSchema } from "../../gen/vlmrun/agent/v1/chat_pb.js";
-import { type Store, StoreUnavailable } from "../store/store.js";
-import { Reason, reasonError } from "./errors.js";
+import type { Store } from "../store/store.js";
+import { guardStore, Reason, reasonError } from "./errors.js";
 
 const DAY_MS = 86_400_000;
 const PENDING = "pending";
@@ -22,28 +22,14 @@ export class Idempotency {
 
   /** The stored completion, or undefined after reserving the id for this request. */
   async claim(owner: string, id: string): Promise<ChatCompletion | undefined> {
-    try {
-      if (await this.store.putIfAbsent(this.key(owner, id), PENDING, PENDING_MS)) return undefined;
-      const stored = await this.store.get(this.key(owner, id));
-      if (stored === undefined) return this.claim(owner, id); // expired between the two calls
-      if (stored === PENDING) {
-        throw reasonError(
-          Code.Aborted,
-          Reason.inProgress,
-          `a request with id "${id}" is already in progress`,
-        );
-      }
-      return fromJsonString(ChatCompletionSchema, stored);
-    } catch (error) {
-      if (error instanceof StoreUnavailable) {
-        throw reasonError(
-          Code.Unavailable,
-          Reason.storeUnavailable,
-          "the store is unavailable; try again shortly",
-        );
-      }
-      throw error;
+    const key = this.key(owner, id);
+    if (await guardStore("store", () => this.store.putIfAbsent(key, PENDING, PENDING_MS))) return undefined;
+    const stored = await guardStore("store", () => this.store.get(key));
+    if (stored === undefined) return this.claim(owner, id); // expired between the two calls
+    if (stored === PENDING) {
+      throw reasonError(Code.Aborted, Reason.inProgress, `a request with id "${id}" is already in progress`);
     }
+    return fromJsonString(ChatCompletionSchema, stored);
   }
 
   async complete(owner: string, id: string, completion: ChatCompletion): Promise<void> {

@@ -5,28 +5,15 @@ import { type ChatMessage, ChatMessageSchema } from "../../gen/vlmrun/agent/v1/c
 import { Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { type Session, SessionSchema } from "../../gen/vlmrun/agent/v1/service_pb.js";
 import type { LimitsConfig } from "../config.js";
-import { Reason, reasonError } from "../service/errors.js";
-import { type Store, StoreUnavailable } from "../store/store.js";
+import { guardStore, Reason, reasonError } from "../service/errors.js";
+import type { Store } from "../store/store.js";
 
 function notFound(id: string) {
   // The same answer whether the session never existed or belongs to someone else.
   return reasonError(Code.NotFound, Reason.notFound, `session "${id}" not found`);
 }
 
-async function guard<T>(op: () => Promise<T>): Promise<T> {
-  try {
-    return await op();
-  } catch (error) {
-    if (error instanceof StoreUnavailable) {
-      throw reasonError(
-        Code.Unavailable,
-        Reason.storeUnavailable,
-        "the session store is unavailable; try again shortly",
-      );
-    }
-    throw error;
-  }
-}
+const guard = <T>(op: () => Promise<T>) => guardStore("session store", op);
 
 /** Which messages a session keeps: the conversation a user sees (system prompts apply per request). */
 export function keptInSession(message: ChatMessage): boolean {

@@ -1,12 +1,8 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import type {
-  ChatMessage,
-  ContentPart,
-  ResponseFormat,
-  ToolChoice,
-} from "../../../gen/vlmrun/agent/v1/chat_pb.js";
+import type { ChatMessage, ResponseFormat, ToolChoice } from "../../../gen/vlmrun/agent/v1/chat_pb.js";
 import { ResponseFormatType, Role } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import { wireNames } from "../../wire/names.js";
+import { openAIMessage } from "../../wire/openai-message.js";
 import type { BackendRequest } from "../backend.js";
 
 /** The OpenAI chat-completions JSON body for an upstream call. */
@@ -51,45 +47,7 @@ export function upstreamBody(model: string, request: BackendRequest, stream: boo
 
 function upstreamMessage(message: ChatMessage): JsonObject {
   // Many OpenAI-compatible servers (vLLM, llama.cpp) do not know the newer `developer` role.
-  const role = message.role === Role.DEVELOPER ? "system" : (wireNames.role.toWire(message.role) ?? "user");
-  const out: JsonObject = { role };
-  if (message.parts.length > 0) out.content = message.parts.map(upstreamPart);
-  else out.content = message.content ?? null;
-  if (message.name) out.name = message.name;
-  if (message.toolCallId) out.tool_call_id = message.toolCallId;
-  if (message.toolCalls.length > 0) {
-    out.tool_calls = message.toolCalls.map((call) => ({
-      id: call.id,
-      type: "function",
-      function: { name: call.function?.name ?? "", arguments: call.function?.arguments ?? "" },
-    }));
-  }
-  return out;
-}
-
-function withDetail(url: string, detail: number): JsonObject {
-  const spelled = wireNames.imageDetail.toWire(detail);
-  return spelled ? { url, detail: spelled } : { url };
-}
-
-function upstreamPart(part: ContentPart): JsonValue {
-  const p = part.part;
-  switch (p.case) {
-    case "text":
-      return { type: "text", text: p.value };
-    case "imageUrl":
-      return { type: "image_url", image_url: withDetail(p.value.url, p.value.detail) };
-    case "videoUrl":
-      return { type: "video_url", video_url: { url: p.value.url } };
-    case "audioUrl":
-      return { type: "audio_url", audio_url: { url: p.value.url } };
-    case "fileUrl":
-      return { type: "file_url", file_url: { url: p.value.url } };
-    case "inputFile":
-      return { type: "file_url", file_url: { url: p.value.fileUrl } };
-    default:
-      return { type: "text", text: "" };
-  }
+  return message.role === Role.DEVELOPER ? openAIMessage(message, "system") : openAIMessage(message);
 }
 
 function upstreamResponseFormat(format: ResponseFormat): JsonObject | undefined {

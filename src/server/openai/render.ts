@@ -5,12 +5,11 @@ import type {
   ChatCompletionChunk,
   ChatMessage,
   ChoiceLogprobs,
-  ContentPart,
-  ToolCall,
   Usage,
 } from "../../../gen/vlmrun/agent/v1/chat_pb.js";
 import type { AgentModelInfo, ListModelsResponse } from "../../../gen/vlmrun/agent/v1/service_pb.js";
 import { wireNames } from "../../wire/names.js";
+import { openAIMessage, openAIToolCall } from "../../wire/openai-message.js";
 
 /** Proto replies as OpenAI JSON: numbers as numbers, explicit nulls where OpenAI has them. */
 
@@ -38,13 +37,7 @@ function usageJson(usage: Usage | undefined) {
   };
 }
 
-function toolCallJson(call: ToolCall) {
-  return {
-    id: call.id,
-    type: "function",
-    function: { name: call.function?.name ?? "", arguments: call.function?.arguments ?? "" },
-  };
-}
+const toolCallJson = openAIToolCall;
 
 function previewJson(p: ArtifactPreview) {
   return { object_id: p.objectId, content_type: p.contentType, data_url: p.dataUrl };
@@ -157,36 +150,5 @@ export function modelListJson(list: ListModelsResponse) {
   };
 }
 
-function partJson(part: ContentPart) {
-  const p = part.part;
-  switch (p.case) {
-    case "text":
-      return { type: "text", text: p.value };
-    case "imageUrl": {
-      const detail = wireNames.imageDetail.toWire(p.value.detail);
-      return { type: "image_url", image_url: { url: p.value.url, ...(detail ? { detail } : {}) } };
-    }
-    case "videoUrl":
-      return { type: "video_url", video_url: { url: p.value.url } };
-    case "audioUrl":
-      return { type: "audio_url", audio_url: { url: p.value.url } };
-    case "fileUrl":
-      return { type: "file_url", file_url: { url: p.value.url } };
-    case "inputFile":
-      return { type: "input_file", file_url: p.value.fileUrl };
-    default:
-      return { type: "text", text: "" };
-  }
-}
-
 /** A stored conversation message in OpenAI shape. */
-export function messageJson(m: ChatMessage) {
-  const out: Record<string, unknown> = {
-    role: wireNames.role.toWire(m.role) ?? "user",
-    content: m.parts.length > 0 ? m.parts.map(partJson) : (m.content ?? null),
-  };
-  if (m.name) out.name = m.name;
-  if (m.toolCallId) out.tool_call_id = m.toolCallId;
-  if (m.toolCalls.length > 0) out.tool_calls = m.toolCalls.map(toolCallJson);
-  return out;
-}
+export const messageJson = (m: ChatMessage) => openAIMessage(m);
