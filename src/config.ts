@@ -43,6 +43,7 @@ export interface LimitsConfig {
   quotaFailureMode: QuotaFailureMode;
   sessionTtlMs: number;
   sessionMaxMessages: number;
+  artifactMaxBytes: number;
 }
 
 export const PLANS = ["starter", "pro", "enterprise"] as const;
@@ -198,6 +199,7 @@ export function loadConfig(env: Env = process.env): Config {
       quotaFailureMode: oneOf(env, "ORION_QUOTA_FAILURE_MODE", ["closed", "open"] as const, "closed"),
       sessionTtlMs: integer(env, "ORION_SESSION_TTL_SECONDS", 7 * 24 * 3600, 1, 365 * 24 * 3600) * 1000,
       sessionMaxMessages: integer(env, "ORION_SESSION_MAX_MESSAGES", 200, 2, 100_000),
+      artifactMaxBytes: integer(env, "ORION_ARTIFACT_MAX_BYTES", 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     },
   };
 }

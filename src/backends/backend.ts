@@ -6,7 +6,7 @@ import type {
   ToolChoice,
   ToolDefinition,
 } from "../../gen/vlmrun/agent/v1/chat_pb.js";
-import type { FinishReason } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import type { AgentEventKind, FinishReason } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 
 /**
  * The narrow seam between the agent and whatever writes its answers: an upstream model
@@ -94,4 +94,15 @@ export type BackendStreamPart =
     }
   | { type: "finish"; choice: number; reason: FinishReason }
   | { type: "usage"; usage: UsageCounts }
-  | { type: "fingerprint"; value: string };
+  | { type: "fingerprint"; value: string }
+  /** Agent progress (server tool started / finished / failed); never a model token. */
+  | { type: "event"; event: AgentEventPart };
+
+export interface AgentEventPart {
+  kind: AgentEventKind;
+  choice: number;
+  toolName: string;
+  callId: string;
+  message: string;
+  artifactIds: string[];
+}

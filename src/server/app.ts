@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { Code, createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
+import { Artifacts } from "../artifacts/artifacts.js";
 import { BackendRegistry } from "../backends/registry.js";
 import type { Config } from "../config.js";
 import { ApiKeys } from "../identity/api-keys.js";
@@ -18,6 +19,7 @@ import { Sessions } from "../sessions/sessions.js";
 import { createStore } from "../store/create-store.js";
 import { RedisStore } from "../store/redis-store.js";
 import type { Store } from "../store/store.js";
+import { builtinTools } from "../tools/builtin.js";
 import { createCors } from "./cors.js";
 import { healthRoutes, type ReadinessCheck } from "./health-routes.js";
 import { sendHttpError } from "./http/respond.js";
@@ -27,6 +29,7 @@ import { Lifecycle } from "./lifecycle.js";
 import { createOnePortServer } from "./listener.js";
 import { observeHttp, observeRpc, restRequestId } from "./observe.js";
 import { deleteSessionRoute, getSessionRoute, quotaRoute } from "./openai/account-routes.js";
+import { artifactListRoute, artifactRoute } from "./openai/artifact-routes.js";
 import { chatCompletionsRoute } from "./openai/chat-route.js";
 import { httpErrorOf, simpleHttpError } from "./openai/errors.js";
 import { modelRoute, modelsRoute } from "./openai/models-route.js";
@@ -83,6 +86,11 @@ export function build(config: Config, options: BuildOptions = {}): App {
     limits: new Limits(store, config.limits, metrics, logger),
     sessions: new Sessions(store, config.limits),
     idempotency: new Idempotency(store),
+    tools: builtinTools(),
+    artifacts: new Artifacts(store, {
+      maxBytes: config.limits.artifactMaxBytes,
+      ttlMs: config.limits.sessionTtlMs,
+    }),
     logger,
   });
   const health = healthRoutes(lifecycle, metrics, [storeCheck(store), ...(options.readinessChecks ?? [])]);
@@ -102,7 +110,9 @@ export function build(config: Config, options: BuildOptions = {}): App {
     .add("GET", "/v1/openai/models/{id}", "models.get", modelRoute(routeDeps))
     .add("GET", "/v1/quota", "quota.get", quotaRoute(routeDeps))
     .add("GET", "/v1/sessions/{session_id}", "sessions.get", getSessionRoute(routeDeps))
-    .add("DELETE", "/v1/sessions/{session_id}", "sessions.delete", deleteSessionRoute(routeDeps));
+    .add("DELETE", "/v1/sessions/{session_id}", "sessions.delete", deleteSessionRoute(routeDeps))
+    .add("GET", "/v1/artifacts", "artifacts.get", artifactRoute(routeDeps))
+    .add("GET", "/v1/artifacts/list", "artifacts.list", artifactListRoute(routeDeps));
 
   const rest = async (req: NodeRequest, res: NodeResponse) => {
     const path = pathOf(req);

@@ -1,27 +1,40 @@
 import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import { type ChatMessage, ChatMessageSchema } from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import {
+  type ChatCompletionRequest,
+  type ChatMessage,
+  ChatMessageSchema,
+} from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { AgentModel, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import {
   type AgentService,
   GetQuotaResponseSchema,
   ListModelsResponseSchema,
 } from "../../gen/vlmrun/agent/v1/service_pb.js";
+import { AgentBackend } from "../agent/agent-backend.js";
+import { attachmentsNote, ingestAttachments } from "../agent/attachments.js";
+import { capsFor } from "../agent/caps.js";
+import { selectToolsets } from "../agent/selection.js";
+import { Artifacts } from "../artifacts/artifacts.js";
 import type { BackendRegistry } from "../backends/registry.js";
 import { type Config, variantOf } from "../config.js";
 import { type Caller, kCaller, ownerOf } from "../identity/caller.js";
 import type { Limits } from "../limits/limits.js";
 import type { Logger } from "../observability/logger.js";
 import type { Sessions } from "../sessions/sessions.js";
+import type { ToolRegistry } from "../tools/registry.js";
 import { wireNames } from "../wire/names.js";
-import { planChat } from "./chat-plan.js";
+import { type ChatPlan, planChat } from "./chat-plan.js";
 import { buildCompletion, ChunkBuilder } from "./completion-builder.js";
 import { kRequestId, requestIdFrom } from "./context.js";
 import { Reason, reasonError } from "./errors.js";
 import type { Idempotency } from "./idempotency.js";
 
 export interface AgentServiceDeps {
+  tools: ToolRegistry;
   config: Config;
+  artifacts: Artifacts;
   backends: BackendRegistry;
   limits: Limits;
   sessions: Sessions;
@@ -56,7 +69,40 @@ function setHeaders(ctx: HandlerContext, headers: Record<string, string>) {
  * validation → idempotency → session → quota → backend → session append.
  */
 export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof AgentService> {
-  const { config, backends, limits, sessions, idempotency, logger } = deps;
+  const { config, backends, limits, sessions, idempotency, artifacts, tools, logger } = deps;
+
+  /**
+   * The backend this request runs on: the plain model, or the agent loop around it when server
+   * tools apply (some are selected and there are files for them to work on).
+   */
+  async function agentFor(request: ChatCompletionRequest, plan: ChatPlan, owner: string, streaming: boolean) {
+    const selected = tools.select(selectToolsets(request, streaming));
+    if (selected.length === 0) return plan.backend;
+    const scope = Artifacts.scope(owner, plan.sessionId);
+    const attached = await ingestAttachments(request.messages, artifacts, scope);
+    const earlier = request.sessionId ? await artifacts.list(scope) : [];
+    if (attached.length === 0 && earlier.length === 0) return plan.backend;
+    const known = [
+      ...attached,
+      ...earlier
+        .filter((a) => !attached.some((b) => b.id === a.id))
+        .map((a) => ({ id: a.id, description: `${a.id} (${a.contentType})` })),
+    ];
+    const note = attachmentsNote(known);
+    return new AgentBackend(plan.backend, {
+      registry: tools,
+      tools: selected,
+      caps: capsFor(variantOf(request.model), attached.length),
+      toolContext: {
+        artifacts: {
+          put: (data, contentType, filename) => artifacts.put(scope, data, contentType, filename),
+          get: (ref) => artifacts.get(scope, ref),
+        },
+        progress: () => {},
+      },
+      ...(note ? { attachmentsNote: note } : {}),
+    });
+  }
 
   async function remember(sessionId: string, owner: string, turn: ChatMessage[], requestId: string) {
     try {
@@ -87,9 +133,10 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
         const backendRequest = { ...plan.backendRequest, messages: [...history, ...request.messages] };
         let completion: ReturnType<typeof buildCompletion>;
         try {
+          const backend = await agentFor(request, plan, owner, false);
           completion = buildCompletion(
             plan,
-            await plan.backend.generate(backendRequest, { signal: ctx.signal, requestId }),
+            await backend.generate(backendRequest, { signal: ctx.signal, requestId }),
           );
         } catch (error) {
           await admission.refund();
@@ -122,7 +169,8 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       const backendRequest = { ...plan.backendRequest, messages: [...history, ...request.messages] };
       let produced = false;
       try {
-        for await (const part of plan.backend.stream(backendRequest, { signal: ctx.signal, requestId })) {
+        const backend = await agentFor(request, plan, owner, true);
+        for await (const part of backend.stream(backendRequest, { signal: ctx.signal, requestId })) {
           const chunk = builder.fromPart(part);
           if (chunk) {
             produced = true;
@@ -180,6 +228,33 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
     },
 
     listSkills: () => later("ListSkills (skills)"),
-    getArtifact: () => later("GetArtifact (artifacts)"),
+
+    async getArtifact(request, ctx) {
+      const scope = Artifacts.scope(ownerOf(callerOf(ctx)), request.sessionId);
+      const found = await artifacts.get(scope, request.objectId);
+      if (!found) {
+        throw reasonError(
+          Code.NotFound,
+          Reason.notFound,
+          `artifact "${request.objectId}" not found in this session`,
+        );
+      }
+      return { objectId: found.meta.id, contentType: found.meta.contentType, data: found.data };
+    },
+
+    async listArtifacts(request, ctx) {
+      const scope = Artifacts.scope(ownerOf(callerOf(ctx)), request.sessionId);
+      const items = await artifacts.list(scope);
+      return {
+        namespaceId: request.sessionId,
+        items: items.map((a) => ({
+          objectId: a.id,
+          filename: a.filename,
+          contentType: a.contentType,
+          size: BigInt(a.size),
+          createdAt: timestampFromMs(a.createdAt),
+        })),
+      };
+    },
   };
 }

@@ -52,6 +52,7 @@ export class ChunkBuilder {
   private readonly started = new Set<number>();
   private usage: UsageCounts | undefined;
   private fingerprint = "";
+  private sequence = 0;
   /** Per choice: the text and tool calls streamed so far, for the session history. */
   private readonly texts = new Map<number, string>();
   private readonly calls = new Map<number, Map<number, { id: string; name: string; arguments: string }>>();
@@ -155,6 +156,21 @@ export class ChunkBuilder {
       case "fingerprint":
         this.fingerprint = part.value;
         return undefined;
+      case "event": {
+        const chunk = this.chunk([]);
+        chunk.agentEvent = create(ChatCompletionChunkSchema, {
+          agentEvent: {
+            sequence: BigInt(++this.sequence),
+            kind: part.event.kind,
+            toolName: part.event.toolName,
+            callId: part.event.callId,
+            message: part.event.message,
+            artifactIds: part.event.artifactIds,
+            choiceIndex: part.event.choice,
+          },
+        }).agentEvent;
+        return chunk;
+      }
     }
   }
 

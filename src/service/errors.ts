@@ -31,6 +31,7 @@ export const Reason = {
   unauthenticated: "UNAUTHENTICATED",
   inProgress: "IN_PROGRESS",
   notFound: "NOT_FOUND",
+  tooLarge: "TOO_LARGE",
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

@@ -12,6 +12,7 @@ export class MemoryStore implements Store {
   private readonly sessions = new Map<string, Expiring<StoredSession>>();
   private readonly records = new Map<string, Expiring<string>>();
   private readonly maps = new Map<string, Map<string, string>>();
+  private readonly artifacts = new Map<string, Expiring<Map<string, { meta: string; data: Uint8Array }>>>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly now: () => number = Date.now) {
@@ -30,7 +31,10 @@ export class MemoryStore implements Store {
 
   private sweep(): void {
     const now = this.now();
-    for (const map of [this.counters, this.sessions, this.records] as Map<string, Expiring<unknown>>[]) {
+    for (const map of [this.counters, this.sessions, this.records, this.artifacts] as Map<
+      string,
+      Expiring<unknown>
+    >[]) {
       for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key);
     }
   }
@@ -94,6 +98,22 @@ export class MemoryStore implements Store {
 
   async remove(key: string) {
     this.records.delete(key);
+  }
+
+  async putArtifact(scope: string, id: string, meta: string, data: Uint8Array, ttlMs: number) {
+    const entry = this.live(this.artifacts, scope) ?? { value: new Map(), expiresAt: 0 };
+    entry.value.set(id, { meta, data });
+    entry.expiresAt = this.now() + ttlMs;
+    this.artifacts.set(scope, entry);
+  }
+
+  async getArtifact(scope: string, id: string) {
+    return this.live(this.artifacts, scope)?.value.get(id);
+  }
+
+  async listArtifacts(scope: string) {
+    const entry = this.live(this.artifacts, scope);
+    return Object.fromEntries([...(entry?.value ?? [])].map(([id, a]) => [id, a.meta]));
   }
 
   async mapSet(map: string, field: string, value: string) {

@@ -178,6 +178,35 @@ export class RedisStore implements Store {
     });
   }
 
+  /** Index (id → meta) and blobs share a hash tag; the scope's keys expire together. */
+  private artifactKeys(scope: string, id = ""): [string, string] {
+    return [`${this.prefix}{a:${scope}}:index`, `${this.prefix}{a:${scope}}:blob:${id}`];
+  }
+
+  putArtifact(scope: string, id: string, meta: string, data: Uint8Array, ttlMs: number) {
+    const [index, blob] = this.artifactKeys(scope, id);
+    return this.run(async () => {
+      await this.client
+        .multi()
+        .set(blob, Buffer.from(data.buffer, data.byteOffset, data.byteLength), "PX", ttlMs)
+        .hset(index, id, meta)
+        .pexpire(index, ttlMs)
+        .exec();
+    });
+  }
+
+  getArtifact(scope: string, id: string) {
+    const [index, blob] = this.artifactKeys(scope, id);
+    return this.run(async () => {
+      const [meta, data] = await Promise.all([this.client.hget(index, id), this.client.getBuffer(blob)]);
+      return meta === null || data === null ? undefined : { meta, data: new Uint8Array(data) };
+    });
+  }
+
+  listArtifacts(scope: string) {
+    return this.run(() => this.client.hgetall(this.artifactKeys(scope)[0]));
+  }
+
   mapSet(map: string, field: string, value: string) {
     return this.run(async () => {
       await this.client.hset(`${this.prefix}m:${map}`, field, value);

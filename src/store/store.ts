@@ -29,6 +29,12 @@ export interface Store {
   put(key: string, value: string, ttlMs: number): Promise<void>;
   remove(key: string): Promise<void>;
 
+  /** Binary artifacts in a scope (owner + session), each with JSON metadata; the scope expires as a whole. */
+  putArtifact(scope: string, id: string, meta: string, data: Uint8Array, ttlMs: number): Promise<void>;
+  getArtifact(scope: string, id: string): Promise<{ meta: string; data: Uint8Array } | undefined>;
+  /** Metadata of every artifact in a scope, by id. */
+  listArtifacts(scope: string): Promise<Record<string, string>>;
+
   /** A small named map (API keys by hash). */
   mapSet(map: string, field: string, value: string): Promise<void>;
   mapGet(map: string, field: string): Promise<string | undefined>;

@@ -116,6 +116,25 @@ describe.each(kinds)("the Store contract on %s", (kind) => {
     expect(await store().get(k)).toBeUndefined();
   });
 
+  it("keeps binary artifacts per scope", async () => {
+    const scope = key();
+    const bytes = new Uint8Array([0, 255, 137, 80, 78, 71, 13, 10]);
+    await store().putArtifact(scope, "img_a1b2c3", '{"contentType":"image/png"}', bytes, 60_000);
+    await store().putArtifact(
+      scope,
+      "doc_000001",
+      '{"contentType":"application/pdf"}',
+      new Uint8Array([37]),
+      60_000,
+    );
+    const got = await store().getArtifact(scope, "img_a1b2c3");
+    expect(got?.meta).toBe('{"contentType":"image/png"}');
+    expect([...(got?.data ?? [])]).toEqual([...bytes]);
+    expect(Object.keys(await store().listArtifacts(scope)).sort()).toEqual(["doc_000001", "img_a1b2c3"]);
+    expect(await store().getArtifact(key(), "img_a1b2c3")).toBeUndefined();
+    expect(await store().listArtifacts(key())).toEqual({});
+  });
+
   it("keeps a small map", async () => {
     const m = key();
     await store().mapSet(m, "a", "1");

@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file vlmrun/agent/v1/service.proto.
  */
 export const file_vlmrun_agent_v1_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch12bG1ydW4vYWdlbnQvdjEvc2VydmljZS5wcm90bxIPdmxtcnVuLmFnZW50LnYxIhMKEUxpc3RNb2RlbHNSZXF1ZXN0InsKEkxpc3RNb2RlbHNSZXNwb25zZRIvCgZtb2RlbHMYASADKAsyHy52bG1ydW4uYWdlbnQudjEuQWdlbnRNb2RlbEluZm8SNAoJcHJvdmlkZXJzGAIgAygLMiEudmxtcnVuLmFnZW50LnYxLlRvb2xQcm92aWRlckluZm8irgEKDkFnZW50TW9kZWxJbmZvEgoKAmlkGAEgASgJEioKBW1vZGVsGAIgASgOMhsudmxtcnVuLmFnZW50LnYxLkFnZW50TW9kZWwSDwoHY3JlYXRlZBgDIAEoAxIQCghvd25lZF9ieRgEIAEoCRIPCgdiYWNrZW5kGAUgASgJEjAKC3Jlc29sdmVzX3RvGAYgASgOMhsudmxtcnVuLmFnZW50LnYxLkFnZW50TW9kZWwihQEKEFRvb2xQcm92aWRlckluZm8SCgoCaWQYASABKAkSJQoFbW9kZWwYAiABKA4yFi52bG1ydW4uYWdlbnQudjEuTW9kZWwSEQoJYXZhaWxhYmxlGAMgASgIEg8KB3NldHRpbmcYBCABKAkSGgoSdW5hdmFpbGFibGVfcmVhc29uGAUgASgJIhEKD0dldFF1b3RhUmVxdWVzdCKOAgoQR2V0UXVvdGFSZXNwb25zZRITCgtjYWxsZXJfa2luZBgBIAEoCRIMCgRwbGFuGAIgASgJEhgKC2RhaWx5X2xpbWl0GAMgASgFSACIAQESEgoKdXNlZF90b2RheRgEIAEoBRIcCg9yZW1haW5pbmdfdG9kYXkYBSABKAVIAYgBARItCglyZXNldHNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiAKE3JlcXVlc3RzX3Blcl9taW51dGUYByABKAVIAogBAUIOCgxfZGFpbHlfbGltaXRCEgoQX3JlbWFpbmluZ190b2RheUIWChRfcmVxdWVzdHNfcGVyX21pbnV0ZSInChFHZXRTZXNzaW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIj8KEkdldFNlc3Npb25SZXNwb25zZRIpCgdzZXNzaW9uGAEgASgLMhgudmxtcnVuLmFnZW50LnYxLlNlc3Npb24iwwEKB1Nlc3Npb24SEgoKc2Vzc2lvbl9pZBgBIAEoCRIuCghtZXNzYWdlcxgCIAMoCzIcLnZsbXJ1bi5hZ2VudC52MS5DaGF0TWVzc2FnZRIUCgxhcnRpZmFjdF9pZHMYAyADKAkSLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiKgoURGVsZXRlU2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSIXChVEZWxldGVTZXNzaW9uUmVzcG9uc2UiEwoRTGlzdFNraWxsc1JlcXVlc3QiQAoSTGlzdFNraWxsc1Jlc3BvbnNlEioKBnNraWxscxgBIAMoCzIaLnZsbXJ1bi5hZ2VudC52MS5Ta2lsbEluZm8iqQEKCVNraWxsSW5mbxIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEhUKDXNraWxsX3ZlcnNpb24YBCABKAkSKgoIdG9vbHNldHMYBSADKA4yGC52bG1ydW4uYWdlbnQudjEuVG9vbHNldBIqCgVtb2RlbBgGIAEoDjIbLnZsbXJ1bi5hZ2VudC52MS5BZ2VudE1vZGVsIjsKEkdldEFydGlmYWN0UmVxdWVzdBIRCglvYmplY3RfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCSJMChNHZXRBcnRpZmFjdFJlc3BvbnNlEhEKCW9iamVjdF9pZBgBIAEoCRIUCgxjb250ZW50X3R5cGUYAiABKAkSDAoEZGF0YRgDIAEoDDKwBwoMQWdlbnRTZXJ2aWNlEocBChRDcmVhdGVDaGF0Q29tcGxldGlvbhImLnZsbXJ1bi5hZ2VudC52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QaHy52bG1ydW4uYWdlbnQudjEuQ2hhdENvbXBsZXRpb24iJoLT5JMCIDoBKiIbL3YxL29wZW5haS9jaGF0L2NvbXBsZXRpb25zEmYKFFN0cmVhbUNoYXRDb21wbGV0aW9uEiYudmxtcnVuLmFnZW50LnYxLkNoYXRDb21wbGV0aW9uUmVxdWVzdBokLnZsbXJ1bi5hZ2VudC52MS5DaGF0Q29tcGxldGlvbkNodW5rMAEScAoKTGlzdE1vZGVscxIiLnZsbXJ1bi5hZ2VudC52MS5MaXN0TW9kZWxzUmVxdWVzdBojLnZsbXJ1bi5hZ2VudC52MS5MaXN0TW9kZWxzUmVzcG9uc2UiGYLT5JMCExIRL3YxL29wZW5haS9tb2RlbHMSYgoIR2V0UXVvdGESIC52bG1ydW4uYWdlbnQudjEuR2V0UXVvdGFSZXF1ZXN0GiEudmxtcnVuLmFnZW50LnYxLkdldFF1b3RhUmVzcG9uc2UiEYLT5JMCCxIJL3YxL3F1b3RhEngKCkdldFNlc3Npb24SIi52bG1ydW4uYWdlbnQudjEuR2V0U2Vzc2lvblJlcXVlc3QaIy52bG1ydW4uYWdlbnQudjEuR2V0U2Vzc2lvblJlc3BvbnNlIiGC0+STAhsSGS92MS9zZXNzaW9ucy97c2Vzc2lvbl9pZH0SgQEKDURlbGV0ZVNlc3Npb24SJS52bG1ydW4uYWdlbnQudjEuRGVsZXRlU2Vzc2lvblJlcXVlc3QaJi52bG1ydW4uYWdlbnQudjEuRGVsZXRlU2Vzc2lvblJlc3BvbnNlIiGC0+STAhsqGS92MS9zZXNzaW9ucy97c2Vzc2lvbl9pZH0SaQoKTGlzdFNraWxscxIiLnZsbXJ1bi5hZ2VudC52MS5MaXN0U2tpbGxzUmVxdWVzdBojLnZsbXJ1bi5hZ2VudC52MS5MaXN0U2tpbGxzUmVzcG9uc2UiEoLT5JMCDBIKL3YxL3NraWxscxJvCgtHZXRBcnRpZmFjdBIjLnZsbXJ1bi5hZ2VudC52MS5HZXRBcnRpZmFjdFJlcXVlc3QaJC52bG1ydW4uYWdlbnQudjEuR2V0QXJ0aWZhY3RSZXNwb25zZSIVgtPkkwIPEg0vdjEvYXJ0aWZhY3RzYgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_timestamp, file_vlmrun_agent_v1_chat, file_vlmrun_agent_v1_enums]);
+  fileDesc("Ch12bG1ydW4vYWdlbnQvdjEvc2VydmljZS5wcm90bxIPdmxtcnVuLmFnZW50LnYxIhMKEUxpc3RNb2RlbHNSZXF1ZXN0InsKEkxpc3RNb2RlbHNSZXNwb25zZRIvCgZtb2RlbHMYASADKAsyHy52bG1ydW4uYWdlbnQudjEuQWdlbnRNb2RlbEluZm8SNAoJcHJvdmlkZXJzGAIgAygLMiEudmxtcnVuLmFnZW50LnYxLlRvb2xQcm92aWRlckluZm8irgEKDkFnZW50TW9kZWxJbmZvEgoKAmlkGAEgASgJEioKBW1vZGVsGAIgASgOMhsudmxtcnVuLmFnZW50LnYxLkFnZW50TW9kZWwSDwoHY3JlYXRlZBgDIAEoAxIQCghvd25lZF9ieRgEIAEoCRIPCgdiYWNrZW5kGAUgASgJEjAKC3Jlc29sdmVzX3RvGAYgASgOMhsudmxtcnVuLmFnZW50LnYxLkFnZW50TW9kZWwihQEKEFRvb2xQcm92aWRlckluZm8SCgoCaWQYASABKAkSJQoFbW9kZWwYAiABKA4yFi52bG1ydW4uYWdlbnQudjEuTW9kZWwSEQoJYXZhaWxhYmxlGAMgASgIEg8KB3NldHRpbmcYBCABKAkSGgoSdW5hdmFpbGFibGVfcmVhc29uGAUgASgJIhEKD0dldFF1b3RhUmVxdWVzdCKOAgoQR2V0UXVvdGFSZXNwb25zZRITCgtjYWxsZXJfa2luZBgBIAEoCRIMCgRwbGFuGAIgASgJEhgKC2RhaWx5X2xpbWl0GAMgASgFSACIAQESEgoKdXNlZF90b2RheRgEIAEoBRIcCg9yZW1haW5pbmdfdG9kYXkYBSABKAVIAYgBARItCglyZXNldHNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiAKE3JlcXVlc3RzX3Blcl9taW51dGUYByABKAVIAogBAUIOCgxfZGFpbHlfbGltaXRCEgoQX3JlbWFpbmluZ190b2RheUIWChRfcmVxdWVzdHNfcGVyX21pbnV0ZSInChFHZXRTZXNzaW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIj8KEkdldFNlc3Npb25SZXNwb25zZRIpCgdzZXNzaW9uGAEgASgLMhgudmxtcnVuLmFnZW50LnYxLlNlc3Npb24iwwEKB1Nlc3Npb24SEgoKc2Vzc2lvbl9pZBgBIAEoCRIuCghtZXNzYWdlcxgCIAMoCzIcLnZsbXJ1bi5hZ2VudC52MS5DaGF0TWVzc2FnZRIUCgxhcnRpZmFjdF9pZHMYAyADKAkSLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiKgoURGVsZXRlU2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSIXChVEZWxldGVTZXNzaW9uUmVzcG9uc2UiEwoRTGlzdFNraWxsc1JlcXVlc3QiQAoSTGlzdFNraWxsc1Jlc3BvbnNlEioKBnNraWxscxgBIAMoCzIaLnZsbXJ1bi5hZ2VudC52MS5Ta2lsbEluZm8iqQEKCVNraWxsSW5mbxIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEhUKDXNraWxsX3ZlcnNpb24YBCABKAkSKgoIdG9vbHNldHMYBSADKA4yGC52bG1ydW4uYWdlbnQudjEuVG9vbHNldBIqCgVtb2RlbBgGIAEoDjIbLnZsbXJ1bi5hZ2VudC52MS5BZ2VudE1vZGVsIjsKEkdldEFydGlmYWN0UmVxdWVzdBIRCglvYmplY3RfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCSJMChNHZXRBcnRpZmFjdFJlc3BvbnNlEhEKCW9iamVjdF9pZBgBIAEoCRIUCgxjb250ZW50X3R5cGUYAiABKAkSDAoEZGF0YRgDIAEoDCIqChRMaXN0QXJ0aWZhY3RzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIlsKFUxpc3RBcnRpZmFjdHNSZXNwb25zZRIUCgxuYW1lc3BhY2VfaWQYASABKAkSLAoFaXRlbXMYAiADKAsyHS52bG1ydW4uYWdlbnQudjEuQXJ0aWZhY3RJbmZvIocBCgxBcnRpZmFjdEluZm8SEQoJb2JqZWN0X2lkGAEgASgJEhAKCGZpbGVuYW1lGAIgASgJEhQKDGNvbnRlbnRfdHlwZRgDIAEoCRIMCgRzaXplGAQgASgDEi4KCmNyZWF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wMqwICgxBZ2VudFNlcnZpY2UShwEKFENyZWF0ZUNoYXRDb21wbGV0aW9uEiYudmxtcnVuLmFnZW50LnYxLkNoYXRDb21wbGV0aW9uUmVxdWVzdBofLnZsbXJ1bi5hZ2VudC52MS5DaGF0Q29tcGxldGlvbiImgtPkkwIgOgEqIhsvdjEvb3BlbmFpL2NoYXQvY29tcGxldGlvbnMSZgoUU3RyZWFtQ2hhdENvbXBsZXRpb24SJi52bG1ydW4uYWdlbnQudjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0GiQudmxtcnVuLmFnZW50LnYxLkNoYXRDb21wbGV0aW9uQ2h1bmswARJwCgpMaXN0TW9kZWxzEiIudmxtcnVuLmFnZW50LnYxLkxpc3RNb2RlbHNSZXF1ZXN0GiMudmxtcnVuLmFnZW50LnYxLkxpc3RNb2RlbHNSZXNwb25zZSIZgtPkkwITEhEvdjEvb3BlbmFpL21vZGVscxJiCghHZXRRdW90YRIgLnZsbXJ1bi5hZ2VudC52MS5HZXRRdW90YVJlcXVlc3QaIS52bG1ydW4uYWdlbnQudjEuR2V0UXVvdGFSZXNwb25zZSIRgtPkkwILEgkvdjEvcXVvdGESeAoKR2V0U2Vzc2lvbhIiLnZsbXJ1bi5hZ2VudC52MS5HZXRTZXNzaW9uUmVxdWVzdBojLnZsbXJ1bi5hZ2VudC52MS5HZXRTZXNzaW9uUmVzcG9uc2UiIYLT5JMCGxIZL3YxL3Nlc3Npb25zL3tzZXNzaW9uX2lkfRKBAQoNRGVsZXRlU2Vzc2lvbhIlLnZsbXJ1bi5hZ2VudC52MS5EZWxldGVTZXNzaW9uUmVxdWVzdBomLnZsbXJ1bi5hZ2VudC52MS5EZWxldGVTZXNzaW9uUmVzcG9uc2UiIYLT5JMCGyoZL3YxL3Nlc3Npb25zL3tzZXNzaW9uX2lkfRJpCgpMaXN0U2tpbGxzEiIudmxtcnVuLmFnZW50LnYxLkxpc3RTa2lsbHNSZXF1ZXN0GiMudmxtcnVuLmFnZW50LnYxLkxpc3RTa2lsbHNSZXNwb25zZSISgtPkkwIMEgovdjEvc2tpbGxzEm8KC0dldEFydGlmYWN0EiMudmxtcnVuLmFnZW50LnYxLkdldEFydGlmYWN0UmVxdWVzdBokLnZsbXJ1bi5hZ2VudC52MS5HZXRBcnRpZmFjdFJlc3BvbnNlIhWC0+STAg8SDS92MS9hcnRpZmFjdHMSegoNTGlzdEFydGlmYWN0cxIlLnZsbXJ1bi5hZ2VudC52MS5MaXN0QXJ0aWZhY3RzUmVxdWVzdBomLnZsbXJ1bi5hZ2VudC52MS5MaXN0QXJ0aWZhY3RzUmVzcG9uc2UiGoLT5JMCFBISL3YxL2FydGlmYWN0cy9saXN0YgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_timestamp, file_vlmrun_agent_v1_chat, file_vlmrun_agent_v1_enums]);
 
 /**
  * @generated from message vlmrun.agent.v1.ListModelsRequest
@@ -438,6 +438,84 @@ export const GetArtifactResponseSchema: GenMessage<GetArtifactResponse> = /*@__P
   messageDesc(file_vlmrun_agent_v1_service, 15);
 
 /**
+ * @generated from message vlmrun.agent.v1.ListArtifactsRequest
+ */
+export type ListArtifactsRequest = Message<"vlmrun.agent.v1.ListArtifactsRequest"> & {
+  /**
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+};
+
+/**
+ * Describes the message vlmrun.agent.v1.ListArtifactsRequest.
+ * Use `create(ListArtifactsRequestSchema)` to create a new message.
+ */
+export const ListArtifactsRequestSchema: GenMessage<ListArtifactsRequest> = /*@__PURE__*/
+  messageDesc(file_vlmrun_agent_v1_service, 16);
+
+/**
+ * @generated from message vlmrun.agent.v1.ListArtifactsResponse
+ */
+export type ListArtifactsResponse = Message<"vlmrun.agent.v1.ListArtifactsResponse"> & {
+  /**
+   * The session id the artifacts belong to.
+   *
+   * @generated from field: string namespace_id = 1;
+   */
+  namespaceId: string;
+
+  /**
+   * @generated from field: repeated vlmrun.agent.v1.ArtifactInfo items = 2;
+   */
+  items: ArtifactInfo[];
+};
+
+/**
+ * Describes the message vlmrun.agent.v1.ListArtifactsResponse.
+ * Use `create(ListArtifactsResponseSchema)` to create a new message.
+ */
+export const ListArtifactsResponseSchema: GenMessage<ListArtifactsResponse> = /*@__PURE__*/
+  messageDesc(file_vlmrun_agent_v1_service, 17);
+
+/**
+ * @generated from message vlmrun.agent.v1.ArtifactInfo
+ */
+export type ArtifactInfo = Message<"vlmrun.agent.v1.ArtifactInfo"> & {
+  /**
+   * @generated from field: string object_id = 1;
+   */
+  objectId: string;
+
+  /**
+   * @generated from field: string filename = 2;
+   */
+  filename: string;
+
+  /**
+   * @generated from field: string content_type = 3;
+   */
+  contentType: string;
+
+  /**
+   * @generated from field: int64 size = 4;
+   */
+  size: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 5;
+   */
+  createdAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message vlmrun.agent.v1.ArtifactInfo.
+ * Use `create(ArtifactInfoSchema)` to create a new message.
+ */
+export const ArtifactInfoSchema: GenMessage<ArtifactInfo> = /*@__PURE__*/
+  messageDesc(file_vlmrun_agent_v1_service, 18);
+
+/**
  * The Orion agent service. The same implementation serves gRPC, gRPC-Web, Connect and the
  * OpenAI-compatible REST surface (see the google.api.http bindings).
  *
@@ -509,12 +587,24 @@ export const AgentService: GenService<{
     output: typeof ListSkillsResponseSchema;
   },
   /**
+   * An artifact's bytes and content type; only the session's owner may read it.
+   *
    * @generated from rpc vlmrun.agent.v1.AgentService.GetArtifact
    */
   getArtifact: {
     methodKind: "unary";
     input: typeof GetArtifactRequestSchema;
     output: typeof GetArtifactResponseSchema;
+  },
+  /**
+   * The artifacts of a session.
+   *
+   * @generated from rpc vlmrun.agent.v1.AgentService.ListArtifacts
+   */
+  listArtifacts: {
+    methodKind: "unary";
+    input: typeof ListArtifactsRequestSchema;
+    output: typeof ListArtifactsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_vlmrun_agent_v1_service, 0);

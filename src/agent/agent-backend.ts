@@ -1,0 +1,265 @@
+import { create } from "@bufbuild/protobuf";
+import {
+  type ChatMessage,
+  ChatMessageSchema,
+  type ToolCall,
+  ToolCallSchema,
+} from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import { AgentEventKind, FinishReason, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import type {
+  Backend,
+  BackendChoice,
+  BackendRequest,
+  BackendResult,
+  BackendStreamPart,
+  CallOptions,
+  UsageCounts,
+} from "../backends/backend.js";
+import type { ToolRegistry } from "../tools/registry.js";
+import type { Tool, ToolContext } from "../tools/tool.js";
+import type { Caps } from "./caps.js";
+import { mergeStreams } from "./merge-streams.js";
+import { runTool, type ToolOutcome } from "./tool-runner.js";
+
+export interface AgentSetup {
+  registry: ToolRegistry;
+  /** The server tools this request may use. */
+  tools: Tool[];
+  caps: Caps;
+  /** Tool context without the signal (the call's signal is added per call). */
+  toolContext: Omit<ToolContext, "signal">;
+  /** A note for the model about the attached files, prepended as a system message. */
+  attachmentsNote?: string;
+}
+
+function addUsage(total: UsageCounts, more: UsageCounts | undefined): void {
+  if (!more) return;
+  total.promptTokens += more.promptTokens;
+  total.completionTokens += more.completionTokens;
+  total.totalTokens += more.totalTokens;
+}
+
+function capMessage(caps: Caps, steps: number, calls: number): string {
+  return `[stopped: this answer reached the agent's limit (${steps} steps, ${calls} tool calls; caps ${caps.steps} steps and ${caps.toolCalls} tool calls)]`;
+}
+
+/**
+ * The agent loop as a Backend: it offers the selected server tools to the model beneath it, runs
+ * the server tool calls the model makes, feeds results back, and repeats until an answer, a
+ * client tool call (hybrid mode) or a cap. Server tool calls never reach the client; `n > 1`
+ * runs independent trajectories.
+ */
+export class AgentBackend implements Backend {
+  readonly kind = "agent";
+  readonly description: string;
+  readonly capabilities: Backend["capabilities"];
+  private readonly serverNames: Set<string>;
+
+  constructor(
+    private readonly inner: Backend,
+    private readonly setup: AgentSetup,
+  ) {
+    this.description = inner.description;
+    this.capabilities = inner.capabilities;
+    this.serverNames = new Set(setup.tools.map((t) => t.name));
+  }
+
+  /** The request one trajectory sends: n = 1, server tools offered beside the client's. */
+  private trajectoryRequest(request: BackendRequest, messages: ChatMessage[]): BackendRequest {
+    const serverTools = this.setup.tools.map((t) => ({
+      type: "function",
+      function: { name: t.name, description: t.description, parameters: t.parameters },
+    }));
+    return {
+      ...request,
+      messages,
+      sampling: { ...request.sampling, n: 1 },
+      tools: [
+        ...(serverTools as BackendRequest["tools"]),
+        ...request.tools.filter((t) => !this.serverNames.has(t.function?.name ?? "")),
+      ],
+    };
+  }
+
+  private initialMessages(request: BackendRequest): ChatMessage[] {
+    const note = this.setup.attachmentsNote;
+    return note
+      ? [create(ChatMessageSchema, { role: Role.SYSTEM, content: note }), ...request.messages]
+      : [...request.messages];
+  }
+
+  private async runCalls(
+    calls: ToolCall[],
+    signal: AbortSignal,
+    onEvent?: (outcome: ToolOutcome | undefined, call: ToolCall) => void,
+  ) {
+    return Promise.all(
+      calls.map(async (call) => {
+        onEvent?.(undefined, call);
+        const outcome = await runTool(
+          this.setup.registry,
+          call.function?.name ?? "",
+          call.function?.arguments ?? "",
+          {
+            ...this.setup.toolContext,
+            signal,
+          },
+        );
+        onEvent?.(outcome, call);
+        return create(ChatMessageSchema, { role: Role.TOOL, toolCallId: call.id, content: outcome.content });
+      }),
+    );
+  }
+
+  async generate(request: BackendRequest, options: CallOptions): Promise<BackendResult> {
+    const usage: UsageCounts = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+    const trajectories = Array.from({ length: request.sampling.n }, (_, index) =>
+      this.trajectory(request, options, index, usage),
+    );
+    return { choices: await Promise.all(trajectories), usage };
+  }
+
+  private async trajectory(request: BackendRequest, options: CallOptions, index: number, usage: UsageCounts) {
+    const { caps } = this.setup;
+    const messages = this.initialMessages(request);
+    let steps = 0;
+    let calls = 0;
+    for (;;) {
+      const result = await this.inner.generate(this.trajectoryRequest(request, messages), options);
+      steps++;
+      addUsage(usage, result.usage);
+      const choice: BackendChoice = { ...(result.choices[0] as BackendChoice), index };
+      const server = choice.toolCalls.filter((c) => this.serverNames.has(c.function?.name ?? ""));
+      const client = choice.toolCalls.filter((c) => !this.serverNames.has(c.function?.name ?? ""));
+      if (server.length === 0) return choice;
+      if (steps >= caps.steps || calls + server.length > caps.toolCalls) {
+        const content = [choice.content, capMessage(caps, steps, calls)].filter(Boolean).join("\n\n");
+        return { index, content, toolCalls: [], finishReason: FinishReason.LENGTH };
+      }
+      messages.push(
+        create(ChatMessageSchema, {
+          role: Role.ASSISTANT,
+          content: choice.content ?? "",
+          toolCalls: choice.toolCalls,
+        }),
+      );
+      messages.push(...(await this.runCalls(server, options.signal)));
+      calls += server.length;
+      if (client.length > 0) {
+        // Hybrid: the server's calls ran; the client's are the client's to answer.
+        return {
+          index,
+          ...(choice.content ? { content: choice.content } : {}),
+          toolCalls: client,
+          finishReason: FinishReason.TOOL_CALLS,
+        };
+      }
+    }
+  }
+
+  stream(request: BackendRequest, options: CallOptions): AsyncIterable<BackendStreamPart> {
+    const usage: UsageCounts = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+    const streams = Array.from({ length: request.sampling.n }, (_, index) =>
+      this.streamTrajectory(request, options, index, usage),
+    );
+    return (async function* () {
+      yield* mergeStreams(streams);
+      yield { type: "usage" as const, usage };
+    })();
+  }
+
+  private async *streamTrajectory(
+    request: BackendRequest,
+    options: CallOptions,
+    index: number,
+    usage: UsageCounts,
+  ): AsyncGenerator<BackendStreamPart> {
+    const { caps } = this.setup;
+    const messages = this.initialMessages(request);
+    let steps = 0;
+    let calls = 0;
+    for (;;) {
+      const server = new Map<number, ToolCall>();
+      const client = new Map<number, ToolCall>();
+      const clientIndex = new Map<number, number>();
+      let text = "";
+      let finish: FinishReason = FinishReason.STOP;
+      for await (const part of this.inner.stream(this.trajectoryRequest(request, messages), options)) {
+        switch (part.type) {
+          case "text":
+            text += part.text;
+            yield { ...part, choice: index };
+            break;
+          case "tool-call": {
+            const known = server.get(part.index) ?? client.get(part.index);
+            const target =
+              known ??
+              create(ToolCallSchema, {
+                id: part.id,
+                type: "function",
+                function: { name: part.name ?? "", arguments: "" },
+              });
+            if (!known) (this.serverNames.has(part.name ?? "") ? server : client).set(part.index, target);
+            if (target.function) target.function.arguments += part.argumentsDelta;
+            if (client.has(part.index)) {
+              if (!clientIndex.has(part.index)) clientIndex.set(part.index, clientIndex.size);
+              yield { ...part, choice: index, index: clientIndex.get(part.index) as number };
+            }
+            break;
+          }
+          case "finish":
+            finish = part.reason;
+            break;
+          case "usage":
+            addUsage(usage, part.usage);
+            break;
+          default:
+            yield part;
+        }
+      }
+      steps++;
+      if (server.size === 0) {
+        yield { type: "finish", choice: index, reason: finish };
+        return;
+      }
+      if (steps >= caps.steps || calls + server.size > caps.toolCalls) {
+        yield { type: "text", choice: index, text: `${text ? "\n\n" : ""}${capMessage(caps, steps, calls)}` };
+        yield { type: "finish", choice: index, reason: FinishReason.LENGTH };
+        return;
+      }
+      const serverCalls = [...server.values()];
+      messages.push(
+        create(ChatMessageSchema, {
+          role: Role.ASSISTANT,
+          content: text,
+          toolCalls: [...serverCalls, ...client.values()],
+        }),
+      );
+      const events: BackendStreamPart[] = [];
+      const results = await this.runCalls(serverCalls, options.signal, (outcome, call) => {
+        events.push({
+          type: "event",
+          event: {
+            kind: !outcome
+              ? AgentEventKind.TOOL_STARTED
+              : outcome.ok
+                ? AgentEventKind.TOOL_FINISHED
+                : AgentEventKind.TOOL_FAILED,
+            choice: index,
+            toolName: call.function?.name ?? "",
+            callId: call.id,
+            message: outcome?.summary ?? "",
+            artifactIds: outcome?.artifactIds ?? [],
+          },
+        });
+      });
+      yield* events;
+      messages.push(...results);
+      calls += server.size;
+      if (client.size > 0) {
+        yield { type: "finish", choice: index, reason: FinishReason.TOOL_CALLS };
+        return;
+      }
+    }
+  }
+}

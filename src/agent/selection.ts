@@ -1,0 +1,43 @@
+import type { ChatCompletionRequest } from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import { Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+
+/** Words that make the router add a toolset (streaming requests without `toolsets`). */
+const WORDS: [Toolset, RegExp][] = [
+  [Toolset.IMAGE, /\b(crop|resize|rotate|flip|colou?rs?|detect|objects?|faces?|image|photo|picture|size)\b/i],
+  [Toolset.DOCUMENT, /\b(pdf|document|ocr|page|layout|invoice|receipt|text in)\b/i],
+  [Toolset.VIDEO, /\b(video|frames?|clip|scene|trim)\b/i],
+  [Toolset.VIZ, /\b(chart|plot|graph|overlay|visuali[sz]e)\b/i],
+  [Toolset.IMAGE_GEN, /\b(generate|draw|blur|pixelate|redact|annotate|edit)\b/i],
+  [Toolset.WEB, /\b(search|web|website|url|fetch|browse)\b/i],
+  [Toolset.WORLD_GEN, /\b(depth|3d|3-d|reconstruct\w*|point cloud)\b/i],
+];
+
+/** Media kinds that make the router add a toolset. */
+const MEDIA: Record<string, Toolset> = {
+  imageUrl: Toolset.IMAGE,
+  videoUrl: Toolset.VIDEO,
+  fileUrl: Toolset.DOCUMENT,
+  inputFile: Toolset.DOCUMENT,
+};
+
+/**
+ * SPEC §4: explicit `toolsets` → exactly those; absent on a streaming request → the router picks
+ * from the request's words and attached media (always with `core`); absent otherwise → `core`.
+ */
+export function selectToolsets(request: ChatCompletionRequest, streaming: boolean): Toolset[] {
+  if (request.toolsets.length > 0) return [...new Set(request.toolsets)];
+  if (!streaming) return [Toolset.CORE];
+  const chosen = new Set<Toolset>([Toolset.CORE]);
+  for (const message of request.messages) {
+    const text = [
+      message.content ?? "",
+      ...message.parts.map((p) => (p.part.case === "text" ? p.part.value : "")),
+    ].join(" ");
+    for (const [toolset, words] of WORDS) if (words.test(text)) chosen.add(toolset);
+    for (const part of message.parts) {
+      const toolset = part.part.case && MEDIA[part.part.case];
+      if (toolset) chosen.add(toolset);
+    }
+  }
+  return [...chosen];
+}

@@ -1,0 +1,61 @@
+import type { JsonValue } from "@bufbuild/protobuf";
+import type { ToolRegistry } from "../tools/registry.js";
+import { type ToolContext, ToolError } from "../tools/tool.js";
+
+export interface ToolOutcome {
+  ok: boolean;
+  /** What the model reads back as the tool message. */
+  content: string;
+  summary: string;
+  artifactIds: string[];
+}
+
+const TOOL_TIMEOUT_MS = 60_000;
+
+/**
+ * Runs one server tool call: arguments parsed and checked against the tool's schema first; bad
+ * arguments, tool errors and timeouts come back as an error result for the model, never a crash.
+ */
+export async function runTool(
+  registry: ToolRegistry,
+  name: string,
+  rawArguments: string,
+  ctx: ToolContext,
+): Promise<ToolOutcome> {
+  const fail = (message: string): ToolOutcome => ({
+    ok: false,
+    content: JSON.stringify({ error: message }),
+    summary: message,
+    artifactIds: [],
+  });
+  const tool = registry.get(name);
+  if (!tool) return fail(`there is no tool named ${name}`);
+  let args: unknown;
+  try {
+    args = rawArguments.trim() === "" ? {} : JSON.parse(rawArguments);
+  } catch {
+    return fail(`the arguments are not valid JSON: ${rawArguments.slice(0, 200)}`);
+  }
+  const problems = registry.check(name, args);
+  if (problems.length > 0) return fail(`invalid arguments for ${name}: ${problems.join("; ")}`);
+  const timeout = AbortSignal.timeout(TOOL_TIMEOUT_MS);
+  const signal = AbortSignal.any([ctx.signal, timeout]);
+  try {
+    const result = await Promise.race([
+      tool.execute(args as Record<string, unknown>, { ...ctx, signal }),
+      new Promise<never>((_, reject) => {
+        signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+      }),
+    ]);
+    const artifactIds = result.artifacts.map((a) => a.id);
+    const body: Record<string, JsonValue> = { summary: result.summary };
+    if (result.data !== undefined) body.result = result.data;
+    if (artifactIds.length > 0) body.artifacts = artifactIds;
+    return { ok: true, content: JSON.stringify(body), summary: result.summary, artifactIds };
+  } catch (error) {
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    if (timeout.aborted) return fail(`${name} did not finish within ${TOOL_TIMEOUT_MS / 1000} s`);
+    if (error instanceof ToolError) return fail(error.message);
+    return fail(`${name} failed: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,43 @@
+import type { JsonObject } from "@bufbuild/protobuf";
+import { Ajv, type ValidateFunction } from "ajv";
+import type { Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import type { Tool } from "./tool.js";
+
+/** Every server tool, by name; selection by toolset; argument validation with Ajv (compiled once). */
+export class ToolRegistry {
+  private readonly tools = new Map<string, Tool>();
+  private readonly validators = new Map<string, ValidateFunction>();
+  private readonly ajv = new Ajv({ allErrors: true, strict: false });
+
+  register(...tools: Tool[]): this {
+    for (const tool of tools) {
+      if (this.tools.has(tool.name)) throw new Error(`tool ${tool.name} is registered twice`);
+      this.tools.set(tool.name, tool);
+      this.validators.set(tool.name, this.ajv.compile(tool.parameters));
+    }
+    return this;
+  }
+
+  get(name: string): Tool | undefined {
+    return this.tools.get(name);
+  }
+
+  /** The tools of these toolsets, de-duplicated by name, in registration order. */
+  select(toolsets: readonly Toolset[]): Tool[] {
+    return [...this.tools.values()].filter((t) => toolsets.includes(t.toolset));
+  }
+
+  /** Problems with the arguments, as one readable line each; empty when valid. */
+  check(name: string, args: unknown): string[] {
+    const validate = this.validators.get(name);
+    if (!validate) return [`unknown tool ${name}`];
+    if (validate(args)) return [];
+    return (validate.errors ?? []).map((e) =>
+      `${e.instancePath || "arguments"} ${e.message ?? "is invalid"}`.trim(),
+    );
+  }
+
+  definitions(tools: Tool[]): { name: string; description: string; parameters: JsonObject }[] {
+    return tools.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters }));
+  }
+}

@@ -1,0 +1,35 @@
+import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import type { Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import type { ArtifactMeta } from "../artifacts/artifacts.js";
+
+/** What a running tool may use: cancellation, the caller's artifacts, progress reporting. */
+export interface ToolContext {
+  signal: AbortSignal;
+  artifacts: {
+    put(data: Uint8Array, contentType: string, filename?: string): Promise<ArtifactMeta>;
+    get(ref: string): Promise<{ meta: ArtifactMeta; data: Uint8Array } | undefined>;
+  };
+  progress(message: string): void;
+}
+
+export interface ToolResult {
+  /** One line for the model and the event stream. */
+  summary: string;
+  /** Structured output the model reads (JSON). */
+  data?: JsonValue;
+  /** Artifacts the tool created. */
+  artifacts: ArtifactMeta[];
+}
+
+/** A server-side tool: its JSON Schema is checked before `execute` runs. */
+export interface Tool {
+  name: string;
+  description: string;
+  toolset: Toolset;
+  /** JSON Schema (an object schema) of the arguments. */
+  parameters: JsonObject;
+  execute(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolResult>;
+}
+
+/** A tool's own failure (bad input, unreadable file): reported to the model, never a crash. */
+export class ToolError extends Error {}

@@ -1,0 +1,354 @@
+import OpenAI from "openai";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  chunk,
+  defaultScript,
+  sendEvent,
+  sendJson,
+  startSse,
+  type UpstreamCall,
+} from "../support/fake-upstream.js";
+import { postChat, sseData, startServer, type TestServer } from "../support/server.js";
+
+let server: TestServer;
+let redHalfBlueHalf: string;
+beforeAll(async () => {
+  server = await startServer({ ORION_API_KEYS: "sk-agent-tests-1=agent:enterprise" });
+  const png = await sharp({ create: { width: 200, height: 100, channels: 3, background: "#0000ff" } })
+    .composite([
+      { input: { create: { width: 100, height: 100, channels: 3, background: "#ff0000" } }, left: 0, top: 0 },
+    ])
+    .png()
+    .toBuffer();
+  redHalfBlueHalf = `data:image/png;base64,${png.toString("base64")}`;
+});
+afterAll(() => server.close());
+
+const browser = { "x-browser-id": "agent-tester" };
+type Msg = {
+  role: string;
+  content: string | null;
+  tool_calls?: { id: string; function: { name: string; arguments: string } }[];
+};
+const messagesOf = (call: UpstreamCall) => call.body.messages as Msg[];
+const attachedId = (call: UpstreamCall) =>
+  /img_[0-9a-f]{6}/.exec(messagesOf(call)[0]?.content ?? "")?.[0] as string;
+const lastToolResult = (call: UpstreamCall) => JSON.parse(messagesOf(call).at(-1)?.content ?? "{}");
+
+function reply(call: UpstreamCall, message: Record<string, unknown>, finish: string) {
+  return {
+    id: "up",
+    object: "chat.completion",
+    created: 1,
+    model: call.body.model,
+    choices: [{ index: 0, message: { role: "assistant", ...message }, finish_reason: finish }],
+    usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+  };
+}
+
+/** A model that crops the left half of the attached image, then names the new artifact. */
+function cropThenAnswer(call: UpstreamCall, res: import("node:http").ServerResponse) {
+  const last = messagesOf(call).at(-1);
+  if (last?.role === "tool") {
+    const result = lastToolResult(call);
+    const text = `Here is the left half: ${result.artifacts?.[0] ?? "none"}`;
+    if (call.body.stream) {
+      startSse(res);
+      sendEvent(
+        res,
+        chunk(call, [{ index: 0, delta: { role: "assistant", content: text }, finish_reason: null }]),
+      );
+      sendEvent(res, chunk(call, [{ index: 0, delta: {}, finish_reason: "stop" }]));
+      sendEvent(
+        res,
+        chunk(call, [], { usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } }),
+      );
+      sendEvent(res, "[DONE]");
+      res.end();
+    } else sendJson(res, 200, reply(call, { content: text }, "stop"));
+    return;
+  }
+  const args = JSON.stringify({ image: attachedId(call), xywh: [0, 0, 0.5, 1] });
+  if (call.body.stream) {
+    startSse(res);
+    sendEvent(
+      res,
+      chunk(call, [
+        {
+          index: 0,
+          delta: {
+            role: "assistant",
+            tool_calls: [
+              { index: 0, id: "call_crop", type: "function", function: { name: "crop", arguments: "" } },
+            ],
+          },
+          finish_reason: null,
+        },
+      ]),
+    );
+    sendEvent(
+      res,
+      chunk(call, [
+        {
+          index: 0,
+          delta: { tool_calls: [{ index: 0, function: { arguments: args } }] },
+          finish_reason: null,
+        },
+      ]),
+    );
+    sendEvent(res, chunk(call, [{ index: 0, delta: {}, finish_reason: "tool_calls" }]));
+    sendEvent(res, chunk(call, [], { usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } }));
+    sendEvent(res, "[DONE]");
+    res.end();
+  } else {
+    sendJson(
+      res,
+      200,
+      reply(
+        call,
+        {
+          content: null,
+          tool_calls: [{ id: "call_crop", type: "function", function: { name: "crop", arguments: args } }],
+        },
+        "tool_calls",
+      ),
+    );
+  }
+}
+
+const ask = (extra: Record<string, unknown> = {}) => ({
+  model: "vlmrun-orion-1:auto",
+  toolsets: ["core", "image"],
+  messages: [
+    {
+      role: "user",
+      content: [
+        { type: "text", text: "Crop the left half of this image." },
+        { type: "image_url", image_url: { url: redHalfBlueHalf } },
+      ],
+    },
+  ],
+  ...extra,
+});
+
+async function fetchArtifact(objectId: string, sessionId: string, headers: Record<string, string> = browser) {
+  return fetch(`${server.url}/v1/artifacts?object_id=${objectId}&session_id=${sessionId}`, { headers });
+}
+
+describe("the agent loop over an upstream model", () => {
+  it("runs a server tool the model calls, feeds the result back, and returns a fetchable artifact", async () => {
+    server.upstream.script(cropThenAnswer);
+    try {
+      const res = await postChat(server.url, ask(), browser);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as {
+        session_id: string;
+        choices: { message: { content: string; tool_calls?: unknown }; finish_reason: string }[];
+        usage: { total_tokens: number };
+      };
+      const choice = body.choices[0];
+      expect(choice?.finish_reason).toBe("stop");
+      expect(choice?.message.tool_calls).toBeUndefined(); // server tool calls are never shown
+      const produced = /img_[0-9a-f]{6}/.exec(choice?.message.content ?? "")?.[0] as string;
+      expect(produced).toBeDefined();
+      expect(body.usage.total_tokens).toBe(30); // both model calls
+
+      const calls = server.upstream.calls.slice(-2);
+      const offered = ((calls[0] as UpstreamCall).body.tools as { function: { name: string } }[]).map(
+        (t) => t.function.name,
+      );
+      expect(offered).toEqual(
+        expect.arrayContaining(["image_info", "crop", "resize", "rotate", "dominant_colors"]),
+      );
+      expect(lastToolResult(calls[1] as UpstreamCall)).toMatchObject({
+        result: { width: 100, height: 100 },
+        artifacts: [produced],
+      });
+
+      const artifact = await fetchArtifact(produced, body.session_id);
+      expect(artifact.status).toBe(200);
+      expect(artifact.headers.get("content-type")).toBe("image/png");
+      const { data, info } = await sharp(Buffer.from(await artifact.arrayBuffer()))
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      expect([info.width, info.height]).toEqual([100, 100]);
+      expect([data[0], data[1], data[2]]).toEqual([255, 0, 0]); // the red half
+
+      const list = (await (
+        await fetch(`${server.url}/v1/artifacts/list?session_id=${body.session_id}`, { headers: browser })
+      ).json()) as {
+        items: { object_id: string }[];
+      };
+      expect(list.items.map((i) => i.object_id)).toEqual([attachedId(calls[0] as UpstreamCall), produced]);
+      // Another caller cannot see them.
+      expect(
+        (await fetchArtifact(produced, body.session_id, { "x-browser-id": "someone-else" })).status,
+      ).toBe(404);
+    } finally {
+      server.upstream.script(defaultScript);
+    }
+  });
+
+  it("streams the answer with tool events in the chunk extension, never as tool_calls", async () => {
+    server.upstream.script(cropThenAnswer);
+    try {
+      const res = await postChat(
+        server.url,
+        ask({ stream: true, stream_options: { include_usage: true } }),
+        browser,
+      );
+      const events = sseData(await res.text());
+      expect(events.at(-1)).toBe("[DONE]");
+      const chunks = events.slice(0, -1).map((e) => JSON.parse(e));
+      const agentEvents = chunks.filter((c) => c.agent_event).map((c) => c.agent_event);
+      expect(agentEvents.map((e) => [e.sequence, e.kind, e.tool_name, e.call_id])).toEqual([
+        [1, "tool.started", "crop", "call_crop"],
+        [2, "tool.finished", "crop", "call_crop"],
+      ]);
+      expect(agentEvents[1].artifact_ids[0]).toMatch(/^img_[0-9a-f]{6}$/);
+      expect(
+        chunks.some((c) => c.choices.some((ch: { delta: { tool_calls?: unknown } }) => ch.delta.tool_calls)),
+      ).toBe(false);
+      const text = chunks.map((c) => c.choices[0]?.delta?.content ?? "").join("");
+      expect(text).toBe(`Here is the left half: ${agentEvents[1].artifact_ids[0]}`);
+      expect(chunks.at(-1).usage.total_tokens).toBe(30);
+      expect(chunks.filter((c) => c.choices[0]?.finish_reason === "stop")).toHaveLength(1);
+    } finally {
+      server.upstream.script(defaultScript);
+    }
+  });
+
+  it("ends with finish_reason length and says so when a variant's cap is reached", async () => {
+    // A model that never stops calling tools.
+    server.upstream.script((call, res) =>
+      sendJson(
+        res,
+        200,
+        reply(
+          call,
+          {
+            content: null,
+            tool_calls: [
+              {
+                id: `c${Math.random()}`,
+                type: "function",
+                function: { name: "image_info", arguments: JSON.stringify({ image: attachedId(call) }) },
+              },
+            ],
+          },
+          "tool_calls",
+        ),
+      ),
+    );
+    try {
+      const before = server.upstream.calls.length;
+      const body = (await (
+        await postChat(server.url, ask({ model: "vlmrun-orion-1:lite" }), browser)
+      ).json()) as {
+        choices: { message: { content: string }; finish_reason: string }[];
+      };
+      expect(body.choices[0]?.finish_reason).toBe("length");
+      expect(body.choices[0]?.message.content).toContain("caps 3 steps");
+      expect(server.upstream.calls.length - before).toBe(3);
+    } finally {
+      server.upstream.script(defaultScript);
+    }
+  });
+
+  it("returns invalid tool arguments to the model as an error result", async () => {
+    server.upstream.script((call, res) => {
+      if (messagesOf(call).at(-1)?.role === "tool") {
+        sendJson(res, 200, reply(call, { content: `tool said: ${lastToolResult(call).error}` }, "stop"));
+      } else {
+        sendJson(
+          res,
+          200,
+          reply(
+            call,
+            {
+              content: null,
+              tool_calls: [
+                { id: "bad", type: "function", function: { name: "crop", arguments: '{"image":"img_zzz"}' } },
+              ],
+            },
+            "tool_calls",
+          ),
+        );
+      }
+    });
+    try {
+      const body = (await (await postChat(server.url, ask(), browser)).json()) as {
+        choices: { message: { content: string } }[];
+      };
+      expect(body.choices[0]?.message.content).toMatch(/^tool said: invalid arguments for crop: .*xywh/);
+    } finally {
+      server.upstream.script(defaultScript);
+    }
+  });
+
+  it("hands client tool calls back (hybrid mode) after running the server's own", async () => {
+    server.upstream.script((call, res) =>
+      sendJson(
+        res,
+        200,
+        reply(
+          call,
+          {
+            content: null,
+            tool_calls: [
+              {
+                id: "srv",
+                type: "function",
+                function: { name: "image_info", arguments: JSON.stringify({ image: attachedId(call) }) },
+              },
+              { id: "cli", type: "function", function: { name: "save_to_crm", arguments: '{"note":"x"}' } },
+            ],
+          },
+          "tool_calls",
+        ),
+      ),
+    );
+    try {
+      const client = new OpenAI({
+        apiKey: "sk-agent-tests-1",
+        baseURL: `${server.url}/v1/openai`,
+        maxRetries: 0,
+      });
+      const completion = await client.chat.completions.create({
+        ...(ask() as object),
+        tools: [{ type: "function", function: { name: "save_to_crm", parameters: { type: "object" } } }],
+      } as never);
+      const choice = (completion as unknown as OpenAI.ChatCompletion).choices[0];
+      expect(choice?.finish_reason).toBe("tool_calls");
+      expect(choice?.message.tool_calls?.map((t) => t.id)).toEqual(["cli"]);
+    } finally {
+      server.upstream.script(defaultScript);
+    }
+  });
+
+  it("refuses an attached data: URL that is not an image, naming the part", async () => {
+    const res = await postChat(
+      server.url,
+      ask({
+        messages: [
+          {
+            role: "user",
+            content: [{ type: "image_url", image_url: { url: "data:image/png;base64,bm90IGFuIGltYWdl" } }],
+          },
+        ],
+      }),
+      browser,
+    );
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as { detail: { loc: unknown[] }[] }).detail[0]?.loc).toEqual([
+      "body",
+      "messages",
+      0,
+      "content",
+      0,
+      "image_url",
+      "url",
+    ]);
+  });
+});

@@ -1,0 +1,80 @@
+import sharp from "sharp";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { ArtifactMeta } from "../../src/artifacts/artifacts.js";
+import { builtinTools } from "../../src/tools/builtin.js";
+import type { ToolContext } from "../../src/tools/tool.js";
+
+const stored = new Map<string, { meta: ArtifactMeta; data: Uint8Array }>();
+let n = 0;
+const ctx: ToolContext = {
+  signal: new AbortController().signal,
+  progress: () => {},
+  artifacts: {
+    async put(data, contentType, filename = "") {
+      const meta = {
+        id: `img_${(n++).toString(16).padStart(6, "0")}`,
+        contentType,
+        size: data.byteLength,
+        filename,
+        createdAt: Date.now(),
+      };
+      stored.set(meta.id, { meta, data });
+      return meta;
+    },
+    async get(ref) {
+      return stored.get(ref);
+    },
+  },
+};
+const registry = builtinTools();
+async function run(name: string, args: Record<string, unknown>) {
+  const tool = registry.get(name);
+  if (!tool) throw new Error(`no tool ${name}`);
+  return tool.execute(args, ctx);
+}
+let source: string;
+
+beforeAll(async () => {
+  // 300×200: a green top half over a white bottom half.
+  const png = await sharp({ create: { width: 300, height: 200, channels: 3, background: "#ffffff" } })
+    .composite([
+      { input: { create: { width: 300, height: 100, channels: 3, background: "#00ff00" } }, left: 0, top: 0 },
+    ])
+    .removeAlpha()
+    .png()
+    .toBuffer();
+  source = (await ctx.artifacts.put(new Uint8Array(png), "image/png")).id;
+});
+
+async function sizeOf(id: string) {
+  const meta = await sharp(stored.get(id)?.data).metadata();
+  return [meta.width, meta.height];
+}
+
+describe("image tools on a generated image", () => {
+  it("image_info reports the real size and format", async () => {
+    const result = await run("image_info", { image: { id: source } });
+    expect(result.data).toMatchObject({ width: 300, height: 200, format: "png", channels: 3 });
+  });
+
+  it("resize and rotate produce new images of the right size", async () => {
+    const resized = await run("resize", { image: source, width: 150 });
+    expect(await sizeOf((resized.data as { image: string }).image)).toEqual([150, 200]);
+    const rotated = await run("rotate", { image: source, degrees: 90 });
+    expect(await sizeOf((rotated.data as { image: string }).image)).toEqual([200, 300]);
+  });
+
+  it("dominant_colors finds the two halves", async () => {
+    const result = await run("dominant_colors", { image: source, count: 2 });
+    expect((result.data as { colors: { hex: string; share: number }[] }).colors).toEqual([
+      { hex: "#00ff00", share: 0.5 },
+      { hex: "#ffffff", share: 0.5 },
+    ]);
+  });
+
+  it("crop refuses a box outside the image, and the schema catches bad arguments first", async () => {
+    await expect(run("crop", { image: source, xywh: [0.8, 0, 0.5, 1] })).rejects.toThrow(/does not fit/);
+    expect(registry.check("crop", { image: source, xywh: [0, 0, 2, 1] })).toEqual(["/xywh/2 must be <= 1"]);
+    expect(registry.check("crop", { image: "cat.png", xywh: [0, 0, 1, 1] }).length).toBeGreaterThan(0);
+  });
+});
