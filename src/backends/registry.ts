@@ -1,8 +1,12 @@
 import { type Config, VARIANTS, type Variant } from "../config.js";
 import type { Backend } from "./backend.js";
+import { LocalPlanner } from "./local-planner/local-planner.js";
 import { OpenAICompatibleBackend } from "./openai-compatible/backend.js";
 
-/** Which backend serves each agent variant. Variants with the same upstream share one backend. */
+/**
+ * Which backend serves each agent variant: its configured upstream, else the built-in local
+ * planner. Variants with the same upstream share one backend.
+ */
 export class BackendRegistry {
   private readonly byVariant = new Map<Variant, Backend>();
   private readonly owned: OpenAICompatibleBackend[] = [];
@@ -28,8 +32,10 @@ export class BackendRegistry {
     }
   }
 
-  for(variant: Variant): Backend | undefined {
-    return this.byVariant.get(variant);
+  private readonly local = new LocalPlanner();
+
+  for(variant: Variant): Backend {
+    return this.byVariant.get(variant) ?? this.local;
   }
 
   close(): void {

@@ -81,7 +81,9 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
     const scope = Artifacts.scope(owner, plan.sessionId);
     const attached = await ingestAttachments(request.messages, artifacts, scope);
     const earlier = request.sessionId ? await artifacts.list(scope) : [];
-    if (attached.length === 0 && earlier.length === 0) return plan.backend;
+    // An upstream model gets tools only when there are files for them; the local planner always
+    // sees them, since choosing tools is all it does.
+    if (attached.length === 0 && earlier.length === 0 && plan.backend.kind !== "local") return plan.backend;
     const known = [
       ...attached,
       ...earlier
@@ -196,7 +198,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
             model,
             created: CREATED,
             ownedBy: "vlmrun",
-            backend: backend?.description ?? "none (set ORION_LLM_BASE_URL)",
+            backend: backend.description,
             resolvesTo,
           };
         }),

@@ -63,14 +63,6 @@ export function planChat(
   const model = request.model === AgentModel.UNSPECIFIED ? AgentModel.ORION_1_AUTO : request.model;
   const variant = variantOf(model);
   const backend = backends.for(variant);
-  if (!backend) {
-    throw reasonError(
-      Code.Unavailable,
-      Reason.backendNotConfigured,
-      `no model backend is configured for vlmrun-orion-1:${variant}: set ORION_LLM_BASE_URL and ORION_LLM_MODEL`,
-      { metadata: { setting: "ORION_LLM_BASE_URL" } },
-    );
-  }
   if (request.logprobs !== undefined && !backend.capabilities.logprobs) {
     throw reasonError(
       Code.InvalidArgument,

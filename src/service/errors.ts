@@ -14,7 +14,6 @@ export const ERROR_DOMAIN = "orion-server";
 /** Machine-readable causes; surfaces map them to HTTP statuses and OpenAI error codes. */
 export const Reason = {
   validation: "VALIDATION",
-  backendNotConfigured: "BACKEND_NOT_CONFIGURED",
   providerNotConfigured: "PROVIDER_NOT_CONFIGURED",
   unsupported: "UNSUPPORTED",
   notImplemented: "NOT_IMPLEMENTED",

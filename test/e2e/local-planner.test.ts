@@ -1,0 +1,124 @@
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { createLogger } from "../../src/observability/logger.js";
+import { type App, build } from "../../src/server/app.js";
+import { postChat, sseData } from "../support/server.js";
+
+let app: App;
+let url: string;
+let image: string;
+beforeAll(async () => {
+  // Nothing configured: no upstream model, the embedded store.
+  app = build(loadConfig({ PORT: "0" }), { logger: createLogger("silent") });
+  url = await app.listen();
+  const png = await sharp({ create: { width: 200, height: 100, channels: 3, background: "#336699" } })
+    .png()
+    .toBuffer();
+  image = `data:image/png;base64,${png.toString("base64")}`;
+});
+afterAll(() => app.shutdown(0));
+
+const browser = { "x-browser-id": "planner-tester" };
+const withImage = (text: string, extra: Record<string, unknown> = {}) => ({
+  messages: [
+    {
+      role: "user",
+      content: [
+        { type: "text", text },
+        { type: "image_url", image_url: { url: image } },
+      ],
+    },
+  ],
+  ...extra,
+});
+type Reply = {
+  session_id: string;
+  model: string;
+  choices: { message: { content: string }; finish_reason: string }[];
+};
+
+async function imageSize(objectId: string, sessionId: string) {
+  const res = await fetch(`${url}/v1/artifacts?object_id=${objectId}&session_id=${sessionId}`, {
+    headers: browser,
+  });
+  expect(res.headers.get("content-type")).toBe("image/png");
+  const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+  return [meta.width, meta.height];
+}
+
+describe("the built-in local planner (no configuration at all)", () => {
+  it("answers 'how big is this image' with the image's real size, using a real tool", async () => {
+    const res = await postChat(url, withImage("How big is this image and what format is it?"), browser);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Reply;
+    expect(body.choices[0]?.message.content).toMatch(/^img_[0-9a-f]{6}: 200×100 png, \d+ bytes\.$/);
+    expect(body.choices[0]?.finish_reason).toBe("stop");
+  });
+
+  it("streams a crop of the top-left quarter with tool events, and the artifact is real", async () => {
+    const res = await postChat(
+      url,
+      withImage("Crop the top-left quarter of this image", { stream: true }),
+      browser,
+    );
+    const chunks = sseData(await res.text())
+      .slice(0, -1)
+      .map((e) => JSON.parse(e));
+    const events = chunks.filter((c) => c.agent_event).map((c) => c.agent_event);
+    expect(events.map((e) => [e.kind, e.tool_name])).toEqual([
+      ["tool.started", "crop"],
+      ["tool.finished", "crop"],
+    ]);
+    const produced = events[1].artifact_ids[0] as string;
+    const text = chunks.map((c) => c.choices[0]?.delta?.content ?? "").join("");
+    expect(text).toContain(produced);
+    expect(await imageSize(produced, chunks[0].session_id)).toEqual([100, 50]);
+  });
+
+  it("rotates by the degrees the user names", async () => {
+    const body = (await (
+      await postChat(url, withImage("rotate this image by 90 degrees", { toolsets: ["image"] }), browser)
+    ).json()) as Reply;
+    const produced = /→ (img_[0-9a-f]{6})/.exec(body.choices[0]?.message.content ?? "")?.[1] as string;
+    expect(await imageSize(produced, body.session_id)).toEqual([100, 200]);
+  });
+
+  it("says what it can do, from the enabled tools", async () => {
+    const body = (await (
+      await postChat(
+        url,
+        withImage("Who are you and what can you do?", { toolsets: ["core", "image"] }),
+        browser,
+      )
+    ).json()) as Reply;
+    const content = body.choices[0]?.message.content ?? "";
+    for (const tool of ["image_info", "crop", "resize", "rotate", "dominant_colors"])
+      expect(content).toContain(tool);
+  });
+
+  it("says what is missing instead of guessing", async () => {
+    const body = (await (
+      await postChat(url, withImage("crop this image", { toolsets: ["image"] }), browser)
+    ).json()) as Reply;
+    expect(body.choices[0]?.message.content).toContain("I need xywh");
+  });
+
+  it("explains itself on a plain text chat, naming the setting for a real model", async () => {
+    const body = (await (
+      await postChat(url, { messages: [{ role: "user", content: "Tell me a story" }] }, browser)
+    ).json()) as Reply;
+    expect(body.choices[0]?.message.content).toMatch(/could not match|ORION_LLM_BASE_URL/);
+  });
+
+  it("refuses logprobs with a 400 instead of dropping them", async () => {
+    const res = await postChat(url, withImage("how big is this image", { logprobs: 2 }), browser);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { detail: string }).detail).toContain("logprobs");
+  });
+
+  it("reports the local backend in ListModels", async () => {
+    const models = (await (await fetch(`${url}/v1/openai/models`)).json()) as { data: { backend: string }[] };
+    expect(new Set(models.data.map((m) => m.backend))).toEqual(new Set(["local"]));
+  });
+});
