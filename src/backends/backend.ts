@@ -25,6 +25,8 @@ export interface Backend {
 
 export interface BackendCapabilities {
   logprobs: boolean;
+  /** Whether it can act on an instruction such as "fix your JSON" (a model can; the planner cannot). */
+  followsInstructions: boolean;
 }
 
 export interface SamplingOptions {

@@ -15,6 +15,7 @@ import {
 import { AgentBackend } from "../agent/agent-backend.js";
 import { attachmentsNote, ingestAttachments } from "../agent/attachments.js";
 import { capsFor } from "../agent/caps.js";
+import { checkAnswer, enforceFormat, formatUnmet, schemaOf } from "../agent/response-format.js";
 import { selectToolsets } from "../agent/selection.js";
 import { Artifacts } from "../artifacts/artifacts.js";
 import type { BackendRegistry } from "../backends/registry.js";
@@ -136,10 +137,11 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
         let completion: ReturnType<typeof buildCompletion>;
         try {
           const backend = await agentFor(request, plan, owner, false);
-          completion = buildCompletion(
-            plan,
-            await backend.generate(backendRequest, { signal: ctx.signal, requestId }),
-          );
+          const options = { signal: ctx.signal, requestId };
+          let result = await backend.generate(backendRequest, options);
+          const schema = schemaOf(request.responseFormat);
+          if (schema) result = await enforceFormat(schema, result, backend, backendRequest, options);
+          completion = buildCompletion(plan, result);
         } catch (error) {
           await admission.refund();
           throw error;
@@ -182,6 +184,16 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       } catch (error) {
         if (!produced) await admission.refund();
         throw error;
+      }
+      const schema = schemaOf(request.responseFormat);
+      if (schema) {
+        // A streamed answer is already out; it is checked as a whole and a mismatch is reported in-band.
+        for (let choice = 0; choice < (request.n ?? 1); choice++) {
+          const answer = builder.transcript(choice);
+          if (answer.toolCalls.length > 0) continue;
+          const verdict = checkAnswer(schema, answer.content);
+          if (!verdict.ok) throw formatUnmet(verdict.problems, false);
+        }
       }
       const usage = builder.usageChunk();
       if (usage) yield usage;

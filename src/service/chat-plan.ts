@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Code } from "@connectrpc/connect";
 import type { ChatCompletionRequest } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { AgentModel } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import { compileSchema, schemaOf } from "../agent/response-format.js";
 import type { Backend, BackendRequest } from "../backends/backend.js";
 import type { BackendRegistry } from "../backends/registry.js";
 import { type Config, variantOf } from "../config.js";
@@ -39,6 +40,8 @@ export function planChat(
 ): ChatPlan {
   const violations = validateRequest(request, streaming);
   if (violations.length > 0) throw validationError(violations);
+  const schema = schemaOf(request.responseFormat);
+  if (schema) compileSchema(schema);
 
   for (const model of request.models) {
     const provider = config.providers.get(model);

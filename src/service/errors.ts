@@ -31,6 +31,7 @@ export const Reason = {
   inProgress: "IN_PROGRESS",
   notFound: "NOT_FOUND",
   tooLarge: "TOO_LARGE",
+  responseFormatUnmet: "RESPONSE_FORMAT_UNMET",
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

@@ -308,6 +308,8 @@ describe("the official openai SDK against the REST bridge", () => {
 
   it("forwards sampling options, logprobs and response_format (both forms) upstream", async () => {
     const schema = { type: "object", properties: { a: { type: "number" } }, required: ["a"] };
+    // The answer must match the schema, or the server would (rightly) refuse it.
+    server.upstream.script((call, res) => sendJson(res, 200, completionBody(call, '{"a":1}')));
     await client.chat.completions.create({
       model: "vlmrun-orion-1:auto",
       messages,
@@ -343,6 +345,7 @@ describe("the official openai SDK against the REST bridge", () => {
       type: "json_schema",
       json_schema: { name: "response", schema },
     });
+    server.upstream.script(defaultScript);
   });
 
   it("returns upstream logprobs in OpenAI shape", async () => {

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 
 import { type ChatMessage, ToolCallSchema } from "../../../gen/vlmrun/agent/v1/chat_pb.js";
 import { FinishReason, Role } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
-
+import { schemaOf } from "../../agent/response-format.js";
 import type {
   Backend,
   BackendRequest,
@@ -13,6 +13,7 @@ import type {
 } from "../backend.js";
 import { newToolCallId } from "../openai-compatible/response-parse.js";
 import { fillArguments } from "./argument-filler.js";
+import { buildObject, type ToolOutput } from "./build-object.js";
 import { bestTool, META_QUESTION } from "./intent.js";
 
 function textOf(message: ChatMessage | undefined): string {
@@ -37,7 +38,7 @@ function countWords(messages: ChatMessage[]): number {
 export class LocalPlanner implements Backend {
   readonly kind = "local";
   readonly description = "local";
-  readonly capabilities = { logprobs: false };
+  readonly capabilities = { logprobs: false, followsInstructions: false };
 
   async generate(request: BackendRequest, options: CallOptions): Promise<BackendResult> {
     if (options.signal.aborted) throw options.signal.reason;
@@ -70,7 +71,14 @@ export class LocalPlanner implements Backend {
       };
     };
 
-    if (last?.role === Role.TOOL) return result(this.answerFromResults(messages));
+    if (last?.role === Role.TOOL) {
+      const schema = schemaOf(request.responseFormat);
+      return result(
+        schema
+          ? JSON.stringify(buildObject(schema, this.toolOutputs(messages)))
+          : this.answerFromResults(messages),
+      );
+    }
     if (META_QUESTION.test(text)) return result(this.describeSelf(request));
     const serverTools = request.tools;
     const tool = bestTool(text, serverTools);
@@ -95,14 +103,20 @@ export class LocalPlanner implements Backend {
     return result("", FinishReason.TOOL_CALLS, [call]);
   }
 
-  /** Writes the answer from the tool results that follow the last assistant turn. */
-  private answerFromResults(messages: ChatMessage[]): string {
-    const results: string[] = [];
+  /** The outputs of the tool messages that follow the last assistant turn. */
+  private toolOutputs(messages: ChatMessage[]): (ToolOutput & { error?: string })[] {
+    const outputs: (ToolOutput & { error?: string })[] = [];
     for (let i = messages.length - 1; i >= 0 && messages[i]?.role === Role.TOOL; i--) {
-      const outcome = JSON.parse(messages[i]?.content ?? "{}") as { summary?: string; error?: string };
-      results.unshift(outcome.error ? `The tool failed: ${outcome.error}.` : `${outcome.summary ?? "done"}.`);
+      outputs.unshift(JSON.parse(messages[i]?.content ?? "{}"));
     }
-    return results.join("\n");
+    return outputs;
+  }
+
+  /** Writes the answer from those outputs, and only from them. */
+  private answerFromResults(messages: ChatMessage[]): string {
+    return this.toolOutputs(messages)
+      .map((o) => (o.error ? `The tool failed: ${o.error}.` : `${o.summary ?? "done"}.`))
+      .join("\n");
   }
 
   private describeSelf(request: BackendRequest): string {

@@ -19,7 +19,7 @@ export interface OpenAICompatibleOptions {
 export class OpenAICompatibleBackend implements Backend {
   readonly kind = "openai-compatible";
   readonly description: string;
-  readonly capabilities = { logprobs: true };
+  readonly capabilities = { logprobs: true, followsInstructions: true };
   private readonly transport: HttpTransport;
 
   constructor(

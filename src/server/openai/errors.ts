@@ -38,6 +38,7 @@ const STATUS_BY_REASON: Partial<Record<string, number>> = {
   [Reason.upstreamAuth]: 502,
   [Reason.upstreamError]: 502,
   [Reason.upstreamTimeout]: 504,
+  [Reason.responseFormatUnmet]: 502,
 };
 
 function errorType(status: number): string {
