@@ -20,6 +20,7 @@ import { createStore } from "../store/create-store.js";
 import { RedisStore } from "../store/redis-store.js";
 import type { Store } from "../store/store.js";
 import { builtinTools } from "../tools/builtin.js";
+import type { ToolRegistry } from "../tools/registry.js";
 import { createCors } from "./cors.js";
 import { healthRoutes, type ReadinessCheck } from "./health-routes.js";
 import { sendHttpError } from "./http/respond.js";
@@ -52,6 +53,8 @@ export interface BuildOptions {
   logger?: Logger;
   /** Defaults to the store the configuration names (Redis, or the embedded one). */
   store?: Store;
+  /** Defaults to the built-in tools. */
+  tools?: ToolRegistry;
   readinessChecks?: ReadinessCheck[];
 }
 
@@ -86,7 +89,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
     limits: new Limits(store, config.limits, metrics, logger),
     sessions: new Sessions(store, config.limits),
     idempotency: new Idempotency(store),
-    tools: builtinTools(),
+    tools: options.tools ?? builtinTools(),
     artifacts: new Artifacts(store, {
       maxBytes: config.limits.artifactMaxBytes,
       ttlMs: config.limits.sessionTtlMs,

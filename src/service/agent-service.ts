@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import {
+  ArtifactPreviewSchema,
   type ChatCompletionRequest,
   type ChatMessage,
   ChatMessageSchema,
@@ -17,7 +18,9 @@ import { attachmentsNote, ingestAttachments } from "../agent/attachments.js";
 import { capsFor } from "../agent/caps.js";
 import { checkAnswer, enforceFormat, formatUnmet, schemaOf } from "../agent/response-format.js";
 import { selectToolsets } from "../agent/selection.js";
-import { Artifacts } from "../artifacts/artifacts.js";
+import { type ArtifactMeta, Artifacts } from "../artifacts/artifacts.js";
+import { previewsOf } from "../artifacts/previews.js";
+import type { Backend } from "../backends/backend.js";
 import type { BackendRegistry } from "../backends/registry.js";
 import { type Config, variantOf } from "../config.js";
 import { type Caller, kCaller, ownerOf } from "../identity/caller.js";
@@ -76,15 +79,22 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
    * The backend this request runs on: the plain model, or the agent loop around it when server
    * tools apply (some are selected and there are files for them to work on).
    */
-  async function agentFor(request: ChatCompletionRequest, plan: ChatPlan, owner: string, streaming: boolean) {
-    const selected = tools.select(selectToolsets(request, streaming));
-    if (selected.length === 0) return plan.backend;
+  async function agentFor(
+    request: ChatCompletionRequest,
+    plan: ChatPlan,
+    owner: string,
+    streaming: boolean,
+  ): Promise<{ backend: Backend; produced: ArtifactMeta[]; scope: string }> {
     const scope = Artifacts.scope(owner, plan.sessionId);
+    const produced: ArtifactMeta[] = [];
+    const plain = { backend: plan.backend, produced, scope };
+    const selected = tools.select(selectToolsets(request, streaming));
+    if (selected.length === 0) return plain;
     const attached = await ingestAttachments(request.messages, artifacts, scope);
     const earlier = request.sessionId ? await artifacts.list(scope) : [];
     // An upstream model gets tools only when there are files for them; the local planner always
     // sees them, since choosing tools is all it does.
-    if (attached.length === 0 && earlier.length === 0 && plan.backend.kind !== "local") return plan.backend;
+    if (attached.length === 0 && earlier.length === 0 && plan.backend.kind !== "local") return plain;
     const known = [
       ...attached,
       ...earlier
@@ -92,19 +102,30 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
         .map((a) => ({ id: a.id, description: `${a.id} (${a.contentType})` })),
     ];
     const note = attachmentsNote(known);
-    return new AgentBackend(plan.backend, {
+    const backend = new AgentBackend(plan.backend, {
       registry: tools,
       tools: selected,
       caps: capsFor(variantOf(request.model), attached.length),
       toolContext: {
         artifacts: {
-          put: (data, contentType, filename) => artifacts.put(scope, data, contentType, filename),
+          put: async (data, contentType, filename) => {
+            const meta = await artifacts.put(scope, data, contentType, filename);
+            produced.push(meta);
+            return meta;
+          },
           get: (ref) => artifacts.get(scope, ref),
         },
         progress: () => {},
       },
       ...(note ? { attachmentsNote: note } : {}),
     });
+    return { backend, produced, scope };
+  }
+
+  /** `preview: true`: small renditions of what the run produced. */
+  function previews(request: ChatCompletionRequest, run: { produced: ArtifactMeta[]; scope: string }) {
+    if (!request.preview || run.produced.length === 0) return Promise.resolve([]);
+    return previewsOf(run.produced, (id) => artifacts.get(run.scope, id));
   }
 
   async function remember(sessionId: string, owner: string, turn: ChatMessage[], requestId: string) {
@@ -136,12 +157,13 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
         const backendRequest = { ...plan.backendRequest, messages: [...history, ...request.messages] };
         let completion: ReturnType<typeof buildCompletion>;
         try {
-          const backend = await agentFor(request, plan, owner, false);
+          const run = await agentFor(request, plan, owner, false);
           const options = { signal: ctx.signal, requestId };
-          let result = await backend.generate(backendRequest, options);
+          let result = await run.backend.generate(backendRequest, options);
           const schema = schemaOf(request.responseFormat);
-          if (schema) result = await enforceFormat(schema, result, backend, backendRequest, options);
+          if (schema) result = await enforceFormat(schema, result, run.backend, backendRequest, options);
           completion = buildCompletion(plan, result);
+          completion.previews = (await previews(request, run)).map((p) => create(ArtifactPreviewSchema, p));
         } catch (error) {
           await admission.refund();
           throw error;
@@ -172,9 +194,10 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       const builder = new ChunkBuilder(plan);
       const backendRequest = { ...plan.backendRequest, messages: [...history, ...request.messages] };
       let produced = false;
+      let run: Awaited<ReturnType<typeof agentFor>> | undefined;
       try {
-        const backend = await agentFor(request, plan, owner, true);
-        for await (const part of backend.stream(backendRequest, { signal: ctx.signal, requestId })) {
+        run = await agentFor(request, plan, owner, true);
+        for await (const part of run.backend.stream(backendRequest, { signal: ctx.signal, requestId })) {
           const chunk = builder.fromPart(part);
           if (chunk) {
             produced = true;
@@ -195,6 +218,8 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
           if (!verdict.ok) throw formatUnmet(verdict.problems, false);
         }
       }
+      const shown = run ? await previews(request, run) : [];
+      if (shown.length > 0) yield builder.previewChunk(shown);
       const usage = builder.usageChunk();
       if (usage) yield usage;
       await remember(plan.sessionId, owner, [...request.messages, builder.transcript(0)], requestId);

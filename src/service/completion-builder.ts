@@ -174,6 +174,13 @@ export class ChunkBuilder {
     }
   }
 
+  /** A chunk (empty `choices`) carrying previews of what the run produced. */
+  previewChunk(previews: { objectId: string; contentType: string; dataUrl: string }[]): ChatCompletionChunk {
+    const chunk = this.chunk([]);
+    chunk.previews = create(ChatCompletionChunkSchema, { previews }).previews;
+    return chunk;
+  }
+
   /** The final usage chunk (empty `choices`), when the request asked for one. */
   usageChunk(): ChatCompletionChunk | undefined {
     if (!this.plan.includeUsage) return undefined;

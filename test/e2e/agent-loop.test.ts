@@ -352,3 +352,108 @@ describe("the agent loop over an upstream model", () => {
     ]);
   });
 });
+
+describe("previews, trajectories and cancellation", () => {
+  it("adds previews of produced images when preview is true, streaming or not", async () => {
+    server.upstream.script(cropThenAnswer);
+    try {
+      const body = (await (await postChat(server.url, ask({ preview: true }), browser)).json()) as {
+        previews: { object_id: string; content_type: string; data_url: string }[];
+        choices: { message: { content: string } }[];
+      };
+      expect(body.previews).toHaveLength(1);
+      expect(body.choices[0]?.message.content).toContain(body.previews[0]?.object_id);
+      expect(body.previews[0]?.content_type).toBe("image/webp");
+      const preview = Buffer.from(body.previews[0]?.data_url.split(",")[1] ?? "", "base64");
+      const meta = await sharp(preview).metadata();
+      expect([meta.format, meta.width, meta.height]).toEqual(["webp", 100, 100]);
+
+      const events = sseData(
+        await (await postChat(server.url, ask({ preview: true, stream: true }), browser)).text(),
+      );
+      const withPreviews = events
+        .slice(0, -1)
+        .map((e) => JSON.parse(e))
+        .filter((c) => c.previews);
+      expect(withPreviews).toHaveLength(1);
+      expect(withPreviews[0].choices).toEqual([]);
+    } finally {
+      server.upstream.script(defaultScript);
+    }
+  });
+
+  it("runs n=2 as two independent trajectories, each with its own artifact", async () => {
+    server.upstream.script(cropThenAnswer);
+    try {
+      const body = (await (await postChat(server.url, ask({ n: 2 }), browser)).json()) as {
+        choices: { index: number; message: { content: string } }[];
+      };
+      expect(body.choices.map((c) => c.index)).toEqual([0, 1]);
+      const ids = body.choices.map((c) => /img_[0-9a-f]{6}/.exec(c.message.content)?.[0]);
+      expect(new Set(ids).size).toBe(2);
+      // Every upstream call of a trajectory asks for one choice.
+      expect(server.upstream.calls.slice(-4).map((c) => c.body.n)).toEqual([1, 1, 1, 1]);
+    } finally {
+      server.upstream.script(defaultScript);
+    }
+  });
+});
+
+describe("cancellation", () => {
+  it("stops a running tool when the client goes away", async () => {
+    const { builtinTools } = await import("../../src/tools/builtin.js");
+    const { Toolset } = await import("../../gen/vlmrun/agent/v1/enums_pb.js");
+    let toolStarted!: () => void;
+    const started = new Promise<void>((resolve) => {
+      toolStarted = resolve;
+    });
+    let toolAborted!: () => void;
+    const aborted = new Promise<void>((resolve) => {
+      toolAborted = resolve;
+    });
+    const tools = builtinTools().register({
+      name: "slow_scan",
+      description: "Takes a long time.",
+      toolset: Toolset.IMAGE,
+      parameters: { type: "object", properties: {} },
+      execute: (_args, ctx) =>
+        new Promise((_, reject) => {
+          toolStarted();
+          ctx.signal.addEventListener("abort", () => {
+            toolAborted();
+            reject(new Error("aborted"));
+          });
+        }),
+    });
+    const own = await startServer({}, { tools });
+    own.upstream.script((call, res) =>
+      sendJson(
+        res,
+        200,
+        reply(
+          call,
+          {
+            content: null,
+            tool_calls: [{ id: "slow", type: "function", function: { name: "slow_scan", arguments: "{}" } }],
+          },
+          "tool_calls",
+        ),
+      ),
+    );
+    try {
+      const controller = new AbortController();
+      const pending = fetch(`${own.url}/v1/openai/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...browser },
+        body: JSON.stringify(ask()),
+        signal: controller.signal,
+      }).catch(() => undefined);
+      await started;
+      controller.abort();
+      await pending;
+      await aborted; // hangs (the test times out) if the tool is not cancelled
+    } finally {
+      await own.close();
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/observability/logger.js";
-import { type App, build } from "../../src/server/app.js";
+import { type App, type BuildOptions, build } from "../../src/server/app.js";
 import { type FakeUpstream, startFakeUpstream } from "./fake-upstream.js";
 
 export interface TestServer {
@@ -19,7 +19,10 @@ export function uniquePrefix(): string {
 }
 
 /** A real server on 127.0.0.1:0 in front of a scripted OpenAI-protocol upstream. */
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startServer(
+  env: Record<string, string> = {},
+  options: BuildOptions = {},
+): Promise<TestServer> {
   const upstream = await startFakeUpstream();
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
@@ -37,7 +40,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     ORION_GUEST_DAILY_LIMIT: "1000000",
     ...env,
   });
-  const app = build(config, { logger: createLogger("info", sink) });
+  const app = build(config, { logger: createLogger("info", sink), ...options });
   const url = await app.listen();
   return {
     url,
