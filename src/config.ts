@@ -66,6 +66,8 @@ export interface Config {
   /** Most concurrent upstream connections per origin. */
   upstreamMaxSockets: number;
   providers: Map<Model, ProviderConfig>;
+  /** A folder of skill bundles (ORION_SKILLS_DIR). */
+  skillsDir: string | undefined;
   store: StoreConfig;
   identity: IdentityConfig;
   limits: LimitsConfig;
@@ -177,6 +179,7 @@ export function loadConfig(env: Env = process.env): Config {
     upstreamTimeoutMs: integer(env, "ORION_LLM_TIMEOUT_MS", 120_000, 100, 3_600_000),
     upstreamMaxSockets: integer(env, "ORION_LLM_MAX_SOCKETS", 256, 1, 65_536),
     providers,
+    skillsDir: text(env, "ORION_SKILLS_DIR"),
     store: {
       redisUrl: text(env, "REDIS_URL"),
       clusterNodes: (text(env, "REDIS_CLUSTER_NODES") ?? "")

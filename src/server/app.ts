@@ -16,6 +16,7 @@ import { kRequestId, requestIdFrom } from "../service/context.js";
 import { Reason, reasonError } from "../service/errors.js";
 import { Idempotency } from "../service/idempotency.js";
 import { Sessions } from "../sessions/sessions.js";
+import { SkillLibrary } from "../skills/skill-library.js";
 import { createStore } from "../store/create-store.js";
 import { RedisStore } from "../store/redis-store.js";
 import type { Store } from "../store/store.js";
@@ -34,6 +35,7 @@ import { artifactListRoute, artifactRoute } from "./openai/artifact-routes.js";
 import { chatCompletionsRoute } from "./openai/chat-route.js";
 import { httpErrorOf, simpleHttpError } from "./openai/errors.js";
 import { modelRoute, modelsRoute } from "./openai/models-route.js";
+import { skillsRoute } from "./openai/skills-route.js";
 import { Router } from "./router.js";
 
 export interface App {
@@ -90,6 +92,9 @@ export function build(config: Config, options: BuildOptions = {}): App {
     sessions: new Sessions(store, config.limits),
     idempotency: new Idempotency(store),
     tools: options.tools ?? builtinTools(),
+    skills: new SkillLibrary(config.skillsDir, (path, error) =>
+      logger.warn({ path, err: (error as Error).message }, "skipping a skill bundle that does not load"),
+    ),
     artifacts: new Artifacts(store, {
       maxBytes: config.limits.artifactMaxBytes,
       ttlMs: config.limits.sessionTtlMs,
@@ -115,7 +120,8 @@ export function build(config: Config, options: BuildOptions = {}): App {
     .add("GET", "/v1/sessions/{session_id}", "sessions.get", getSessionRoute(routeDeps))
     .add("DELETE", "/v1/sessions/{session_id}", "sessions.delete", deleteSessionRoute(routeDeps))
     .add("GET", "/v1/artifacts", "artifacts.get", artifactRoute(routeDeps))
-    .add("GET", "/v1/artifacts/list", "artifacts.list", artifactListRoute(routeDeps));
+    .add("GET", "/v1/artifacts/list", "artifacts.list", artifactListRoute(routeDeps))
+    .add("GET", "/v1/skills", "skills.list", skillsRoute(routeDeps));
 
   const rest = async (req: NodeRequest, res: NodeResponse) => {
     const path = pathOf(req);

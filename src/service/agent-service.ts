@@ -27,6 +27,7 @@ import { type Caller, kCaller, ownerOf } from "../identity/caller.js";
 import type { Limits } from "../limits/limits.js";
 import type { Logger } from "../observability/logger.js";
 import type { Sessions } from "../sessions/sessions.js";
+import type { SkillLibrary } from "../skills/skill-library.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import { wireNames } from "../wire/names.js";
 import { type ChatPlan, planChat } from "./chat-plan.js";
@@ -37,6 +38,7 @@ import type { Idempotency } from "./idempotency.js";
 
 export interface AgentServiceDeps {
   tools: ToolRegistry;
+  skills: SkillLibrary;
   config: Config;
   artifacts: Artifacts;
   backends: BackendRegistry;
@@ -59,10 +61,6 @@ function callerOf(ctx: HandlerContext): Caller {
   return caller;
 }
 
-function later(what: string): never {
-  throw reasonError(Code.Unimplemented, Reason.notImplemented, `${what} is not available on this server yet`);
-}
-
 function setHeaders(ctx: HandlerContext, headers: Record<string, string>) {
   for (const [name, value] of Object.entries(headers)) ctx.responseHeader.set(name, value);
 }
@@ -73,7 +71,7 @@ function setHeaders(ctx: HandlerContext, headers: Record<string, string>) {
  * validation → idempotency → session → quota → backend → session append.
  */
 export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof AgentService> {
-  const { config, backends, limits, sessions, idempotency, artifacts, tools, logger } = deps;
+  const { config, backends, limits, sessions, idempotency, artifacts, tools, skills, logger } = deps;
 
   /**
    * The backend this request runs on: the plain model, or the agent loop around it when server
@@ -145,7 +143,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       const caller = callerOf(ctx);
       const owner = ownerOf(caller);
       const requestId = requestIdOf(ctx);
-      const plan = planChat(request, false, config, backends);
+      const plan = planChat(request, false, config, backends, skills);
       if (request.id) {
         const stored = await idempotency.claim(owner, request.id);
         if (stored) return stored;
@@ -154,13 +152,16 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
         const history = request.sessionId ? await sessions.history(plan.sessionId, owner) : [];
         const admission = await limits.admit(caller);
         setHeaders(ctx, admission.headers);
-        const backendRequest = { ...plan.backendRequest, messages: [...history, ...request.messages] };
+        const backendRequest = {
+          ...plan.backendRequest,
+          messages: [...plan.instructions, ...history, ...request.messages],
+        };
         let completion: ReturnType<typeof buildCompletion>;
         try {
-          const run = await agentFor(request, plan, owner, false);
+          const run = await agentFor(plan.request, plan, owner, false);
           const options = { signal: ctx.signal, requestId };
           let result = await run.backend.generate(backendRequest, options);
-          const schema = schemaOf(request.responseFormat);
+          const schema = schemaOf(plan.request.responseFormat);
           if (schema) result = await enforceFormat(schema, result, run.backend, backendRequest, options);
           completion = buildCompletion(plan, result);
           completion.previews = (await previews(request, run)).map((p) => create(ArtifactPreviewSchema, p));
@@ -187,16 +188,19 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       const caller = callerOf(ctx);
       const owner = ownerOf(caller);
       const requestId = requestIdOf(ctx);
-      const plan = planChat(request, true, config, backends);
+      const plan = planChat(request, true, config, backends, skills);
       const history = request.sessionId ? await sessions.history(plan.sessionId, owner) : [];
       const admission = await limits.admit(caller);
       setHeaders(ctx, admission.headers);
       const builder = new ChunkBuilder(plan);
-      const backendRequest = { ...plan.backendRequest, messages: [...history, ...request.messages] };
+      const backendRequest = {
+        ...plan.backendRequest,
+        messages: [...plan.instructions, ...history, ...request.messages],
+      };
       let produced = false;
       let run: Awaited<ReturnType<typeof agentFor>> | undefined;
       try {
-        run = await agentFor(request, plan, owner, true);
+        run = await agentFor(plan.request, plan, owner, true);
         for await (const part of run.backend.stream(backendRequest, { signal: ctx.signal, requestId })) {
           const chunk = builder.fromPart(part);
           if (chunk) {
@@ -208,7 +212,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
         if (!produced) await admission.refund();
         throw error;
       }
-      const schema = schemaOf(request.responseFormat);
+      const schema = schemaOf(plan.request.responseFormat);
       if (schema) {
         // A streamed answer is already out; it is checked as a whole and a mismatch is reported in-band.
         for (let choice = 0; choice < (request.n ?? 1); choice++) {
@@ -266,7 +270,18 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       return {};
     },
 
-    listSkills: () => later("ListSkills (skills)"),
+    listSkills() {
+      return {
+        skills: skills.list().map((s) => ({
+          id: s.id,
+          name: s.name,
+          description: s.description,
+          skillVersion: s.version,
+          toolsets: s.toolsets,
+          model: s.model ?? AgentModel.UNSPECIFIED,
+        })),
+      };
+    },
 
     async getArtifact(request, ctx) {
       const scope = Artifacts.scope(ownerOf(callerOf(ctx)), request.sessionId);

@@ -1,11 +1,20 @@
 import { randomUUID } from "node:crypto";
+import { clone, create } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
-import type { ChatCompletionRequest } from "../../gen/vlmrun/agent/v1/chat_pb.js";
-import { AgentModel } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import {
+  type ChatCompletionRequest,
+  ChatCompletionRequestSchema,
+  type ChatMessage,
+  ChatMessageSchema,
+  ResponseFormatSchema,
+} from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import { AgentModel, ResponseFormatType, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { compileSchema, schemaOf } from "../agent/response-format.js";
 import type { Backend, BackendRequest } from "../backends/backend.js";
 import type { BackendRegistry } from "../backends/registry.js";
 import { type Config, variantOf } from "../config.js";
+import type { Skill } from "../skills/skill.js";
+import type { SkillLibrary } from "../skills/skill-library.js";
 import { wireNames } from "../wire/names.js";
 import { Reason, reasonError, validationError } from "./errors.js";
 import { LIMITS } from "./limits.js";
@@ -21,6 +30,10 @@ export interface ChatPlan {
   backend: Backend;
   backendRequest: BackendRequest;
   includeUsage: boolean;
+  /** The request with its skills applied (model, toolsets, response_format). */
+  request: ChatCompletionRequest;
+  /** Skill instructions, sent before the conversation. */
+  instructions: ChatMessage[];
 }
 
 function newCompletionId(): string {
@@ -33,13 +46,15 @@ function newCompletionId(): string {
  * caller should see; nothing has been charged or called yet when it does.
  */
 export function planChat(
-  request: ChatCompletionRequest,
+  original: ChatCompletionRequest,
   streaming: boolean,
   config: Config,
   backends: BackendRegistry,
+  skills: SkillLibrary,
 ): ChatPlan {
-  const violations = validateRequest(request, streaming);
+  const violations = validateRequest(original, streaming);
   if (violations.length > 0) throw validationError(violations);
+  const { request, instructions } = applySkills(original, skills.resolve(original.skills));
   const schema = schemaOf(request.responseFormat);
   if (schema) compileSchema(schema);
 
@@ -54,13 +69,6 @@ export function planChat(
         { metadata: { provider: name ?? "", setting: provider.urlSetting } },
       );
     }
-  }
-  if (request.skills.length > 0) {
-    throw reasonError(
-      Code.Unimplemented,
-      Reason.notImplemented,
-      "skills are not supported by this server yet",
-    );
   }
 
   const model = request.model === AgentModel.UNSPECIFIED ? AgentModel.ORION_1_AUTO : request.model;
@@ -106,5 +114,52 @@ export function planChat(
     backend,
     backendRequest,
     includeUsage: request.streamOptions?.includeUsage ?? false,
+    request,
+    instructions,
   };
+}
+
+/**
+ * A skill adds its instructions, may set the model (when the request has none), sets or narrows
+ * the toolsets, and supplies the output schema when the request has none.
+ */
+function applySkills(request: ChatCompletionRequest, resolved: Skill[]) {
+  if (resolved.length === 0) return { request, instructions: [] as ChatMessage[] };
+  const effective = clone(ChatCompletionRequestSchema, request);
+  const instructions: ChatMessage[] = [];
+  for (const [i, skill] of resolved.entries()) {
+    if (skill.instructions) {
+      instructions.push(
+        create(ChatMessageSchema, {
+          role: Role.SYSTEM,
+          content: `Skill "${skill.name}": ${skill.instructions}`,
+        }),
+      );
+    }
+    if (skill.model !== undefined && effective.model === AgentModel.UNSPECIFIED)
+      effective.model = skill.model;
+    if (skill.toolsets.length > 0) {
+      const narrowed =
+        effective.toolsets.length > 0
+          ? effective.toolsets.filter((t) => skill.toolsets.includes(t))
+          : [...skill.toolsets];
+      if (narrowed.length === 0) {
+        throw validationError([
+          {
+            field: "toolsets",
+            description: `skill "${skill.name}" (skills[${i}]) allows none of the requested toolsets`,
+            type: "value_error",
+          },
+        ]);
+      }
+      effective.toolsets = narrowed;
+    }
+    if (skill.schema && !effective.responseFormat) {
+      effective.responseFormat = create(ResponseFormatSchema, {
+        type: ResponseFormatType.JSON_SCHEMA,
+        jsonSchema: { name: skill.name, schema: skill.schema },
+      });
+    }
+  }
+  return { request: effective, instructions };
 }

@@ -32,6 +32,7 @@ export const Reason = {
   notFound: "NOT_FOUND",
   tooLarge: "TOO_LARGE",
   responseFormatUnmet: "RESPONSE_FORMAT_UNMET",
+  invalidSkill: "INVALID_SKILL",
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

@@ -72,11 +72,15 @@ describe.each(Object.entries(transports))("%s", (_name, makeTransport) => {
     expect(ce.findDetails(ErrorInfoSchema)[0]?.reason).toBe("VALIDATION");
   });
 
-  it("reports Unimplemented for RPCs of later milestones, with a clear message", async () => {
+  it("answers NotFound for an artifact that does not exist", async () => {
     const client = createClient(AgentService, makeTransport());
-    const error = ConnectError.from(await client.listSkills({}).catch((e: unknown) => e));
-    expect(error.code).toBe(Code.Unimplemented);
-    expect(error.rawMessage).toContain("ListSkills");
+    const error = ConnectError.from(
+      await client
+        .getArtifact({ objectId: "img_000000", sessionId: "no-such-session" })
+        .catch((e: unknown) => e),
+    );
+    expect(error.code).toBe(Code.NotFound);
+    expect(error.rawMessage).toContain("img_000000");
   });
 
   it("lists models and provider availability", async () => {

@@ -1,0 +1,80 @@
+import type { JsonObject } from "@bufbuild/protobuf";
+import { Code } from "@connectrpc/connect";
+import { parse as parseYaml } from "yaml";
+import { type AgentModel, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import { Reason, reasonError } from "../service/errors.js";
+import { wireNames } from "../wire/names.js";
+
+/** A skill bundle: instructions (SKILL.md), optional execution config (vlmrun.yaml) and output schema. */
+export interface Skill {
+  id: string;
+  name: string;
+  description: string;
+  version: string;
+  instructions: string;
+  model?: AgentModel;
+  toolsets: Toolset[];
+  schema?: JsonObject;
+}
+
+export class InvalidSkill extends Error {}
+
+const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/;
+
+/** Reads a bundle from its files (by relative path); throws InvalidSkill naming what is wrong. */
+export function skillFromFiles(files: Map<string, string>, fallbackId?: string): Skill {
+  const skillMd = files.get("SKILL.md");
+  if (skillMd === undefined) throw new InvalidSkill("the bundle has no SKILL.md");
+  const match = FRONT_MATTER.exec(skillMd);
+  if (!match) throw new InvalidSkill("SKILL.md must start with YAML front matter (--- … ---)");
+  const front = (parseYaml(match[1] ?? "") ?? {}) as Record<string, unknown>;
+  const name = front.name;
+  if (typeof name !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
+    throw new InvalidSkill("SKILL.md front matter needs a name (1-64 letters, digits, '_', '-', '.')");
+  }
+  if (typeof front.description !== "string" || front.description.trim() === "") {
+    throw new InvalidSkill("SKILL.md front matter needs a description");
+  }
+  const version = String(front.skill_version ?? front.version ?? "1");
+  const skill: Skill = {
+    id: fallbackId ?? name,
+    name,
+    description: front.description,
+    version,
+    instructions: (match[2] ?? "").trim(),
+    toolsets: [],
+  };
+  const config = files.get("vlmrun.yaml");
+  if (config !== undefined) {
+    const parsed = (parseYaml(config) ?? {}) as Record<string, unknown>;
+    if (parsed.model !== undefined) {
+      const model = wireNames.agentModel.fromWire(String(parsed.model));
+      if (model === undefined) throw new InvalidSkill(`vlmrun.yaml names an unknown model "${parsed.model}"`);
+      skill.model = model;
+    }
+    if (parsed.toolsets !== undefined) {
+      if (!Array.isArray(parsed.toolsets)) throw new InvalidSkill("vlmrun.yaml toolsets must be a list");
+      skill.toolsets = parsed.toolsets.map((t) => {
+        const toolset = wireNames.toolset.fromWire(String(t));
+        if (toolset === undefined || toolset === Toolset.UNSPECIFIED)
+          throw new InvalidSkill(`vlmrun.yaml names an unknown toolset "${t}"`);
+        return toolset;
+      });
+    }
+  }
+  const schema = files.get("schema.json");
+  if (schema !== undefined) {
+    try {
+      skill.schema = JSON.parse(schema) as JsonObject;
+    } catch {
+      throw new InvalidSkill("schema.json is not valid JSON");
+    }
+  }
+  return skill;
+}
+
+export function invalidSkill(where: string, error: unknown) {
+  return reasonError(Code.InvalidArgument, Reason.invalidSkill, `${where}: ${(error as Error).message}`, {
+    metadata: { field: where },
+  });
+}
