@@ -2,8 +2,10 @@ import sharp, { type Metadata } from "sharp";
 import type { ChatMessage } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import type { Artifacts } from "../artifacts/artifacts.js";
 import { validationError } from "../service/errors.js";
+import { parseDataUrl } from "../tools/core/data-url.js";
 
-const DATA_URL = /^data:([a-z]+\/[\w.+-]+)?((?:;[\w-]+=[^;,]*)*)(;base64)?,(.*)$/is;
+/** Text documents are stored as they are; other media kinds arrive with the media issue. */
+const TEXTUAL = /^(text\/|application\/(json|xml|csv|yaml))/;
 
 export interface Attachment {
   id: string;
@@ -11,9 +13,10 @@ export interface Attachment {
 }
 
 /**
- * Stores the images a request attaches as `data:` URLs in the caller's session, so server tools can
- * refer to them by id ("img_a1b2c3"). Each is decoded to check it really is an image; one that is
- * not is a 422 naming the part. (Remote URLs and other media kinds arrive with the media issue.)
+ * Stores the images and text files a request attaches as `data:` URLs in the caller's session, so
+ * server tools can refer to them by id ("img_a1b2c3", "doc_…"). Each image is decoded to check it
+ * really is one; one that is not is a 422 naming the part. (Remote URLs and other media kinds
+ * arrive with the media issue.)
  */
 export async function ingestAttachments(
   messages: ChatMessage[],
@@ -23,13 +26,28 @@ export async function ingestAttachments(
   const found: Attachment[] = [];
   for (const [i, message] of messages.entries()) {
     for (const [j, part] of message.parts.entries()) {
-      if (part.part.case !== "imageUrl") continue;
-      const match = DATA_URL.exec(part.part.value.url);
-      if (!match) continue;
+      const p = part.part;
+      if (p.case === "fileUrl" || p.case === "inputFile") {
+        const url = p.case === "fileUrl" ? p.value.url : p.value.fileUrl;
+        const text = parseDataUrl(url);
+        if (!text || !TEXTUAL.test(text.mediaType)) continue;
+        const stored = await artifacts.put(
+          scope,
+          new Uint8Array(text.data),
+          text.mediaType,
+          `attachment-${i}-${j}`,
+        );
+        found.push({
+          id: stored.id,
+          description: `${stored.id} (${text.mediaType}, ${text.data.byteLength} bytes)`,
+        });
+        continue;
+      }
+      if (p.case !== "imageUrl") continue;
+      const parsed = parseDataUrl(p.value.url);
+      if (!parsed) continue;
       const field = `messages[${i}].parts[${j}].image_url.url`;
-      const data = match[3]
-        ? Buffer.from(match[4] ?? "", "base64")
-        : Buffer.from(decodeURIComponent(match[4] ?? ""));
+      const data = parsed.data;
       let meta: Metadata;
       try {
         meta = await sharp(data, { limitInputPixels: 100_000_000 }).metadata();

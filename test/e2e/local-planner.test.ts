@@ -122,3 +122,30 @@ describe("the built-in local planner (no configuration at all)", () => {
     expect(new Set(models.data.map((m) => m.backend))).toEqual(new Set(["local"]));
   });
 });
+
+describe("text files with the local planner", () => {
+  it("reads an attached text file and answers with its text", async () => {
+    const doc = `data:text/html;base64,${Buffer.from("<html><body><h1>Quarterly report</h1><p>Revenue grew &amp; costs fell.</p><script>x()</script></body></html>").toString("base64")}`;
+    const res = await postChat(
+      url,
+      {
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "Read the text of this file" },
+              { type: "file_url", file_url: { url: doc } },
+            ],
+          },
+        ],
+      },
+      browser,
+    );
+    const body = (await res.json()) as Reply;
+    const content = body.choices[0]?.message.content ?? "";
+    expect(content).toMatch(/^read \d+ characters from doc_[0-9a-f]{6}:/);
+    expect(content).toContain("Quarterly report");
+    expect(content).toContain("Revenue grew & costs fell.");
+    expect(content).not.toContain("x()");
+  });
+});

@@ -78,3 +78,24 @@ describe("image tools on a generated image", () => {
     expect(registry.check("crop", { image: "cat.png", xywh: [0, 0, 1, 1] }).length).toBeGreaterThan(0);
   });
 });
+
+describe("core tools", () => {
+  it("load_data_url stores the bytes with their declared type", async () => {
+    const result = await run("load_data_url", {
+      url: `data:text/plain;base64,${Buffer.from("hello").toString("base64")}`,
+    });
+    const id = (result.data as { id: string }).id;
+    expect(stored.get(id)?.meta.contentType).toBe("text/plain");
+    expect(Buffer.from(stored.get(id)?.data ?? []).toString()).toBe("hello");
+    expect(registry.check("load_data_url", { url: "https://example.com/x.png" })).toEqual([
+      '/url must match pattern "^data:"',
+    ]);
+  });
+
+  it("read_text refuses a file that is not text", async () => {
+    const png = await ctx.artifacts.put(new Uint8Array([137, 80, 78, 71]), "image/png");
+    const doc = `doc_${png.id.slice(4)}`;
+    stored.set(doc, { meta: { ...png, id: doc }, data: new Uint8Array([137, 80, 78, 71]) });
+    await expect(run("read_text", { file: doc })).rejects.toThrow(/image\/png, not a text file/);
+  });
+});

@@ -2,7 +2,7 @@ import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 
 /**
  * Fills a tool's arguments from the user's words and the attached files, by parameter name and
- * schema, never by tool: `image` → the newest attached image, `xywh` → a named region, numbers →
+ * schema, never by tool: `image` / `file` → the newest attached image / document, `xywh` → a named region, numbers →
  * the numbers the user wrote next to the parameter's name.
  */
 const REGIONS: [RegExp, [number, number, number, number]][] = [
@@ -33,7 +33,12 @@ export interface FillResult {
   missing: string[];
 }
 
-export function fillArguments(schema: JsonObject, text: string, images: string[]): FillResult {
+export function fillArguments(
+  schema: JsonObject,
+  text: string,
+  images: string[],
+  files: string[] = [],
+): FillResult {
   const properties = (schema.properties ?? {}) as Record<string, JsonObject>;
   const required = (schema.required ?? []) as string[];
   const args: JsonObject = {};
@@ -41,6 +46,7 @@ export function fillArguments(schema: JsonObject, text: string, images: string[]
   for (const [name, spec] of Object.entries(properties)) {
     let value: JsonValue | undefined;
     if (name === "image") value = images.at(-1);
+    else if (name === "file") value = files.at(-1);
     else if (name === "xywh") value = REGIONS.find(([words]) => words.test(text))?.[1];
     else if (name === "width") value = size ? Number(size[1]) : numberNear(text, ["width", "wide"]);
     else if (name === "height") value = size ? Number(size[2]) : numberNear(text, ["height", "tall", "high"]);

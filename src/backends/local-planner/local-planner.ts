@@ -48,6 +48,7 @@ export class LocalPlanner implements Backend {
     const text = textOf(lastUser);
     const note = messages.find((m) => m.role === Role.SYSTEM && /Files attached/.test(m.content ?? ""));
     const images = [...(note?.content ?? "").matchAll(/img_[0-9a-f]{6}/g)].map((m) => m[0]);
+    const files = [...(note?.content ?? "").matchAll(/doc_[0-9a-f]{6}/g)].map((m) => m[0]);
     const prompt = countWords(messages);
     const result = (
       content: string,
@@ -89,7 +90,7 @@ export class LocalPlanner implements Backend {
           : "I am the built-in local planner: I run tools on the files you attach (for example, attach an image and ask for its size, or to crop or rotate it). For open conversation, configure a model with ORION_LLM_BASE_URL.",
       );
     }
-    const { args, missing } = fillArguments(tool.function?.parameters ?? {}, text, images);
+    const { args, missing } = fillArguments(tool.function?.parameters ?? {}, text, images, files);
     if (missing.length > 0) {
       return result(
         `To run ${tool.function?.name} I need ${missing.join(" and ")}, which I could not find in your request${missing.includes("image") ? " (attach an image)" : ""}.`,
@@ -115,7 +116,11 @@ export class LocalPlanner implements Backend {
   /** Writes the answer from those outputs, and only from them. */
   private answerFromResults(messages: ChatMessage[]): string {
     return this.toolOutputs(messages)
-      .map((o) => (o.error ? `The tool failed: ${o.error}.` : `${o.summary ?? "done"}.`))
+      .map((o) => {
+        if (o.error) return `The tool failed: ${o.error}.`;
+        const text = (o.result as { text?: unknown } | undefined)?.text;
+        return typeof text === "string" ? `${o.summary ?? "done"}:\n\n${text}` : `${o.summary ?? "done"}.`;
+      })
       .join("\n");
   }
 

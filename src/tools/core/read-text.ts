@@ -1,0 +1,47 @@
+import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import { type Tool, ToolError } from "../tool.js";
+
+const MAX_CHARS = 100_000;
+const TEXTUAL = /^(text\/|application\/(json|xml|x-ndjson|csv|yaml))/;
+
+/** Readable text of an HTML page: no tags, scripts or styles; entities for the common cases. */
+function htmlToText(html: string): string {
+  return html
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, " ")
+    .replace(/<br\s*\/?>|<\/(p|div|li|h[1-6]|tr)>/gi, "\n")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&nbsp;/g, " ")
+    .replace(/&amp;/g, "&")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/[ \t]+/g, " ")
+    .replace(/\n\s*\n+/g, "\n\n")
+    .trim();
+}
+
+export const readText: Tool = {
+  name: "read_text",
+  description: "Read the text of a text file artifact (txt, md, csv, json, html as plain text).",
+  toolset: Toolset.CORE,
+  parameters: {
+    type: "object",
+    properties: { file: { type: "string", pattern: "^doc_[0-9a-f]{6}" } },
+    required: ["file"],
+    additionalProperties: false,
+  },
+  async execute(args, ctx) {
+    const found = await ctx.artifacts.get(args.file as string);
+    if (!found) throw new ToolError(`no file ${args.file} in this session`);
+    const type = found.meta.contentType;
+    if (!TEXTUAL.test(type)) throw new ToolError(`${args.file} is ${type}, not a text file`);
+    let text = new TextDecoder("utf-8", { fatal: false }).decode(found.data);
+    if (type === "text/html") text = htmlToText(text);
+    const truncated = text.length > MAX_CHARS;
+    return {
+      summary: `read ${Math.min(text.length, MAX_CHARS)} characters from ${args.file}${truncated ? " (truncated)" : ""}`,
+      data: { file: args.file as string, text: text.slice(0, MAX_CHARS), truncated },
+      artifacts: [],
+    };
+  },
+};
