@@ -1,4 +1,7 @@
-import { AgentModel, type Model } from "../gen/vlmrun/agent/v1/enums_pb.js";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { AgentModel, type Model, type Toolset } from "../gen/vlmrun/agent/v1/enums_pb.js";
 import { wireNames } from "./wire/names.js";
 
 /** An OpenAI-compatible upstream endpoint and the model name to ask it for. */
@@ -49,6 +52,13 @@ export interface LimitsConfig {
 export const PLANS = ["starter", "pro", "enterprise"] as const;
 export type Plan = (typeof PLANS)[number];
 
+/** Request defaults from a `vlmrun.yaml` in the working directory. */
+export interface RequestDefaults {
+  model: AgentModel | undefined;
+  toolsets: Toolset[];
+  models: Model[];
+}
+
 export interface Config {
   host: string;
   port: number;
@@ -66,6 +76,7 @@ export interface Config {
   /** Most concurrent upstream connections per origin. */
   upstreamMaxSockets: number;
   providers: Map<Model, ProviderConfig>;
+  defaults: RequestDefaults;
   /** A folder of skill bundles (ORION_SKILLS_DIR). */
   skillsDir: string | undefined;
   store: StoreConfig;
@@ -149,7 +160,40 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T;
 }
 
-export function loadConfig(env: Env = process.env): Config {
+/** Reads `vlmrun.yaml` (model, toolsets, models) when the folder has one. */
+export function loadDefaults(dir: string): RequestDefaults {
+  const path = join(dir, "vlmrun.yaml");
+  const defaults: RequestDefaults = { model: undefined, toolsets: [], models: [] };
+  if (!existsSync(path)) return defaults;
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = (parseYaml(readFileSync(path, "utf8")) ?? {}) as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(`${path} is not valid YAML: ${(error as Error).message}`);
+  }
+  const list = (key: string) => {
+    const value = parsed[key] ?? [];
+    if (!Array.isArray(value)) throw new ConfigError(`${path}: ${key} must be a list`);
+    return value.map(String);
+  };
+  if (parsed.model !== undefined) {
+    defaults.model = wireNames.agentModel.fromWire(String(parsed.model));
+    if (defaults.model === undefined) throw new ConfigError(`${path}: unknown model "${parsed.model}"`);
+  }
+  defaults.toolsets = list("toolsets").map((t) => {
+    const toolset = wireNames.toolset.fromWire(t);
+    if (toolset === undefined) throw new ConfigError(`${path}: unknown toolset "${t}"`);
+    return toolset;
+  });
+  defaults.models = list("models").map((m) => {
+    const model = wireNames.model.fromWire(m);
+    if (model === undefined) throw new ConfigError(`${path}: unknown tool provider "${m}"`);
+    return model;
+  });
+  return defaults;
+}
+
+export function loadConfig(env: Env = process.env, dir = process.cwd()): Config {
   const upstreams = Object.fromEntries(VARIANTS.map((v) => [v, upstreamFor(env, v)])) as Record<
     Variant,
     UpstreamConfig | undefined
@@ -179,6 +223,7 @@ export function loadConfig(env: Env = process.env): Config {
     upstreamTimeoutMs: integer(env, "ORION_LLM_TIMEOUT_MS", 120_000, 100, 3_600_000),
     upstreamMaxSockets: integer(env, "ORION_LLM_MAX_SOCKETS", 256, 1, 65_536),
     providers,
+    defaults: loadDefaults(dir),
     skillsDir: text(env, "ORION_SKILLS_DIR"),
     store: {
       redisUrl: text(env, "REDIS_URL"),

@@ -54,7 +54,10 @@ export function planChat(
 ): ChatPlan {
   const violations = validateRequest(original, streaming);
   if (violations.length > 0) throw validationError(violations);
-  const { request, instructions } = applySkills(original, skills.resolve(original.skills));
+  const { request, instructions } = applySkills(
+    applyDefaults(original, config),
+    skills.resolve(original.skills),
+  );
   const schema = schemaOf(request.responseFormat);
   if (schema) compileSchema(schema);
 
@@ -117,6 +120,20 @@ export function planChat(
     request,
     instructions,
   };
+}
+
+/** `vlmrun.yaml` defaults fill what the request leaves unset. */
+function applyDefaults(request: ChatCompletionRequest, config: Config): ChatCompletionRequest {
+  const { model, toolsets, models } = config.defaults;
+  const fillModel = model !== undefined && request.model === AgentModel.UNSPECIFIED;
+  const fillToolsets = toolsets.length > 0 && request.toolsets.length === 0;
+  const fillModels = models.length > 0 && request.models.length === 0;
+  if (!fillModel && !fillToolsets && !fillModels) return request;
+  const effective = clone(ChatCompletionRequestSchema, request);
+  if (fillModel) effective.model = model;
+  if (fillToolsets) effective.toolsets = [...toolsets];
+  if (fillModels) effective.models = [...models];
+  return effective;
 }
 
 /**

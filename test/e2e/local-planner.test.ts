@@ -149,3 +149,25 @@ describe("text files with the local planner", () => {
     expect(content).not.toContain("x()");
   });
 });
+
+describe("defaults from vlmrun.yaml", () => {
+  it("applies the default toolsets to requests that name none", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "orion-yaml-"));
+    writeFileSync(join(dir, "vlmrun.yaml"), "model: vlmrun-orion-1:fast\ntoolsets:\n  - image\n");
+    const withDefaults = build(loadConfig({ PORT: "0" }, dir), { logger: createLogger("silent") });
+    const base = await withDefaults.listen();
+    try {
+      // Non-streaming with no toolsets would be `core` only; the default makes it `image`.
+      const body = (await (
+        await postChat(base, withImage("rotate this image by 90 degrees"), browser)
+      ).json()) as Reply;
+      expect(body.model).toBe("vlmrun-orion-1:fast");
+      expect(body.choices[0]?.message.content).toMatch(/^rotated img_[0-9a-f]{6} by 90°/);
+    } finally {
+      await withDefaults.shutdown(0);
+    }
+  });
+});

@@ -1,5 +1,8 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Model } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import { AgentModel, Model, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { ConfigError, loadConfig, providerEnvStem } from "../../src/config.js";
 
 describe("configuration from the environment", () => {
@@ -47,5 +50,36 @@ describe("configuration from the environment", () => {
   it("derives provider variable names from wire names", () => {
     expect(providerEnvStem("google-veo-3.1")).toBe("GOOGLE_VEO_3_1");
     expect(providerEnvStem("nvidia-cosmos-reason-2-8b")).toBe("NVIDIA_COSMOS_REASON_2_8B");
+  });
+});
+
+describe("vlmrun.yaml defaults", () => {
+  const dirWith = (yaml: string) => {
+    const dir = mkdtempSync(join(tmpdir(), "orion-defaults-"));
+    writeFileSync(join(dir, "vlmrun.yaml"), yaml);
+    return dir;
+  };
+
+  it("reads model, toolsets and models from the working directory", () => {
+    const config = loadConfig(
+      {},
+      dirWith("model: vlmrun-orion-1:pro\ntoolsets: [core, image-gen, world_gen]\nmodels: [meta-sam3]\n"),
+    );
+    expect(config.defaults).toEqual({
+      model: AgentModel.ORION_1_PRO,
+      toolsets: [Toolset.CORE, Toolset.IMAGE_GEN, Toolset.WORLD_GEN],
+      models: [Model.META_SAM3],
+    });
+  });
+
+  it("has no defaults without the file, and names the problem in a bad one", () => {
+    expect(loadConfig({}, mkdtempSync(join(tmpdir(), "orion-empty-"))).defaults).toEqual({
+      model: undefined,
+      toolsets: [],
+      models: [],
+    });
+    expect(() => loadConfig({}, dirWith("toolsets: [core, magic]\n"))).toThrow(/unknown toolset "magic"/);
+    expect(() => loadConfig({}, dirWith("model: gpt-4\n"))).toThrow(/unknown model "gpt-4"/);
+    expect(() => loadConfig({}, dirWith("toolsets: core\n"))).toThrow(/toolsets must be a list/);
   });
 });

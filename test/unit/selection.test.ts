@@ -48,7 +48,11 @@ describe("toolset selection (SPEC §4)", () => {
 
   it("gives each toolset only its own tools, de-duplicated by name", () => {
     const registry = builtinTools();
-    expect(registry.select([Toolset.CORE]).map((t) => t.name)).toEqual(["image_info", "load_data_url", "read_text"]);
+    expect(registry.select([Toolset.CORE]).map((t) => t.name)).toEqual([
+      "image_info",
+      "load_data_url",
+      "read_text",
+    ]);
     expect(registry.select([Toolset.CORE, Toolset.IMAGE, Toolset.IMAGE]).map((t) => t.name)).toEqual([
       "image_info",
       "load_data_url",
