@@ -75,6 +75,8 @@ export interface Config {
   upstreamTimeoutMs: number;
   /** Most concurrent upstream connections per origin. */
   upstreamMaxSockets: number;
+  /** The upstream models read image parts, so tool-made images are shown to them. */
+  upstreamVision: boolean;
   providers: Map<Model, ProviderConfig>;
   defaults: RequestDefaults;
   /** A folder of skill bundles (ORION_SKILLS_DIR). */
@@ -222,6 +224,7 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
     upstreams,
     upstreamTimeoutMs: integer(env, "ORION_LLM_TIMEOUT_MS", 120_000, 100, 3_600_000),
     upstreamMaxSockets: integer(env, "ORION_LLM_MAX_SOCKETS", 256, 1, 65_536),
+    upstreamVision: oneOf(env, "ORION_LLM_VISION", ["true", "false"], "true") === "true",
     providers,
     defaults: loadDefaults(dir),
     skillsDir: text(env, "ORION_SKILLS_DIR"),

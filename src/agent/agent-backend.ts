@@ -88,12 +88,32 @@ export class AgentBackend implements Backend {
       : [...request.messages];
   }
 
+  /**
+   * For a vision model: the images the tools just made, as a user message of image parts (tool
+   * messages carry text only). Large images are left out rather than bloating the request.
+   */
+  private async imagesFor(artifactIds: string[]): Promise<ChatMessage[]> {
+    if (!this.inner.capabilities.vision) return [];
+    const parts = [];
+    for (const id of artifactIds.filter((a) => a.startsWith("img_"))) {
+      const found = await this.setup.toolContext.artifacts.get(id);
+      if (!found || found.data.byteLength > 4 * 1024 * 1024) continue;
+      const url = `data:${found.meta.contentType};base64,${Buffer.from(found.data).toString("base64")}`;
+      parts.push(
+        { part: { case: "text" as const, value: `${id}:` } },
+        { part: { case: "imageUrl" as const, value: { url } } },
+      );
+    }
+    return parts.length > 0 ? [create(ChatMessageSchema, { role: Role.USER, parts })] : [];
+  }
+
   private async runCalls(
     calls: ToolCall[],
     signal: AbortSignal,
     onEvent?: (outcome: ToolOutcome | undefined, call: ToolCall) => void,
   ) {
-    return Promise.all(
+    const produced: string[] = [];
+    const messages = await Promise.all(
       calls.map(async (call) => {
         onEvent?.(undefined, call);
         const outcome = await runTool(
@@ -106,9 +126,11 @@ export class AgentBackend implements Backend {
           },
         );
         onEvent?.(outcome, call);
+        produced.push(...outcome.artifactIds);
         return create(ChatMessageSchema, { role: Role.TOOL, toolCallId: call.id, content: outcome.content });
       }),
     );
+    return [...messages, ...(await this.imagesFor(produced))];
   }
 
   async generate(request: BackendRequest, options: CallOptions): Promise<BackendResult> {

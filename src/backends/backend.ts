@@ -27,6 +27,8 @@ export interface BackendCapabilities {
   logprobs: boolean;
   /** Whether it can act on an instruction such as "fix your JSON" (a model can; the planner cannot). */
   followsInstructions: boolean;
+  /** Whether it reads image parts (tool-made images are then shown to it). */
+  vision: boolean;
 }
 
 export interface SamplingOptions {

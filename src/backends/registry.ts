@@ -23,6 +23,7 @@ export class BackendRegistry {
         backend = new OpenAICompatibleBackend(upstream, {
           timeoutMs: config.upstreamTimeoutMs,
           maxSockets: config.upstreamMaxSockets,
+          vision: config.upstreamVision,
           observe: observe && ((outcome, seconds) => observe(description, outcome, seconds)),
         });
         shared.set(key, backend);

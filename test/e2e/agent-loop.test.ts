@@ -34,7 +34,8 @@ type Msg = {
 const messagesOf = (call: UpstreamCall) => call.body.messages as Msg[];
 const attachedId = (call: UpstreamCall) =>
   /img_[0-9a-f]{6}/.exec(messagesOf(call)[0]?.content ?? "")?.[0] as string;
-const lastToolResult = (call: UpstreamCall) => JSON.parse(messagesOf(call).at(-1)?.content ?? "{}");
+const lastTool = (call: UpstreamCall) => [...messagesOf(call)].reverse().find((m) => m.role === "tool");
+const lastToolResult = (call: UpstreamCall) => JSON.parse(lastTool(call)?.content ?? "{}");
 
 function reply(call: UpstreamCall, message: Record<string, unknown>, finish: string) {
   return {
@@ -49,8 +50,7 @@ function reply(call: UpstreamCall, message: Record<string, unknown>, finish: str
 
 /** A model that crops the left half of the attached image, then names the new artifact. */
 function cropThenAnswer(call: UpstreamCall, res: import("node:http").ServerResponse) {
-  const last = messagesOf(call).at(-1);
-  if (last?.role === "tool") {
+  if (lastTool(call)) {
     const result = lastToolResult(call);
     const text = `Here is the left half: ${result.artifacts?.[0] ?? "none"}`;
     if (call.body.stream) {
@@ -165,6 +165,14 @@ describe("the agent loop over an upstream model", () => {
         result: { width: 100, height: 100 },
         artifacts: [produced],
       });
+      // The model is a vision model (ORION_LLM_VISION default): it is shown the image it made.
+      const shown = messagesOf(calls[1] as UpstreamCall).at(-1) as unknown as {
+        role: string;
+        content: { type: string; text?: string; image_url?: { url: string } }[];
+      };
+      expect(shown.role).toBe("user");
+      expect(shown.content[0]).toEqual({ type: "text", text: `${produced}:` });
+      expect(shown.content[1]?.image_url?.url).toMatch(/^data:image\/png;base64,/);
 
       const artifact = await fetchArtifact(produced, body.session_id);
       expect(artifact.status).toBe(200);
@@ -258,7 +266,7 @@ describe("the agent loop over an upstream model", () => {
 
   it("returns invalid tool arguments to the model as an error result", async () => {
     server.upstream.script((call, res) => {
-      if (messagesOf(call).at(-1)?.role === "tool") {
+      if (lastTool(call)) {
         sendJson(res, 200, reply(call, { content: `tool said: ${lastToolResult(call).error}` }, "stop"));
       } else {
         sendJson(

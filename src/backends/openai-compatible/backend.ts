@@ -11,6 +11,8 @@ const MAX_COMPLETION_BODY = 64 * 1024 * 1024;
 export interface OpenAICompatibleOptions {
   timeoutMs: number;
   maxSockets: number;
+  /** The model reads image parts (ORION_LLM_VISION). */
+  vision: boolean;
   /** Called once per upstream call with its outcome ("ok" or an error reason) and duration. */
   observe?: (outcome: string, seconds: number) => void;
 }
@@ -19,7 +21,7 @@ export interface OpenAICompatibleOptions {
 export class OpenAICompatibleBackend implements Backend {
   readonly kind = "openai-compatible";
   readonly description: string;
-  readonly capabilities = { logprobs: true, followsInstructions: true };
+  readonly capabilities: Backend["capabilities"];
   private readonly transport: HttpTransport;
 
   constructor(
@@ -27,6 +29,7 @@ export class OpenAICompatibleBackend implements Backend {
     private readonly options: OpenAICompatibleOptions,
   ) {
     this.description = `openai-compatible:${upstream.model}`;
+    this.capabilities = { logprobs: true, followsInstructions: true, vision: options.vision };
     this.transport = new HttpTransport(upstream.baseUrl, {
       timeoutMs: options.timeoutMs,
       maxSockets: options.maxSockets,
