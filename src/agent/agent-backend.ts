@@ -18,6 +18,7 @@ import type {
 import type { ToolRegistry } from "../tools/registry.js";
 import type { Tool, ToolContext } from "../tools/tool.js";
 import type { Caps } from "./caps.js";
+import { drainWhile } from "./event-queue.js";
 import { mergeStreams } from "./merge-streams.js";
 import { runTool, type ToolOutcome } from "./tool-runner.js";
 
@@ -257,8 +258,10 @@ export class AgentBackend implements Backend {
           toolCalls: [...serverCalls, ...client.values()],
         }),
       );
+      // Events go out as they happen (a started tool shows while it runs), not after all finish.
       const events: BackendStreamPart[] = [];
-      const results = await this.runCalls(serverCalls, options.signal, (outcome, call) => {
+      const wake = { notify: () => {} };
+      const running = this.runCalls(serverCalls, options.signal, (outcome, call) => {
         events.push({
           type: "event",
           event: {
@@ -274,8 +277,10 @@ export class AgentBackend implements Backend {
             artifactIds: outcome?.artifactIds ?? [],
           },
         });
+        wake.notify();
       });
-      yield* events;
+      yield* drainWhile(running, events, wake);
+      const results = await running;
       messages.push(...results);
       calls += server.size;
       if (client.size > 0) {

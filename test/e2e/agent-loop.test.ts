@@ -465,3 +465,80 @@ describe("cancellation", () => {
     }
   });
 });
+
+describe("live tool events", () => {
+  it("sends tool.started while the tool is still running", async () => {
+    const { builtinTools } = await import("../../src/tools/builtin.js");
+    const { Toolset } = await import("../../gen/vlmrun/agent/v1/enums_pb.js");
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let finished = false;
+    const tools = builtinTools().register({
+      name: "gated_scan",
+      description: "Waits for the test.",
+      toolset: Toolset.IMAGE,
+      parameters: { type: "object", properties: {} },
+      async execute() {
+        await gate;
+        finished = true;
+        return { summary: "scanned", artifacts: [] };
+      },
+    });
+    const own = await startServer({}, { tools });
+    own.upstream.script((call, res) => {
+      if (lastTool(call)) {
+        startSse(res);
+        sendEvent(
+          res,
+          chunk(call, [{ index: 0, delta: { role: "assistant", content: "done" }, finish_reason: "stop" }]),
+        );
+        sendEvent(res, "[DONE]");
+        res.end();
+        return;
+      }
+      startSse(res);
+      sendEvent(
+        res,
+        chunk(call, [
+          {
+            index: 0,
+            delta: {
+              role: "assistant",
+              tool_calls: [
+                { index: 0, id: "g1", type: "function", function: { name: "gated_scan", arguments: "{}" } },
+              ],
+            },
+            finish_reason: null,
+          },
+        ]),
+      );
+      sendEvent(res, chunk(call, [{ index: 0, delta: {}, finish_reason: "tool_calls" }]));
+      sendEvent(res, "[DONE]");
+      res.end();
+    });
+    try {
+      const res = await postChat(own.url, ask({ stream: true }), browser);
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      let text = "";
+      while (!text.includes('"tool.started"')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      expect(text).toContain('"tool.started"');
+      expect(finished).toBe(false); // the event arrived while the tool was running
+      release();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      expect(text).toContain('"tool.finished"');
+      expect(text).toContain("data: [DONE]");
+    } finally {
+      await own.close();
+    }
+  });
+});
