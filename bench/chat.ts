@@ -57,7 +57,7 @@ async function load(url: string, connections: number, stream: boolean): Promise<
     connections,
     duration: SECONDS,
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: "Bearer sk-bench-unlimited" },
     body: body(stream),
   });
   return {
@@ -84,7 +84,11 @@ async function sequentialP50(url: string, stream: boolean, count = 2000): Promis
           port: target.port,
           path: target.pathname,
           method: "POST",
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+          headers: {
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(payload),
+            authorization: "Bearer sk-bench-unlimited",
+          },
         },
         (res) => {
           res.resume();
@@ -111,6 +115,8 @@ async function main() {
     ORION_LLM_BASE_URL: upstream.url,
     ORION_LLM_MODEL: "bench-model",
     ORION_LOG_LEVEL: process.env.ORION_LOG_LEVEL ?? "info",
+    // An unlimited key: this bench measures the chat path; bench/quota.ts measures guests.
+    ORION_API_KEYS: "sk-bench-unlimited=bench:enterprise",
   });
   const baseline = await startProcess(["--import", "tsx", "bench/baseline-proxy.ts", upstream.url]);
   const targets = {

@@ -5,7 +5,20 @@ interface Expiring<T> {
   expiresAt: number;
 }
 
-/** The embedded store for single-process setups: same semantics as Redis, nothing to install. */
+export interface MemoryStoreLimits {
+  /** Most sessions kept; the least recently used go first. */
+  maxSessions: number;
+  /** Most artifact bytes kept; the least recently written scopes go first. */
+  maxArtifactBytes: number;
+}
+
+const DEFAULT_LIMITS: MemoryStoreLimits = { maxSessions: 50_000, maxArtifactBytes: 512 * 1024 * 1024 };
+
+/**
+ * The embedded store for single-process setups: same semantics as Redis, nothing to install, and
+ * bounded (unlike Redis it cannot grow past the process's memory, so old sessions and artifacts
+ * are evicted past the limits).
+ */
 export class MemoryStore implements Store {
   readonly kind = "memory";
   private readonly counters = new Map<string, Expiring<number>>();
@@ -14,8 +27,12 @@ export class MemoryStore implements Store {
   private readonly maps = new Map<string, Map<string, string>>();
   private readonly artifacts = new Map<string, Expiring<Map<string, { meta: string; data: Uint8Array }>>>();
   private readonly sweeper: NodeJS.Timeout;
+  private artifactBytes = 0;
 
-  constructor(private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly limits: MemoryStoreLimits = DEFAULT_LIMITS,
+  ) {
     this.sweeper = setInterval(() => this.sweep(), 60_000);
     this.sweeper.unref();
   }
@@ -31,12 +48,10 @@ export class MemoryStore implements Store {
 
   private sweep(): void {
     const now = this.now();
-    for (const map of [this.counters, this.sessions, this.records, this.artifacts] as Map<
-      string,
-      Expiring<unknown>
-    >[]) {
+    for (const map of [this.counters, this.sessions, this.records] as Map<string, Expiring<unknown>>[]) {
       for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key);
     }
+    for (const [scope, entry] of this.artifacts) if (entry.expiresAt <= now) this.dropArtifacts(scope);
   }
 
   async consume(key: string, limit: number, expireAtMs: number) {
@@ -69,7 +84,11 @@ export class MemoryStore implements Store {
     if (session.entries.length > limits.maxEntries)
       session.entries.splice(0, session.entries.length - limits.maxEntries);
     session.updatedAt = now;
+    this.sessions.delete(id); // re-insert: Map order is then least recently used first
     this.sessions.set(id, { value: session, expiresAt: now + limits.ttlMs });
+    while (this.sessions.size > this.limits.maxSessions) {
+      this.sessions.delete(this.sessions.keys().next().value as string);
+    }
     return "ok" as const;
   }
 
@@ -101,18 +120,39 @@ export class MemoryStore implements Store {
   }
 
   async putArtifact(scope: string, id: string, meta: string, data: Uint8Array, ttlMs: number) {
-    const entry = this.live(this.artifacts, scope) ?? { value: new Map(), expiresAt: 0 };
+    const entry = this.scopeOf(scope) ?? { value: new Map(), expiresAt: 0 };
+    this.artifactBytes += data.byteLength - (entry.value.get(id)?.data.byteLength ?? 0);
     entry.value.set(id, { meta, data });
     entry.expiresAt = this.now() + ttlMs;
+    this.artifacts.delete(scope);
     this.artifacts.set(scope, entry);
+    while (this.artifactBytes > this.limits.maxArtifactBytes && this.artifacts.size > 1) {
+      this.dropArtifacts(this.artifacts.keys().next().value as string);
+    }
+  }
+
+  /** A live artifact scope; an expired one is dropped with its bytes. */
+  private scopeOf(scope: string) {
+    const entry = this.artifacts.get(scope);
+    if (entry && entry.expiresAt <= this.now()) {
+      this.dropArtifacts(scope);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private dropArtifacts(scope: string) {
+    for (const artifact of this.artifacts.get(scope)?.value.values() ?? [])
+      this.artifactBytes -= artifact.data.byteLength;
+    this.artifacts.delete(scope);
   }
 
   async getArtifact(scope: string, id: string) {
-    return this.live(this.artifacts, scope)?.value.get(id);
+    return this.scopeOf(scope)?.value.get(id);
   }
 
   async listArtifacts(scope: string) {
-    const entry = this.live(this.artifacts, scope);
+    const entry = this.scopeOf(scope);
     return Object.fromEntries([...(entry?.value ?? [])].map(([id, a]) => [id, a.meta]));
   }
 

@@ -150,3 +150,25 @@ describe.each(kinds)("the Store contract on %s", (kind) => {
     await expect(store().ping()).resolves.toBeUndefined();
   });
 });
+
+describe("the embedded store stays bounded", () => {
+  it("evicts the least recently used sessions past its limit", async () => {
+    const store = new MemoryStore(Date.now, { maxSessions: 3, maxArtifactBytes: 1_000 });
+    for (const id of ["a", "b", "c"]) await store.appendSession(id, "o", ["x"], limits);
+    await store.appendSession("a", "o", ["y"], limits); // a is now the most recent
+    await store.appendSession("d", "o", ["x"], limits);
+    expect(await store.readSession("b")).toBeUndefined();
+    expect((await store.readSession("a"))?.entries).toEqual(["x", "y"]);
+    expect(await store.readSession("d")).toBeDefined();
+    await store.close();
+  });
+
+  it("evicts the oldest artifact scopes past its byte limit", async () => {
+    const store = new MemoryStore(Date.now, { maxSessions: 10, maxArtifactBytes: 1_000 });
+    await store.putArtifact("s1", "img_000001", "{}", new Uint8Array(600), 60_000);
+    await store.putArtifact("s2", "img_000002", "{}", new Uint8Array(600), 60_000);
+    expect(await store.getArtifact("s1", "img_000001")).toBeUndefined();
+    expect(await store.getArtifact("s2", "img_000002")).toBeDefined();
+    await store.close();
+  });
+});
