@@ -22,13 +22,19 @@ import { drainWhile } from "./event-queue.js";
 import { mergeStreams } from "./merge-streams.js";
 import { runTool, type ToolOutcome } from "./tool-runner.js";
 
+/** What happened to one server tool call, for the event stream. */
+type ToolStep =
+  | { kind: "started" }
+  | { kind: "progress"; message: string }
+  | { kind: "ended"; outcome: ToolOutcome };
+
 export interface AgentSetup {
   registry: ToolRegistry;
   /** The server tools this request may use. */
   tools: Tool[];
   caps: Caps;
-  /** Tool context without the signal (the call's signal is added per call). */
-  toolContext: Omit<ToolContext, "signal">;
+  /** Tool context without the signal and progress (both are per call). */
+  toolContext: Omit<ToolContext, "signal" | "progress">;
   /** A note for the model about the attached files, prepended as a system message. */
   attachmentsNote?: string;
 }
@@ -111,12 +117,12 @@ export class AgentBackend implements Backend {
   private async runCalls(
     calls: ToolCall[],
     signal: AbortSignal,
-    onEvent?: (outcome: ToolOutcome | undefined, call: ToolCall) => void,
+    onEvent?: (step: ToolStep, call: ToolCall) => void,
   ) {
     const produced: string[] = [];
     const messages = await Promise.all(
       calls.map(async (call) => {
-        onEvent?.(undefined, call);
+        onEvent?.({ kind: "started" }, call);
         const outcome = await runTool(
           this.setup.registry,
           call.function?.name ?? "",
@@ -124,9 +130,10 @@ export class AgentBackend implements Backend {
           {
             ...this.setup.toolContext,
             signal,
+            progress: (message) => onEvent?.({ kind: "progress", message }, call),
           },
         );
-        onEvent?.(outcome, call);
+        onEvent?.({ kind: "ended", outcome }, call);
         produced.push(...outcome.artifactIds);
         return create(ChatMessageSchema, { role: Role.TOOL, toolCallId: call.id, content: outcome.content });
       }),
@@ -261,19 +268,23 @@ export class AgentBackend implements Backend {
       // Events go out as they happen (a started tool shows while it runs), not after all finish.
       const events: BackendStreamPart[] = [];
       const wake = { notify: () => {} };
-      const running = this.runCalls(serverCalls, options.signal, (outcome, call) => {
+      const running = this.runCalls(serverCalls, options.signal, (step, call) => {
+        const outcome = step.kind === "ended" ? step.outcome : undefined;
         events.push({
           type: "event",
           event: {
-            kind: !outcome
-              ? AgentEventKind.TOOL_STARTED
-              : outcome.ok
-                ? AgentEventKind.TOOL_FINISHED
-                : AgentEventKind.TOOL_FAILED,
+            kind:
+              step.kind === "started"
+                ? AgentEventKind.TOOL_STARTED
+                : step.kind === "progress"
+                  ? AgentEventKind.TOOL_PROGRESS
+                  : outcome?.ok
+                    ? AgentEventKind.TOOL_FINISHED
+                    : AgentEventKind.TOOL_FAILED,
             choice: index,
             toolName: call.function?.name ?? "",
             callId: call.id,
-            message: outcome?.summary ?? "",
+            message: step.kind === "progress" ? step.message : (outcome?.summary ?? ""),
             artifactIds: outcome?.artifactIds ?? [],
           },
         });

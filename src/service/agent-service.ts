@@ -113,7 +113,6 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
           },
           get: (ref) => artifacts.get(scope, ref),
         },
-        progress: () => {},
       },
       ...(note ? { attachmentsNote: note } : {}),
     });

@@ -467,7 +467,7 @@ describe("cancellation", () => {
 });
 
 describe("live tool events", () => {
-  it("sends tool.started while the tool is still running", async () => {
+  it("sends tool.started and tool.progress while the tool is still running", async () => {
     const { builtinTools } = await import("../../src/tools/builtin.js");
     const { Toolset } = await import("../../gen/vlmrun/agent/v1/enums_pb.js");
     let release!: () => void;
@@ -480,7 +480,8 @@ describe("live tool events", () => {
       description: "Waits for the test.",
       toolset: Toolset.IMAGE,
       parameters: { type: "object", properties: {} },
-      async execute() {
+      async execute(_args, ctx) {
+        ctx.progress("warming up");
         await gate;
         finished = true;
         return { summary: "scanned", artifacts: [] };
@@ -528,7 +529,13 @@ describe("live tool events", () => {
         text += new TextDecoder().decode(value);
       }
       expect(text).toContain('"tool.started"');
-      expect(finished).toBe(false); // the event arrived while the tool was running
+      while (!text.includes('"tool.progress"')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      expect(text).toContain('"message":"warming up"');
+      expect(finished).toBe(false); // both arrived while the tool was running
       release();
       for (;;) {
         const { value, done } = await reader.read();
