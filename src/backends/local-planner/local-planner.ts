@@ -86,7 +86,7 @@ export class LocalPlanner implements Backend {
     if (!tool) {
       return result(
         images.length > 0 || serverTools.length > 0
-          ? `I could not match your request to one of my tools (${serverTools.map((t) => t.function?.name).join(", ")}). Try naming what to do, e.g. "what size is this image" or "crop the left half".`
+          ? `I could not match your request to one of the tools enabled for it (${serverTools.map((t) => t.function?.name).join(", ")}). Try naming what to do, e.g. "what size is this image". Other tools need their toolset in the request's toolsets (for example "image" to crop, resize or rotate); non-streaming requests get only "core" unless toolsets is set.`
           : "I am the built-in local planner: I run tools on the files you attach (for example, attach an image and ask for its size, or to crop or rotate it). For open conversation, configure a model with ORION_LLM_BASE_URL.",
       );
     }

@@ -4,7 +4,8 @@ import type { Tool } from "../tool.js";
 
 export const imageInfo: Tool = {
   name: "image_info",
-  description: "Size, format, colour channels and file size of an image.",
+  description:
+    "Size of an image (how big it is: width and height in pixels, its dimensions or resolution), its format, colour channels and file size.",
   toolset: Toolset.CORE,
   parameters: {
     type: "object",
