@@ -111,6 +111,14 @@ describe("the built-in local planner (no configuration at all)", () => {
     expect(body.choices[0]?.message.content).toMatch(/could not match|ORION_LLM_BASE_URL/);
   });
 
+  it("says how to enable a toolset a non-streaming request did not get", async () => {
+    // Non-streaming without toolsets means `core` only, so crop is not on offer.
+    const crop = (await (
+      await postChat(url, withImage("Crop the top-left quarter"), browser)
+    ).json()) as Reply;
+    expect(crop.choices[0]?.message.content).toContain('"image" to crop');
+  });
+
   it("refuses logprobs with a 400 instead of dropping them", async () => {
     const res = await postChat(url, withImage("how big is this image", { logprobs: 2 }), browser);
     expect(res.status).toBe(400);
