@@ -48,6 +48,20 @@ function reply(call: UpstreamCall, message: Record<string, unknown>, finish: str
   };
 }
 
+/** Sends a non-streamed model turn that calls tools, each given as [id, name, arguments]. */
+function callTools(
+  call: UpstreamCall,
+  res: import("node:http").ServerResponse,
+  calls: [string, string, unknown][],
+) {
+  const toolCalls = calls.map(([id, name, args]) => ({
+    id,
+    type: "function",
+    function: { name, arguments: typeof args === "string" ? args : JSON.stringify(args) },
+  }));
+  sendJson(res, 200, reply(call, { content: null, tool_calls: toolCalls }, "tool_calls"));
+}
+
 /** A model that crops the left half of the attached image, then names the new artifact. */
 function cropThenAnswer(call: UpstreamCall, res: import("node:http").ServerResponse) {
   if (lastTool(call)) {
@@ -102,18 +116,7 @@ function cropThenAnswer(call: UpstreamCall, res: import("node:http").ServerRespo
     sendEvent(res, "[DONE]");
     res.end();
   } else {
-    sendJson(
-      res,
-      200,
-      reply(
-        call,
-        {
-          content: null,
-          tool_calls: [{ id: "call_crop", type: "function", function: { name: "crop", arguments: args } }],
-        },
-        "tool_calls",
-      ),
-    );
+    callTools(call, res, [["call_crop", "crop", args]]);
   }
 }
 
@@ -230,24 +233,7 @@ describe("the agent loop over an upstream model", () => {
   it("ends with finish_reason length and says so when a variant's cap is reached", async () => {
     // A model that never stops calling tools.
     server.upstream.script((call, res) =>
-      sendJson(
-        res,
-        200,
-        reply(
-          call,
-          {
-            content: null,
-            tool_calls: [
-              {
-                id: `c${Math.random()}`,
-                type: "function",
-                function: { name: "image_info", arguments: JSON.stringify({ image: attachedId(call) }) },
-              },
-            ],
-          },
-          "tool_calls",
-        ),
-      ),
+      callTools(call, res, [[`c${Math.random()}`, "image_info", { image: attachedId(call) }]]),
     );
     try {
       const before = server.upstream.calls.length;
@@ -269,20 +255,7 @@ describe("the agent loop over an upstream model", () => {
       if (lastTool(call)) {
         sendJson(res, 200, reply(call, { content: `tool said: ${lastToolResult(call).error}` }, "stop"));
       } else {
-        sendJson(
-          res,
-          200,
-          reply(
-            call,
-            {
-              content: null,
-              tool_calls: [
-                { id: "bad", type: "function", function: { name: "crop", arguments: '{"image":"img_zzz"}' } },
-              ],
-            },
-            "tool_calls",
-          ),
-        );
+        callTools(call, res, [["bad", "crop", '{"image":"img_zzz"}']]);
       }
     });
     try {
@@ -297,25 +270,10 @@ describe("the agent loop over an upstream model", () => {
 
   it("hands client tool calls back (hybrid mode) after running the server's own", async () => {
     server.upstream.script((call, res) =>
-      sendJson(
-        res,
-        200,
-        reply(
-          call,
-          {
-            content: null,
-            tool_calls: [
-              {
-                id: "srv",
-                type: "function",
-                function: { name: "image_info", arguments: JSON.stringify({ image: attachedId(call) }) },
-              },
-              { id: "cli", type: "function", function: { name: "save_to_crm", arguments: '{"note":"x"}' } },
-            ],
-          },
-          "tool_calls",
-        ),
-      ),
+      callTools(call, res, [
+        ["srv", "image_info", { image: attachedId(call) }],
+        ["cli", "save_to_crm", '{"note":"x"}'],
+      ]),
     );
     try {
       const client = new OpenAI({
@@ -434,20 +392,7 @@ describe("cancellation", () => {
         }),
     });
     const own = await startServer({}, { tools });
-    own.upstream.script((call, res) =>
-      sendJson(
-        res,
-        200,
-        reply(
-          call,
-          {
-            content: null,
-            tool_calls: [{ id: "slow", type: "function", function: { name: "slow_scan", arguments: "{}" } }],
-          },
-          "tool_calls",
-        ),
-      ),
-    );
+    own.upstream.script((call, res) => callTools(call, res, [["slow", "slow_scan", "{}"]]));
     try {
       const controller = new AbortController();
       const pending = fetch(`${own.url}/v1/openai/chat/completions`, {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { type App, build } from "../../src/server/app.js";
+import { pngDataUrl } from "../support/images.js";
 import { postChat, sseData } from "../support/server.js";
 
 let app: App;
@@ -12,10 +13,7 @@ beforeAll(async () => {
   // Nothing configured: no upstream model, the embedded store.
   app = build(loadConfig({ PORT: "0" }), { logger: createLogger("silent") });
   url = await app.listen();
-  const png = await sharp({ create: { width: 200, height: 100, channels: 3, background: "#336699" } })
-    .png()
-    .toBuffer();
-  image = `data:image/png;base64,${png.toString("base64")}`;
+  image = await pngDataUrl(200, 100, "#336699");
 });
 afterAll(() => app.shutdown(0));
 

@@ -1,4 +1,3 @@
-import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/observability/logger.js";
@@ -11,6 +10,7 @@ import {
   startSse,
   type UpstreamCall,
 } from "../support/fake-upstream.js";
+import { pngDataUrl } from "../support/images.js";
 import { hello, postChat, sseData, startServer, type TestServer } from "../support/server.js";
 
 const schema = {
@@ -141,10 +141,7 @@ describe("response_format with the local planner", () => {
   beforeAll(async () => {
     app = build(loadConfig({ PORT: "0" }), { logger: createLogger("silent") });
     url = await app.listen();
-    const png = await sharp({ create: { width: 64, height: 32, channels: 3, background: "#000000" } })
-      .png()
-      .toBuffer();
-    image = `data:image/png;base64,${png.toString("base64")}`;
+    image = await pngDataUrl(64, 32, "#000000");
   });
   afterAll(() => app.shutdown(0));
 
