@@ -153,6 +153,14 @@ describe("text files with the local planner", () => {
     expect(content).toContain("Quarterly report");
     expect(content).toContain("Revenue grew & costs fell.");
     expect(content).not.toContain("x()");
+    // The attached HTML is an artifact of the session, served as data, never as a live page.
+    const id = /doc_[0-9a-f]{6}/.exec(content)?.[0] as string;
+    const artifact = await fetch(`${url}/v1/artifacts?object_id=${id}&session_id=${body.session_id}`, {
+      headers: browser,
+    });
+    expect(artifact.headers.get("content-type")).toBe("text/html");
+    expect(artifact.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(artifact.headers.get("content-security-policy")).toContain("sandbox");
   });
 });
 

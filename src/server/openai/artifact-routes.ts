@@ -48,6 +48,9 @@ export function artifactRoute(deps: RestDeps) {
         "content-type": reply.contentType,
         "content-length": String(reply.data.byteLength),
         "cache-control": "private, max-age=3600",
+        // Artifacts can be user-supplied (an attached HTML file): never sniffed, never run as a page.
+        "x-content-type-options": "nosniff",
+        "content-security-policy": "sandbox; default-src 'none'",
         "x-request-id": requestId,
       });
       writable(res).end(reply.data);
