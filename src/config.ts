@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { AgentModel, type Model, type Toolset } from "../gen/vlmrun/agent/v1/enums_pb.js";
+import type { FetchPolicy } from "./media/guarded-fetch.js";
 import { wireNames } from "./wire/names.js";
 
 /** An OpenAI-compatible upstream endpoint and the model name to ask it for. */
@@ -79,6 +80,8 @@ export interface Config {
   upstreamVision: boolean;
   providers: Map<Model, ProviderConfig>;
   defaults: RequestDefaults;
+  /** How remote URLs (content parts, tools) may be fetched. */
+  fetch: FetchPolicy;
   /** A folder of skill bundles (ORION_SKILLS_DIR). */
   skillsDir: string | undefined;
   store: StoreConfig;
@@ -228,6 +231,16 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
     providers,
     defaults: loadDefaults(dir),
     skillsDir: text(env, "ORION_SKILLS_DIR"),
+    fetch: {
+      allowPrivate: oneOf(env, "ORION_ALLOW_PRIVATE_URLS", ["true", "false"], "false") === "true",
+      allowHosts: (text(env, "ORION_URL_ALLOW_HOSTS") ?? "")
+        .split(",")
+        .map((h) => h.trim())
+        .filter((h) => h !== ""),
+      maxBytes: integer(env, "ORION_FETCH_MAX_BYTES", 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      timeoutMs: integer(env, "ORION_FETCH_TIMEOUT_MS", 15_000, 100, 600_000),
+      maxRedirects: 5,
+    },
     store: {
       redisUrl: text(env, "REDIS_URL"),
       clusterNodes: (text(env, "REDIS_CLUSTER_NODES") ?? "")

@@ -91,7 +91,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
     limits: new Limits(store, config.limits, metrics, logger),
     sessions: new Sessions(store, config.limits),
     idempotency: new Idempotency(store),
-    tools: options.tools ?? builtinTools(),
+    tools: options.tools ?? builtinTools(config.fetch),
     skills: new SkillLibrary(config.skillsDir, (path, error) =>
       logger.warn({ path, err: (error as Error).message }, "skipping a skill bundle that does not load"),
     ),

@@ -25,6 +25,7 @@ import type { BackendRegistry } from "../backends/registry.js";
 import { type Config, variantOf } from "../config.js";
 import { type Caller, kCaller, ownerOf } from "../identity/caller.js";
 import type { Limits } from "../limits/limits.js";
+import { checkRequestUrls } from "../media/request-urls.js";
 import type { Logger } from "../observability/logger.js";
 import type { Sessions } from "../sessions/sessions.js";
 import type { SkillLibrary } from "../skills/skill-library.js";
@@ -143,6 +144,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       const owner = ownerOf(caller);
       const requestId = requestIdOf(ctx);
       const plan = planChat(request, false, config, backends, skills);
+      await checkRequestUrls(request.messages, config.fetch);
       if (request.id) {
         const stored = await idempotency.claim(owner, request.id);
         if (stored) return stored;
@@ -188,6 +190,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       const owner = ownerOf(caller);
       const requestId = requestIdOf(ctx);
       const plan = planChat(request, true, config, backends, skills);
+      await checkRequestUrls(request.messages, config.fetch);
       const history = request.sessionId ? await sessions.history(plan.sessionId, owner) : [];
       const admission = await limits.admit(caller);
       setHeaders(ctx, admission.headers);

@@ -1,5 +1,6 @@
+import type { FetchPolicy } from "../media/guarded-fetch.js";
 import { imageInfo } from "./core/image-info.js";
-import { loadDataUrl } from "./core/load-data-url.js";
+import { loadUrl } from "./core/load-url.js";
 import { readText } from "./core/read-text.js";
 import { crop } from "./image/crop.js";
 import { dominantColors } from "./image/dominant-colors.js";
@@ -8,6 +9,14 @@ import { rotate } from "./image/rotate.js";
 import { ToolRegistry } from "./registry.js";
 
 /** The server tools that need no provider: one file per tool, listed here. */
-export function builtinTools(): ToolRegistry {
-  return new ToolRegistry().register(imageInfo, loadDataUrl, readText, crop, resize, rotate, dominantColors);
+export function builtinTools(fetchPolicy: FetchPolicy): ToolRegistry {
+  return new ToolRegistry().register(
+    imageInfo,
+    loadUrl(fetchPolicy),
+    readText,
+    crop,
+    resize,
+    rotate,
+    dominantColors,
+  );
 }

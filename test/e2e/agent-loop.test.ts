@@ -9,6 +9,7 @@ import {
   startSse,
   type UpstreamCall,
 } from "../support/fake-upstream.js";
+import { TEST_FETCH_POLICY } from "../support/fetch-policy.js";
 import { postChat, sseData, startServer, type TestServer } from "../support/server.js";
 
 let server: TestServer;
@@ -377,7 +378,7 @@ describe("cancellation", () => {
     const aborted = new Promise<void>((resolve) => {
       toolAborted = resolve;
     });
-    const tools = builtinTools().register({
+    const tools = builtinTools(TEST_FETCH_POLICY).register({
       name: "slow_scan",
       description: "Takes a long time.",
       toolset: Toolset.IMAGE,
@@ -420,7 +421,7 @@ describe("live tool events", () => {
       release = resolve;
     });
     let finished = false;
-    const tools = builtinTools().register({
+    const tools = builtinTools(TEST_FETCH_POLICY).register({
       name: "gated_scan",
       description: "Waits for the test.",
       toolset: Toolset.IMAGE,

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { ArtifactMeta } from "../../src/artifacts/artifacts.js";
 import { builtinTools } from "../../src/tools/builtin.js";
 import type { ToolContext } from "../../src/tools/tool.js";
+import { TEST_FETCH_POLICY } from "../support/fetch-policy.js";
 
 const stored = new Map<string, { meta: ArtifactMeta; data: Uint8Array }>();
 let n = 0;
@@ -26,7 +27,7 @@ const ctx: ToolContext = {
     },
   },
 };
-const registry = builtinTools();
+const registry = builtinTools(TEST_FETCH_POLICY);
 async function run(name: string, args: Record<string, unknown>) {
   const tool = registry.get(name);
   if (!tool) throw new Error(`no tool ${name}`);
@@ -80,15 +81,15 @@ describe("image tools on a generated image", () => {
 });
 
 describe("core tools", () => {
-  it("load_data_url stores the bytes with their declared type", async () => {
-    const result = await run("load_data_url", {
+  it("load_url stores the bytes with their declared type", async () => {
+    const result = await run("load_url", {
       url: `data:text/plain;base64,${Buffer.from("hello").toString("base64")}`,
     });
     const id = (result.data as { id: string }).id;
     expect(stored.get(id)?.meta.contentType).toBe("text/plain");
     expect(Buffer.from(stored.get(id)?.data ?? []).toString()).toBe("hello");
-    expect(registry.check("load_data_url", { url: "https://example.com/x.png" })).toEqual([
-      '/url must match pattern "^data:"',
+    expect(registry.check("load_url", { url: "file:///etc/passwd" })).toEqual([
+      '/url must match pattern "^(data:|https?://)"',
     ]);
   });
 

@@ -5,6 +5,7 @@ import { Role, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { capsFor } from "../../src/agent/caps.js";
 import { selectToolsets } from "../../src/agent/selection.js";
 import { builtinTools } from "../../src/tools/builtin.js";
+import { TEST_FETCH_POLICY } from "../support/fetch-policy.js";
 
 const request = (text: string, extra: Record<string, unknown> = {}, parts: unknown[] = []) =>
   create(ChatCompletionRequestSchema, {
@@ -47,15 +48,15 @@ describe("toolset selection (SPEC §4)", () => {
   });
 
   it("gives each toolset only its own tools, de-duplicated by name", () => {
-    const registry = builtinTools();
+    const registry = builtinTools(TEST_FETCH_POLICY);
     expect(registry.select([Toolset.CORE]).map((t) => t.name)).toEqual([
       "image_info",
-      "load_data_url",
+      "load_url",
       "read_text",
     ]);
     expect(registry.select([Toolset.CORE, Toolset.IMAGE, Toolset.IMAGE]).map((t) => t.name)).toEqual([
       "image_info",
-      "load_data_url",
+      "load_url",
       "read_text",
       "crop",
       "resize",

@@ -47,6 +47,7 @@ export function fillArguments(
     let value: JsonValue | undefined;
     if (name === "image") value = images.at(-1);
     else if (name === "file") value = files.at(-1);
+    else if (name === "url") value = /\b(?:https?:\/\/|data:)[^\s"'<>]+/i.exec(text)?.[0];
     else if (name === "xywh") value = REGIONS.find(([words]) => words.test(text))?.[1];
     else if (name === "width") value = size ? Number(size[1]) : numberNear(text, ["width", "wide"]);
     else if (name === "height") value = size ? Number(size[2]) : numberNear(text, ["height", "tall", "high"]);

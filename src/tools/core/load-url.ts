@@ -1,0 +1,47 @@
+import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import { type FetchPolicy, FetchRefused, guardedFetch } from "../../media/guarded-fetch.js";
+import { type Tool, ToolError } from "../tool.js";
+import { parseDataUrl } from "./data-url.js";
+
+/** Stores a file from a data: URL, or fetched from an http(s) URL through the URL guard. */
+export function loadUrl(policy: FetchPolicy): Tool {
+  return {
+    name: "load_url",
+    description: "Load a file from a URL (http(s) or data:) into an artifact, returning its id.",
+    toolset: Toolset.CORE,
+    parameters: {
+      type: "object",
+      properties: {
+        url: { type: "string", pattern: "^(data:|https?://)" },
+        filename: { type: "string", maxLength: 200 },
+      },
+      required: ["url"],
+      additionalProperties: false,
+    },
+    async execute(args, ctx) {
+      const url = args.url as string;
+      let mediaType: string;
+      let data: Buffer;
+      if (url.startsWith("data:")) {
+        const parsed = parseDataUrl(url);
+        if (!parsed) throw new ToolError("not a valid data: URL");
+        ({ mediaType, data } = parsed);
+      } else {
+        try {
+          const fetched = await guardedFetch(url, policy, ctx.signal);
+          mediaType = fetched.contentType;
+          data = fetched.data;
+        } catch (error) {
+          if (error instanceof FetchRefused) throw new ToolError(`cannot load ${url}: ${error.message}`);
+          throw error;
+        }
+      }
+      const meta = await ctx.artifacts.put(new Uint8Array(data), mediaType, (args.filename as string) ?? "");
+      return {
+        summary: `stored ${data.byteLength} bytes of ${mediaType} as ${meta.id}`,
+        data: { id: meta.id, content_type: mediaType, bytes: data.byteLength },
+        artifacts: [meta],
+      };
+    },
+  };
+}
