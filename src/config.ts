@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { AgentModel, type Model, type Toolset } from "../gen/vlmrun/agent/v1/enums_pb.js";
 import type { FetchPolicy } from "./media/guarded-fetch.js";
+import type { MediaLimits } from "./media/part-bytes.js";
 import { wireNames } from "./wire/names.js";
 
 /** An OpenAI-compatible upstream endpoint and the model name to ask it for. */
@@ -82,6 +83,8 @@ export interface Config {
   defaults: RequestDefaults;
   /** How remote URLs (content parts, tools) may be fetched. */
   fetch: FetchPolicy;
+  /** Size caps on attached media. */
+  media: MediaLimits;
   /** A folder of skill bundles (ORION_SKILLS_DIR). */
   skillsDir: string | undefined;
   store: StoreConfig;
@@ -240,6 +243,15 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
       maxBytes: integer(env, "ORION_FETCH_MAX_BYTES", 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       timeoutMs: integer(env, "ORION_FETCH_TIMEOUT_MS", 15_000, 100, 600_000),
       maxRedirects: 5,
+    },
+    media: {
+      perKind: {
+        image: integer(env, "ORION_MEDIA_MAX_IMAGE_BYTES", 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+        video: integer(env, "ORION_MEDIA_MAX_VIDEO_BYTES", 256 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
+        audio: integer(env, "ORION_MEDIA_MAX_AUDIO_BYTES", 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+        document: integer(env, "ORION_MEDIA_MAX_DOCUMENT_BYTES", 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      },
+      total: integer(env, "ORION_MEDIA_MAX_TOTAL_BYTES", 512 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
     },
     store: {
       redisUrl: text(env, "REDIS_URL"),

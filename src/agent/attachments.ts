@@ -1,72 +1,78 @@
-import sharp, { type Metadata } from "sharp";
-import type { ChatMessage } from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import sharp from "sharp";
+import type { ChatMessage, ContentPart } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import type { Artifacts } from "../artifacts/artifacts.js";
+import type { FetchPolicy } from "../media/guarded-fetch.js";
+import { type MediaKind, type MediaLimits, MediaRejected, partBytes } from "../media/part-bytes.js";
 import { validationError } from "../service/errors.js";
-import { parseDataUrl } from "../tools/core/data-url.js";
-
-/** Text documents are stored as they are; other media kinds arrive with the media issue. */
-const TEXTUAL = /^(text\/|application\/(json|xml|csv|yaml))/;
 
 export interface Attachment {
   id: string;
   description: string;
 }
 
+const KINDS: Partial<Record<NonNullable<ContentPart["part"]["case"]>, [MediaKind, string]>> = {
+  imageUrl: ["image", "image_url.url"],
+  videoUrl: ["video", "video_url.url"],
+  audioUrl: ["audio", "audio_url.url"],
+  fileUrl: ["document", "file_url.url"],
+  inputFile: ["document", "input_file.file_url"],
+};
+
+function urlOf(part: ContentPart): string {
+  const p = part.part;
+  if (p.case === "inputFile") return p.value.fileUrl;
+  if (p.case === undefined || p.case === "text") return "";
+  return p.value.url;
+}
+
 /**
- * Stores the images and text files a request attaches as `data:` URLs in the caller's session, so
- * server tools can refer to them by id ("img_a1b2c3", "doc_…"). Each image is decoded to check it
- * really is one; one that is not is a 422 naming the part. (Remote URLs and other media kinds
- * arrive with the media issue.)
+ * Stores what a request attaches (images, video, audio, documents; `data:` or remote URLs fetched
+ * through the URL guard) in the caller's session, so server tools can use them by id ("img_…",
+ * "vid_…", "doc_…"). The type comes from the bytes; a part whose content is not its kind, or is
+ * over its cap, is a 422 naming the part. Images are also decoded, to describe them to the model.
  */
 export async function ingestAttachments(
   messages: ChatMessage[],
   artifacts: Artifacts,
   scope: string,
+  media: { policy: FetchPolicy; limits: MediaLimits; signal?: AbortSignal },
 ): Promise<Attachment[]> {
   const found: Attachment[] = [];
+  let total = 0;
   for (const [i, message] of messages.entries()) {
     for (const [j, part] of message.parts.entries()) {
-      const p = part.part;
-      if (p.case === "fileUrl" || p.case === "inputFile") {
-        const url = p.case === "fileUrl" ? p.value.url : p.value.fileUrl;
-        const text = parseDataUrl(url);
-        if (!text || !TEXTUAL.test(text.mediaType)) continue;
-        const stored = await artifacts.put(
-          scope,
-          new Uint8Array(text.data),
-          text.mediaType,
-          `attachment-${i}-${j}`,
-        );
-        found.push({
-          id: stored.id,
-          description: `${stored.id} (${text.mediaType}, ${text.data.byteLength} bytes)`,
-        });
-        continue;
-      }
-      if (p.case !== "imageUrl") continue;
-      const parsed = parseDataUrl(p.value.url);
-      if (!parsed) continue;
-      const field = `messages[${i}].parts[${j}].image_url.url`;
-      const data = parsed.data;
-      let meta: Metadata;
+      const kind = part.part.case && KINDS[part.part.case];
+      const url = urlOf(part);
+      if (!kind || !url) continue;
+      const field = `messages[${i}].parts[${j}].${kind[1]}`;
+      const reject = (description: string, type: string) => validationError([{ field, description, type }]);
+      let bytes: Awaited<ReturnType<typeof partBytes>>;
       try {
-        meta = await sharp(data, { limitInputPixels: 100_000_000 }).metadata();
-      } catch {
-        throw validationError([
-          { field, description: "the data: URL is not a readable image", type: "value_error" },
-        ]);
+        bytes = await partBytes(url, kind[0], media.policy, media.limits, media.signal);
+      } catch (error) {
+        if (error instanceof MediaRejected) throw reject(`rejected: ${error.message}`, error.type);
+        throw error;
       }
-      const contentType = `image/${meta.format}`;
+      total += bytes.data.byteLength;
+      if (total > media.limits.total) {
+        throw reject(`the attachments add up to more than ${media.limits.total} bytes`, "too_large");
+      }
+      let description = `${bytes.mediaType}, ${bytes.data.byteLength} bytes`;
+      if (kind[0] === "image") {
+        try {
+          const meta = await sharp(bytes.data, { limitInputPixels: 100_000_000 }).metadata();
+          description = `${meta.format}, ${meta.width}×${meta.height}`;
+        } catch {
+          throw reject("rejected: not a readable image", "unreadable");
+        }
+      }
       const stored = await artifacts.put(
         scope,
-        new Uint8Array(data),
-        contentType,
-        `attachment-${i}-${j}.${meta.format}`,
+        new Uint8Array(bytes.data),
+        bytes.mediaType,
+        `attachment-${i}-${j}`,
       );
-      found.push({
-        id: stored.id,
-        description: `${stored.id} (${meta.format}, ${meta.width}×${meta.height})`,
-      });
+      found.push({ id: stored.id, description: `${stored.id} (${description})` });
     }
   }
   return found;

@@ -89,7 +89,10 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
     const plain = { backend: plan.backend, produced, scope };
     const selected = tools.select(selectToolsets(request, streaming));
     if (selected.length === 0) return plain;
-    const attached = await ingestAttachments(request.messages, artifacts, scope);
+    const attached = await ingestAttachments(request.messages, artifacts, scope, {
+      policy: config.fetch,
+      limits: config.media,
+    });
     const earlier = request.sessionId ? await artifacts.list(scope) : [];
     // An upstream model gets tools only when there are files for them; the local planner always
     // sees them, since choosing tools is all it does.

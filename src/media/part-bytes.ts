@@ -1,0 +1,101 @@
+import { fileTypeFromBuffer } from "file-type";
+import { parseDataUrl } from "../tools/core/data-url.js";
+import { type FetchPolicy, FetchRefused, guardedFetch } from "./guarded-fetch.js";
+
+export type MediaKind = "image" | "video" | "audio" | "document";
+
+export interface MediaLimits {
+  /** Largest part of each kind, in bytes. */
+  perKind: Record<MediaKind, number>;
+  /** Largest total of all parts in one request. */
+  total: number;
+}
+
+export class MediaRejected extends Error {
+  constructor(
+    message: string,
+    /** FastAPI-style error type for the 422. */
+    readonly type: "url_refused" | "too_large" | "type_mismatch" | "unreadable",
+  ) {
+    super(message);
+  }
+}
+
+export interface PartBytes {
+  data: Buffer;
+  /** The type found in the bytes (or, for text without magic numbers, the claimed textual type). */
+  mediaType: string;
+}
+
+const TEXTUAL = /^(text\/[\w.+-]+|application\/(json|xml|csv|yaml|x-ndjson))$/;
+const DOCUMENTS = new Set([
+  "application/pdf",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  "application/msword",
+  "application/rtf",
+]);
+
+function accepts(kind: MediaKind, mediaType: string): boolean {
+  if (kind === "document") return DOCUMENTS.has(mediaType) || TEXTUAL.test(mediaType);
+  return mediaType.startsWith(`${kind}/`);
+}
+
+function isUtf8Text(data: Buffer): boolean {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(data);
+    return !data.includes(0);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The bytes of one content part (`data:` URL, or `http(s)` fetched through the URL guard) with a
+ * type taken from the content, not from the claim; a part whose content is not its kind (a PDF in
+ * an image_url) or is over its kind's cap is rejected.
+ */
+export async function partBytes(
+  url: string,
+  kind: MediaKind,
+  policy: FetchPolicy,
+  limits: MediaLimits,
+  signal?: AbortSignal,
+): Promise<PartBytes> {
+  const cap = limits.perKind[kind];
+  let data: Buffer;
+  let claimed: string;
+  const inline = parseDataUrl(url);
+  if (inline) {
+    ({ data } = inline);
+    claimed = inline.mediaType;
+  } else {
+    try {
+      const fetched = await guardedFetch(
+        url,
+        { ...policy, maxBytes: Math.min(policy.maxBytes, cap) },
+        signal,
+      );
+      data = fetched.data;
+      claimed = fetched.contentType;
+    } catch (error) {
+      if (!(error instanceof FetchRefused)) throw error;
+      throw new MediaRejected(
+        `cannot fetch it: ${error.message}`,
+        error.kind === "too_large" ? "too_large" : "url_refused",
+      );
+    }
+  }
+  if (data.byteLength > cap)
+    throw new MediaRejected(`${data.byteLength} bytes is over the ${kind} limit of ${cap}`, "too_large");
+  if (data.byteLength === 0) throw new MediaRejected("it is empty", "unreadable");
+  const sniffed = (await fileTypeFromBuffer(data))?.mime;
+  const mediaType = sniffed ?? (TEXTUAL.test(claimed) && isUtf8Text(data) ? claimed : undefined);
+  if (!mediaType) throw new MediaRejected(`its content is not a recognisable ${kind}`, "unreadable");
+  if (!accepts(kind, mediaType)) {
+    throw new MediaRejected(
+      `it is sent as ${kind === "document" ? "a document" : `a ${kind}`} but its content is ${mediaType}`,
+      "type_mismatch",
+    );
+  }
+  return { data, mediaType };
+}
