@@ -6,14 +6,15 @@ import {
   ToolCallSchema,
 } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { AgentEventKind, FinishReason, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
-import type {
-  Backend,
-  BackendChoice,
-  BackendRequest,
-  BackendResult,
-  BackendStreamPart,
-  CallOptions,
-  UsageCounts,
+import {
+  addUsage,
+  type Backend,
+  type BackendChoice,
+  type BackendRequest,
+  type BackendResult,
+  type BackendStreamPart,
+  type CallOptions,
+  type UsageCounts,
 } from "../backends/backend.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import type { Tool, ToolContext } from "../tools/tool.js";
@@ -37,13 +38,6 @@ export interface AgentSetup {
   toolContext: Omit<ToolContext, "signal" | "progress">;
   /** A note for the model about the attached files, prepended as a system message. */
   attachmentsNote?: string;
-}
-
-function addUsage(total: UsageCounts, more: UsageCounts | undefined): void {
-  if (!more) return;
-  total.promptTokens += more.promptTokens;
-  total.completionTokens += more.completionTokens;
-  total.totalTokens += more.totalTokens;
 }
 
 function capMessage(caps: Caps, steps: number, calls: number): string {

@@ -4,7 +4,13 @@ import { Code } from "@connectrpc/connect";
 import { Ajv, type ValidateFunction } from "ajv";
 import { ChatMessageSchema, type ResponseFormat } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { ResponseFormatType, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
-import type { Backend, BackendRequest, BackendResult, CallOptions } from "../backends/backend.js";
+import {
+  addUsage,
+  type Backend,
+  type BackendRequest,
+  type BackendResult,
+  type CallOptions,
+} from "../backends/backend.js";
 import { Reason, reasonError, validationError } from "../service/errors.js";
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -117,19 +123,12 @@ export async function enforceFormat(
       },
       options,
     );
-    addUsage(result, repair.usage);
+    result.usage ??= { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+    addUsage(result.usage, repair.usage);
     const repaired = repair.choices[0];
     const second = checkAnswer(schema, repaired?.content);
     if (!second.ok || !repaired) throw formatUnmet(second.problems, true);
     choices.push({ ...repaired, index: choice.index });
   }
   return { ...result, choices };
-}
-
-function addUsage(result: BackendResult, more: BackendResult["usage"]) {
-  if (!more) return;
-  result.usage ??= { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
-  result.usage.promptTokens += more.promptTokens;
-  result.usage.completionTokens += more.completionTokens;
-  result.usage.totalTokens += more.totalTokens;
 }

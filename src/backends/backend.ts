@@ -68,6 +68,14 @@ export interface UsageCounts {
   totalTokens: number;
 }
 
+/** Adds `more` into `total` (a backend may not report usage). */
+export function addUsage(total: UsageCounts, more: UsageCounts | undefined): void {
+  if (!more) return;
+  total.promptTokens += more.promptTokens;
+  total.completionTokens += more.completionTokens;
+  total.totalTokens += more.totalTokens;
+}
+
 export interface BackendChoice {
   index: number;
   content?: string;

@@ -28,6 +28,11 @@ export interface PartBytes {
 }
 
 const TEXTUAL = /^(text\/[\w.+-]+|application\/(json|xml|csv|yaml|x-ndjson))$/;
+
+/** Text a person can read (no magic number to sniff; checked as UTF-8 instead). */
+export function isTextual(mediaType: string): boolean {
+  return TEXTUAL.test(mediaType);
+}
 const DOCUMENTS = new Set([
   "application/pdf",
   "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

@@ -16,7 +16,6 @@ export const Reason = {
   validation: "VALIDATION",
   providerNotConfigured: "PROVIDER_NOT_CONFIGURED",
   unsupported: "UNSUPPORTED",
-  notImplemented: "NOT_IMPLEMENTED",
   upstreamUnavailable: "UPSTREAM_UNAVAILABLE",
   upstreamTimeout: "UPSTREAM_TIMEOUT",
   upstreamRejected: "UPSTREAM_REJECTED",

@@ -1,8 +1,8 @@
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import { isTextual } from "../../media/part-bytes.js";
 import { type Tool, ToolError } from "../tool.js";
 
 const MAX_CHARS = 100_000;
-const TEXTUAL = /^(text\/|application\/(json|xml|x-ndjson|csv|yaml))/;
 
 /** Readable text of an HTML page: no tags, scripts or styles; entities for the common cases. */
 function htmlToText(html: string): string {
@@ -34,7 +34,7 @@ export const readText: Tool = {
     const found = await ctx.artifacts.get(args.file as string);
     if (!found) throw new ToolError(`no file ${args.file} in this session`);
     const type = found.meta.contentType;
-    if (!TEXTUAL.test(type)) throw new ToolError(`${args.file} is ${type}, not a text file`);
+    if (!isTextual(type)) throw new ToolError(`${args.file} is ${type}, not a text file`);
     let text = new TextDecoder("utf-8", { fatal: false }).decode(found.data);
     if (type === "text/html") text = htmlToText(text);
     const truncated = text.length > MAX_CHARS;
