@@ -2,11 +2,10 @@ import OpenAI from "openai";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  chunk,
   defaultScript,
-  sendEvent,
   sendJson,
-  startSse,
+  streamText,
+  streamToolCall,
   type UpstreamCall,
 } from "../support/fake-upstream.js";
 import { TEST_FETCH_POLICY } from "../support/fetch-policy.js";
@@ -38,6 +37,9 @@ const attachedId = (call: UpstreamCall) =>
 const lastTool = (call: UpstreamCall) => [...messagesOf(call)].reverse().find((m) => m.role === "tool");
 const lastToolResult = (call: UpstreamCall) => JSON.parse(lastTool(call)?.content ?? "{}");
 
+/** Each scripted model turn reports this usage; the tests check that the server sums it. */
+const TURN_USAGE = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 };
+
 function reply(call: UpstreamCall, message: Record<string, unknown>, finish: string) {
   return {
     id: "up",
@@ -45,7 +47,7 @@ function reply(call: UpstreamCall, message: Record<string, unknown>, finish: str
     created: 1,
     model: call.body.model,
     choices: [{ index: 0, message: { role: "assistant", ...message }, finish_reason: finish }],
-    usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+    usage: TURN_USAGE,
   };
 }
 
@@ -68,57 +70,14 @@ function cropThenAnswer(call: UpstreamCall, res: import("node:http").ServerRespo
   if (lastTool(call)) {
     const result = lastToolResult(call);
     const text = `Here is the left half: ${result.artifacts?.[0] ?? "none"}`;
-    if (call.body.stream) {
-      startSse(res);
-      sendEvent(
-        res,
-        chunk(call, [{ index: 0, delta: { role: "assistant", content: text }, finish_reason: null }]),
-      );
-      sendEvent(res, chunk(call, [{ index: 0, delta: {}, finish_reason: "stop" }]));
-      sendEvent(
-        res,
-        chunk(call, [], { usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } }),
-      );
-      sendEvent(res, "[DONE]");
-      res.end();
-    } else sendJson(res, 200, reply(call, { content: text }, "stop"));
+    if (call.body.stream) streamText(call, res, [text], TURN_USAGE);
+    else sendJson(res, 200, reply(call, { content: text }, "stop"));
     return;
   }
   const args = JSON.stringify({ image: attachedId(call), xywh: [0, 0, 0.5, 1] });
-  if (call.body.stream) {
-    startSse(res);
-    sendEvent(
-      res,
-      chunk(call, [
-        {
-          index: 0,
-          delta: {
-            role: "assistant",
-            tool_calls: [
-              { index: 0, id: "call_crop", type: "function", function: { name: "crop", arguments: "" } },
-            ],
-          },
-          finish_reason: null,
-        },
-      ]),
-    );
-    sendEvent(
-      res,
-      chunk(call, [
-        {
-          index: 0,
-          delta: { tool_calls: [{ index: 0, function: { arguments: args } }] },
-          finish_reason: null,
-        },
-      ]),
-    );
-    sendEvent(res, chunk(call, [{ index: 0, delta: {}, finish_reason: "tool_calls" }]));
-    sendEvent(res, chunk(call, [], { usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } }));
-    sendEvent(res, "[DONE]");
-    res.end();
-  } else {
-    callTools(call, res, [["call_crop", "crop", args]]);
-  }
+  if (call.body.stream)
+    streamToolCall(call, res, { id: "call_crop", name: "crop", arguments: args }, TURN_USAGE);
+  else callTools(call, res, [["call_crop", "crop", args]]);
 }
 
 const ask = (extra: Record<string, unknown> = {}) => ({
@@ -435,35 +394,8 @@ describe("live tool events", () => {
     });
     const own = await startServer({}, { tools });
     own.upstream.script((call, res) => {
-      if (lastTool(call)) {
-        startSse(res);
-        sendEvent(
-          res,
-          chunk(call, [{ index: 0, delta: { role: "assistant", content: "done" }, finish_reason: "stop" }]),
-        );
-        sendEvent(res, "[DONE]");
-        res.end();
-        return;
-      }
-      startSse(res);
-      sendEvent(
-        res,
-        chunk(call, [
-          {
-            index: 0,
-            delta: {
-              role: "assistant",
-              tool_calls: [
-                { index: 0, id: "g1", type: "function", function: { name: "gated_scan", arguments: "{}" } },
-              ],
-            },
-            finish_reason: null,
-          },
-        ]),
-      );
-      sendEvent(res, chunk(call, [{ index: 0, delta: {}, finish_reason: "tool_calls" }]));
-      sendEvent(res, "[DONE]");
-      res.end();
+      if (lastTool(call)) streamText(call, res, ["done"]);
+      else streamToolCall(call, res, { id: "g1", name: "gated_scan", arguments: "{}" });
     });
     try {
       const res = await postChat(own.url, ask({ stream: true }), browser);

@@ -1,18 +1,15 @@
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { createLogger } from "../../src/observability/logger.js";
-import { type App, build } from "../../src/server/app.js";
+import type { App } from "../../src/server/app.js";
 import { pngDataUrl } from "../support/images.js";
-import { postChat, sseData } from "../support/server.js";
+import { postChat, sseData, startBareServer } from "../support/server.js";
 
 let app: App;
 let url: string;
 let image: string;
 beforeAll(async () => {
   // Nothing configured: no upstream model, the embedded store.
-  app = build(loadConfig({ PORT: "0" }), { logger: createLogger("silent") });
-  url = await app.listen();
+  ({ app, url } = await startBareServer());
   image = await pngDataUrl(200, 100, "#336699");
 });
 afterAll(() => app.shutdown(0));
@@ -171,8 +168,7 @@ describe("defaults from vlmrun.yaml", () => {
     const { join } = await import("node:path");
     const dir = mkdtempSync(join(tmpdir(), "orion-yaml-"));
     writeFileSync(join(dir, "vlmrun.yaml"), "model: vlmrun-orion-1:fast\ntoolsets:\n  - image\n");
-    const withDefaults = build(loadConfig({ PORT: "0" }, dir), { logger: createLogger("silent") });
-    const base = await withDefaults.listen();
+    const { app: withDefaults, url: base } = await startBareServer({}, dir);
     try {
       // Non-streaming with no toolsets would be `core` only; the default makes it `image`.
       const body = (await (

@@ -2,10 +2,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { createLogger } from "../../src/observability/logger.js";
-import { type App, build } from "../../src/server/app.js";
-import { postChat } from "../support/server.js";
+import type { App } from "../../src/server/app.js";
+import { postChat, startBareServer } from "../support/server.js";
 
 /** A one-page PDF written by hand (the smallest valid structure), with its real magic bytes. */
 const PDF = Buffer.from(
@@ -30,15 +28,10 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => imageServer.listen(0, "127.0.0.1", resolve));
   imagePort = (imageServer.address() as AddressInfo).port;
-  app = build(
-    loadConfig({
-      PORT: "0",
-      ORION_URL_ALLOW_HOSTS: `127.0.0.1:${imagePort}`,
-      ORION_MEDIA_MAX_IMAGE_BYTES: "100000",
-    }),
-    { logger: createLogger("silent") },
-  );
-  url = await app.listen();
+  ({ app, url } = await startBareServer({
+    ORION_URL_ALLOW_HOSTS: `127.0.0.1:${imagePort}`,
+    ORION_MEDIA_MAX_IMAGE_BYTES: "100000",
+  }));
 });
 afterAll(async () => {
   await app.shutdown(0);

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { createLogger } from "../../src/observability/logger.js";
-import { type App, build } from "../../src/server/app.js";
+import type { App } from "../../src/server/app.js";
 import {
   chunk,
   defaultScript,
@@ -11,7 +9,14 @@ import {
   type UpstreamCall,
 } from "../support/fake-upstream.js";
 import { pngDataUrl } from "../support/images.js";
-import { hello, postChat, sseData, startServer, type TestServer } from "../support/server.js";
+import {
+  hello,
+  postChat,
+  sseData,
+  startBareServer,
+  startServer,
+  type TestServer,
+} from "../support/server.js";
 
 const schema = {
   type: "object",
@@ -139,8 +144,7 @@ describe("response_format with the local planner", () => {
   let url: string;
   let image: string;
   beforeAll(async () => {
-    app = build(loadConfig({ PORT: "0" }), { logger: createLogger("silent") });
-    url = await app.listen();
+    ({ app, url } = await startBareServer());
     image = await pngDataUrl(64, 32, "#000000");
   });
   afterAll(() => app.shutdown(0));

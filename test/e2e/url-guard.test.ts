@@ -1,10 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { createLogger } from "../../src/observability/logger.js";
-import { type App, build } from "../../src/server/app.js";
-import { postChat, startServer, type TestServer } from "../support/server.js";
+import type { App } from "../../src/server/app.js";
+import { postChat, startBareServer, startServer, type TestServer } from "../support/server.js";
 
 let files: http.Server;
 let port: number;
@@ -67,10 +65,7 @@ describe("load_url through the guard", () => {
   let app: App;
   let url: string;
   beforeAll(async () => {
-    app = build(loadConfig({ PORT: "0", ORION_URL_ALLOW_HOSTS: `127.0.0.1:${port}` }), {
-      logger: createLogger("silent"),
-    });
-    url = await app.listen();
+    ({ app, url } = await startBareServer({ ORION_URL_ALLOW_HOSTS: `127.0.0.1:${port}` }));
   });
   afterAll(() => app.shutdown(0));
 

@@ -24,6 +24,7 @@ export interface FakeUpstream {
 }
 
 export const DEFAULT_TEXT = "Hello from the fake upstream.";
+const USAGE = { prompt_tokens: 9, completion_tokens: 7, total_tokens: 16 };
 
 export function completionBody(call: UpstreamCall, content = DEFAULT_TEXT) {
   const n = typeof call.body.n === "number" ? call.body.n : 1;
@@ -38,7 +39,7 @@ export function completionBody(call: UpstreamCall, content = DEFAULT_TEXT) {
       finish_reason: "stop",
       logprobs: null,
     })),
-    usage: { prompt_tokens: 9, completion_tokens: 7, total_tokens: 16 },
+    usage: USAGE,
   };
 }
 
@@ -81,6 +82,7 @@ export function streamText(
   call: UpstreamCall,
   res: http.ServerResponse,
   pieces = ["Hello", " from", " the fake upstream."],
+  usage = USAGE,
 ) {
   const n = typeof call.body.n === "number" ? call.body.n : 1;
   startSse(res);
@@ -97,7 +99,7 @@ export function streamText(
   }
   const options = call.body.stream_options as { include_usage?: boolean } | undefined;
   if (options?.include_usage) {
-    sendEvent(res, chunk(call, [], { usage: { prompt_tokens: 9, completion_tokens: 7, total_tokens: 16 } }));
+    sendEvent(res, chunk(call, [], { usage }));
   }
   sendEvent(res, "[DONE]");
   res.end();
@@ -152,4 +154,28 @@ export async function startFakeUpstream(initial: Script = defaultScript): Promis
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Streams one assistant turn that calls a tool the way OpenAI does: the first delta names it, the
+ * arguments follow as a fragment, then finish_reason "tool_calls", usage and [DONE].
+ */
+export function streamToolCall(
+  call: UpstreamCall,
+  res: http.ServerResponse,
+  tool: { id: string; name: string; arguments: string },
+  usage = USAGE,
+) {
+  startSse(res);
+  const first = { index: 0, id: tool.id, type: "function", function: { name: tool.name, arguments: "" } };
+  sendEvent(
+    res,
+    chunk(call, [{ index: 0, delta: { role: "assistant", tool_calls: [first] }, finish_reason: null }]),
+  );
+  const rest = { index: 0, function: { arguments: tool.arguments } };
+  sendEvent(res, chunk(call, [{ index: 0, delta: { tool_calls: [rest] }, finish_reason: null }]));
+  sendEvent(res, chunk(call, [{ index: 0, delta: {}, finish_reason: "tool_calls" }]));
+  sendEvent(res, chunk(call, [], { usage }));
+  sendEvent(res, "[DONE]");
+  res.end();
 }

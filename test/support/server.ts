@@ -71,3 +71,13 @@ export function sseData(text: string): string[] {
 }
 
 export const hello = { messages: [{ role: "user", content: "Say hello" }] };
+
+/**
+ * A real server on port 0 with only what `env` sets: no upstream model unless named (so the local
+ * planner answers) and the embedded store. `dir` is the working directory (for vlmrun.yaml).
+ */
+export async function startBareServer(env: Record<string, string> = {}, dir?: string) {
+  const app = build(loadConfig({ PORT: "0", ...env }, dir), { logger: createLogger("silent") });
+  const url = await app.listen();
+  return { app, url };
+}
