@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import path, { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { AgentModel, type Model, type Toolset } from "../gen/vlmrun/agent/v1/enums_pb.js";
 import type { FetchPolicy } from "./media/guarded-fetch.js";
@@ -68,6 +69,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Allowed browser origins; ["*"] allows any. */
   corsOrigins: string[];
+  /** The built browser playground served at `/`; undefined turns it off (ORION_PLAYGROUND=off). */
+  webDir: string | undefined;
   logLevel: string;
   /** How long in-flight requests may run after SIGTERM before they are cut. */
   shutdownTimeoutMs: number;
@@ -225,6 +228,10 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
     port: integer(env, "PORT", 8080, 0, 65535),
     maxBodyBytes: integer(env, "ORION_MAX_BODY_BYTES", 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     corsOrigins,
+    webDir:
+      oneOf(env, "ORION_PLAYGROUND", ["on", "off"], "on") === "off"
+        ? undefined
+        : (text(env, "ORION_WEB_DIR") ?? defaultWebDir()),
     logLevel: text(env, "ORION_LOG_LEVEL") ?? "info",
     shutdownTimeoutMs: integer(env, "ORION_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     upstreams,
@@ -292,4 +299,15 @@ export function variantOf(model: AgentModel): Variant {
     default:
       return "auto";
   }
+}
+
+/** The folder `npm run build` writes the playground to: `<package root>/dist/web`. */
+export function defaultWebDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, "package.json"))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return path.join(dir, "dist", "web");
 }

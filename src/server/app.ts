@@ -36,6 +36,8 @@ import { chatCompletionsRoute } from "./openai/chat-route.js";
 import { httpErrorOf, simpleHttpError } from "./openai/errors.js";
 import { modelRoute, modelsRoute } from "./openai/models-route.js";
 import { skillsRoute } from "./openai/skills-route.js";
+import { loadAssets } from "./playground/assets.js";
+import { playgroundRoutes } from "./playground/playground-route.js";
 import { Router } from "./router.js";
 
 export interface App {
@@ -122,6 +124,16 @@ export function build(config: Config, options: BuildOptions = {}): App {
     .add("GET", "/v1/artifacts", "artifacts.get", artifactRoute(routeDeps))
     .add("GET", "/v1/artifacts/list", "artifacts.list", artifactListRoute(routeDeps))
     .add("GET", "/v1/skills", "skills.list", skillsRoute(routeDeps));
+  if (config.webDir !== undefined) {
+    const playground = playgroundRoutes(loadAssets(config.webDir), {
+      maxBodyBytes: config.maxBodyBytes,
+      media: config.media,
+    });
+    router
+      .add("GET", "/", "playground", playground.home)
+      .add("GET", "/assets/{file}", "playground.asset", playground.file)
+      .add("GET", "/favicon.svg", "playground.asset", playground.file);
+  }
 
   const rest = async (req: NodeRequest, res: NodeResponse) => {
     const path = pathOf(req);

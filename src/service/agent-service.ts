@@ -267,7 +267,11 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
     },
 
     async getSession(request, ctx) {
-      return { session: await sessions.get(request.sessionId, ownerOf(callerOf(ctx))) };
+      const owner = ownerOf(callerOf(ctx));
+      const session = await sessions.get(request.sessionId, owner);
+      const items = await artifacts.list(Artifacts.scope(owner, request.sessionId));
+      session.artifactIds = items.map((a) => a.id);
+      return { session };
     },
 
     async deleteSession(request, ctx) {

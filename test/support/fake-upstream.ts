@@ -77,12 +77,16 @@ export function sendEvent(res: http.ServerResponse, data: unknown) {
   res.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
 }
 
-/** Streams `pieces` as content deltas for every choice, then finish, usage (if asked) and [DONE]. */
-export function streamText(
+/**
+ * Streams `pieces` as content deltas for every choice, then finish, usage (if asked) and [DONE].
+ * With `gapMs`, each piece waits that long first (for clients that must see the text arrive in parts).
+ */
+export async function streamText(
   call: UpstreamCall,
   res: http.ServerResponse,
   pieces = ["Hello", " from", " the fake upstream."],
   usage = USAGE,
+  gapMs = 0,
 ) {
   const n = typeof call.body.n === "number" ? call.body.n : 1;
   startSse(res);
@@ -90,6 +94,7 @@ export function streamText(
     sendEvent(res, chunk(call, [{ index, delta: { role: "assistant", content: "" }, finish_reason: null }]));
   }
   for (const piece of pieces) {
+    if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
     for (let index = 0; index < n; index++) {
       sendEvent(res, chunk(call, [{ index, delta: { content: piece }, finish_reason: null }]));
     }

@@ -60,7 +60,9 @@ describe("image tools on a generated image", () => {
 
   it("resize and rotate produce new images of the right size", async () => {
     const resized = await run("resize", { image: source, width: 150 });
-    expect(await sizeOf((resized.data as { image: string }).image)).toEqual([150, 200]);
+    expect(await sizeOf((resized.data as { image: string }).image)).toEqual([150, 100]); // aspect kept
+    const exact = await run("resize", { image: source, width: 90, height: 90 });
+    expect(await sizeOf((exact.data as { image: string }).image)).toEqual([90, 90]);
     const rotated = await run("rotate", { image: source, degrees: 90 });
     expect(await sizeOf((rotated.data as { image: string }).image)).toEqual([200, 300]);
   });

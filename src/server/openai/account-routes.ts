@@ -51,6 +51,7 @@ export function getSessionRoute(deps: RestDeps) {
         created_at: session?.createdAt ? timestampDate(session.createdAt).toISOString() : null,
         updated_at: session?.updatedAt ? timestampDate(session.updatedAt).toISOString() : null,
         messages: session?.messages.map(messageJson) ?? [],
+        artifact_ids: session?.artifactIds ?? [],
       },
     }),
   );

@@ -25,7 +25,8 @@ export const resize: Tool = {
       image.resize({
         width: args.width as number | undefined,
         height: args.height as number | undefined,
-        fit: "fill",
+        // One side given: keep the aspect ratio. Both given: exactly that size.
+        fit: args.width !== undefined && args.height !== undefined ? "fill" : "inside",
       }),
       ctx,
       `${id}-resized.png`,

@@ -1,0 +1,103 @@
+import { createHash } from "node:crypto";
+import { gzipSync } from "node:zlib";
+import type { MediaLimits } from "../../media/part-bytes.js";
+import { sendHttpError } from "../http/respond.js";
+import { headerOf, type NodeRequest, type NodeResponse, pathOf, writable } from "../http/types.js";
+import { simpleHttpError } from "../openai/errors.js";
+import type { RouteHandler } from "../router.js";
+import type { Asset } from "./assets.js";
+
+/** What the page needs to know before its first call: the caps it checks attachments against. */
+export interface PlaygroundSettings {
+  maxBodyBytes: number;
+  media: MediaLimits;
+}
+
+/**
+ * The page talks only to its own origin; artifacts arrive as blob: URLs and previews as data:
+ * URLs. No inline script, so a reflected string can never run.
+ */
+const PAGE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "media-src 'self' data: blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const CONFIG_MARKER = "<!--orion-settings-->";
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+}
+
+/** index.html with the settings put in a meta tag (read by the page, never executed). */
+function withSettings(index: Asset, settings: PlaygroundSettings): Asset {
+  const meta = `<meta name="orion-settings" content="${escapeAttribute(JSON.stringify(settings))}">`;
+  const body = Buffer.from(index.body.toString("utf8").replace(CONFIG_MARKER, meta));
+  const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`;
+  return { ...index, body, gzip: gzipSync(body), etag, immutable: false };
+}
+
+function send(req: NodeRequest, res: NodeResponse, asset: Asset, extra: Record<string, string> = {}) {
+  const w = writable(res);
+  const headers: Record<string, string> = {
+    ...extra,
+    "content-type": asset.contentType,
+    etag: asset.etag,
+    "x-content-type-options": "nosniff",
+    "cache-control": asset.immutable ? "public, max-age=31536000, immutable" : "no-cache",
+    vary: "Accept-Encoding",
+  };
+  if (headerOf(req, "if-none-match") === asset.etag) {
+    w.writeHead(304, headers);
+    w.end();
+    return;
+  }
+  const gzip = asset.gzip !== undefined && /\bgzip\b/.test(headerOf(req, "accept-encoding") ?? "");
+  const body = gzip ? (asset.gzip as Buffer) : asset.body;
+  if (gzip) headers["content-encoding"] = "gzip";
+  headers["content-length"] = String(body.length);
+  w.writeHead(200, headers);
+  w.end(req.method === "HEAD" ? undefined : body);
+}
+
+const NOT_BUILT = Buffer.from(
+  "<!doctype html><title>Orion Server</title><p>The playground is not built. Run <code>npm run build</code> " +
+    "(or <code>npm ci</code>, which builds it) and restart the server.</p>",
+);
+
+/** Serves the built playground: `/` and its files, nothing else. */
+export function playgroundRoutes(assets: Map<string, Asset> | undefined, settings: PlaygroundSettings) {
+  const index = assets?.get("/index.html");
+  const page = index && withSettings(index, settings);
+  const home: RouteHandler = (req, res) => {
+    if (!page) {
+      writable(res).writeHead(503, {
+        "content-type": "text/html; charset=utf-8",
+        "content-length": String(NOT_BUILT.length),
+      });
+      writable(res).end(NOT_BUILT);
+      return;
+    }
+    send(req, res, page, {
+      "content-security-policy": PAGE_CSP,
+      "referrer-policy": "no-referrer",
+      "x-frame-options": "DENY",
+    });
+  };
+  const file: RouteHandler = (req, res) => {
+    const asset = assets?.get(pathOf(req));
+    if (!asset || pathOf(req) === "/index.html") {
+      sendHttpError(res, simpleHttpError(404, "not_found", `no file at ${pathOf(req)}`));
+      return;
+    }
+    send(req, res, asset);
+  };
+  return { home, file };
+}

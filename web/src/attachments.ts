@@ -1,0 +1,83 @@
+import { create } from "@bufbuild/protobuf";
+import { type ContentPart, ContentPartSchema } from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import type { MediaKind, ServerSettings } from "./settings.js";
+
+export interface Attachment {
+  name: string;
+  type: string;
+  size: number;
+  dataUrl: string;
+}
+
+/** Room left in the request body for the text, settings and JSON framing around the data: URLs. */
+const BODY_MARGIN = 64 * 1024;
+
+function kindOf(type: string): MediaKind {
+  if (type.startsWith("image/")) return "image";
+  if (type.startsWith("video/")) return "video";
+  if (type.startsWith("audio/")) return "audio";
+  return "document";
+}
+
+function readAsDataUrl(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error ?? new Error(`could not read ${file.name}`));
+    reader.readAsDataURL(file);
+  });
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/**
+ * Checks a file against the server's caps (per kind, in total, and the body size a data: URL
+ * needs) and reads it. Throws a sentence naming the file and the cap it is past.
+ */
+export async function attach(
+  file: File,
+  current: Attachment[],
+  settings: ServerSettings,
+): Promise<Attachment> {
+  const kind = kindOf(file.type);
+  const kindCap = settings.media.perKind[kind];
+  if (file.size > kindCap) {
+    throw new Error(
+      `${file.name} is ${formatBytes(file.size)}; the server accepts ${kind} files up to ${formatBytes(kindCap)}.`,
+    );
+  }
+  const total = current.reduce((sum, a) => sum + a.size, 0) + file.size;
+  if (total > settings.media.total) {
+    throw new Error(
+      `Attachments would total ${formatBytes(total)}; the server's cap is ${formatBytes(settings.media.total)}.`,
+    );
+  }
+  const encoded = current.reduce((sum, a) => sum + a.dataUrl.length, 0) + Math.ceil(file.size / 3) * 4 + 64;
+  if (encoded > settings.maxBodyBytes - BODY_MARGIN) {
+    const room = Math.floor(((settings.maxBodyBytes - BODY_MARGIN) * 3) / 4);
+    throw new Error(
+      `${file.name} does not fit in one request: attachments are sent inline and the server takes about ${formatBytes(room)} of files per message.`,
+    );
+  }
+  const type = file.type || "application/octet-stream";
+  return { name: file.name, type, size: file.size, dataUrl: await readAsDataUrl(file) };
+}
+
+/** The content part for an attachment: images, video and audio by kind, everything else as a file. */
+export function partOf(a: Attachment): ContentPart {
+  const url = a.dataUrl;
+  switch (kindOf(a.type)) {
+    case "image":
+      return create(ContentPartSchema, { part: { case: "imageUrl", value: { url } } });
+    case "video":
+      return create(ContentPartSchema, { part: { case: "videoUrl", value: { url } } });
+    case "audio":
+      return create(ContentPartSchema, { part: { case: "audioUrl", value: { url } } });
+    default:
+      return create(ContentPartSchema, { part: { case: "fileUrl", value: { url } } });
+  }
+}
