@@ -2,6 +2,13 @@ import type { FetchPolicy } from "../media/guarded-fetch.js";
 import { imageInfo } from "./core/image-info.js";
 import { loadUrl } from "./core/load-url.js";
 import { readText } from "./core/read-text.js";
+import { docxText } from "./document/docx-text.js";
+import { layout } from "./document/layout.js";
+import { ocr } from "./document/ocr.js";
+import { pdfInfo } from "./document/pdf-info.js";
+import { pdfRender } from "./document/pdf-render.js";
+import { pdfText } from "./document/pdf-text.js";
+import { redact } from "./document/redact.js";
 import { crop } from "./image/crop.js";
 import { dominantColors } from "./image/dominant-colors.js";
 import { resize } from "./image/resize.js";
@@ -18,5 +25,12 @@ export function builtinTools(fetchPolicy: FetchPolicy): ToolRegistry {
     resize,
     rotate,
     dominantColors,
+    pdfInfo,
+    pdfText,
+    pdfRender,
+    ocr,
+    layout,
+    docxText,
+    redact,
   );
 }

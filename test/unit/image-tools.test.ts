@@ -1,33 +1,9 @@
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ArtifactMeta } from "../../src/artifacts/artifacts.js";
-import { builtinTools } from "../../src/tools/builtin.js";
-import type { ToolContext } from "../../src/tools/tool.js";
-import { TEST_FETCH_POLICY } from "../support/fetch-policy.js";
+import { toolHarness } from "../support/tool-harness.js";
 
-const stored = new Map<string, { meta: ArtifactMeta; data: Uint8Array }>();
-let n = 0;
-const ctx: ToolContext = {
-  signal: new AbortController().signal,
-  progress: () => {},
-  artifacts: {
-    async put(data, contentType, filename = "") {
-      const meta = {
-        id: `img_${(n++).toString(16).padStart(6, "0")}`,
-        contentType,
-        size: data.byteLength,
-        filename,
-        createdAt: Date.now(),
-      };
-      stored.set(meta.id, { meta, data });
-      return meta;
-    },
-    async get(ref) {
-      return stored.get(ref);
-    },
-  },
-};
-const registry = builtinTools(TEST_FETCH_POLICY);
+const { stored, ctx, registry } = toolHarness();
+/** Executes directly (no schema check first): these tests also feed arguments the schema would stop. */
 async function run(name: string, args: Record<string, unknown>) {
   const tool = registry.get(name);
   if (!tool) throw new Error(`no tool ${name}`);

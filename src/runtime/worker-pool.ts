@@ -1,0 +1,47 @@
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+
+type Functions = Record<string, (args: never) => unknown>;
+
+export interface WorkerPool<M extends Functions> {
+  run<K extends keyof M & string>(
+    name: K,
+    args: Parameters<M[K]>[0],
+    signal?: AbortSignal,
+  ): Promise<Awaited<ReturnType<M[K]>>>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * A pool of worker threads for CPU-bound tool work (PDF parsing and painting, chart layout), so
+ * one request's document never stalls every other request on the event loop. Threads start on
+ * first use and stay warm (a tool's first use may be slow, its later uses must not be).
+ *
+ * `module` is the worker module's name beside the caller (`callerUrl` = the caller's
+ * import.meta.url). From TypeScript sources it is reached through `tsx-worker.mjs`.
+ */
+export function workerPool<M extends Functions>(
+  callerUrl: string,
+  module: string,
+  maxThreads = 2,
+): WorkerPool<M> {
+  const fromSources = callerUrl.endsWith(".ts");
+  const target = new URL(`./${module}${fromSources ? ".ts" : ".js"}`, callerUrl);
+  const pool = new Piscina({
+    filename: fileURLToPath(fromSources ? new URL("./tsx-worker.mjs", import.meta.url) : target),
+    minThreads: 0,
+    maxThreads: Math.max(1, Math.min(maxThreads, availableParallelism())),
+    idleTimeout: Number.POSITIVE_INFINITY,
+  });
+  return {
+    run(name, args, signal) {
+      const options = signal ? { signal } : {};
+      const result = fromSources
+        ? pool.run({ module: target.href, name, args }, options)
+        : pool.run(args, { ...options, name });
+      return result as never;
+    },
+    destroy: () => pool.destroy(),
+  };
+}

@@ -1,0 +1,76 @@
+import type { JsonObject } from "@bufbuild/protobuf";
+import { IMAGE_REF } from "../image/image-input.js";
+import { type ToolContext, ToolError } from "../tool.js";
+import { pdfJob } from "./pdf.js";
+
+/** The schema of a document argument: "doc_ab12cd" (a PDF, DOCX or other file the user attached). */
+export const FILE_REF: JsonObject = {
+  type: "string",
+  pattern: "^doc_[0-9a-f]{6}",
+  description: 'A document artifact id, e.g. "doc_a1b2c3"',
+};
+
+export const PAGE: JsonObject = {
+  type: "integer",
+  minimum: 1,
+  maximum: 100_000,
+  description: "1-based page number (default 1)",
+};
+
+export const PDF_TYPE = "application/pdf";
+export const DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+function idOf(ref: unknown): string {
+  return typeof ref === "string" ? ref : (ref as { id: string }).id;
+}
+
+/** A stored artifact of one of the given types, or a ToolError the model can act on. */
+export async function loadFile(ref: unknown, ctx: ToolContext, types: string[]) {
+  const id = idOf(ref);
+  const found = await ctx.artifacts.get(id);
+  if (!found) throw new ToolError(`no file ${id} in this session`);
+  if (!types.includes(found.meta.contentType)) {
+    throw new ToolError(`${id} is ${found.meta.contentType}; this tool reads ${types.join(" or ")}`);
+  }
+  return { id, data: found.data, meta: found.meta };
+}
+
+/** PDF work that fails on a damaged or encrypted file becomes the tool's own error. */
+export async function onPdf<T>(id: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if ((error as Error).name === "AbortError") throw error;
+    throw new ToolError(`${id} could not be read as a PDF: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The picture to read text from: an image artifact as it is, or a PDF page rendered at 2×
+ * (about 144 dpi, what OCR reads best).
+ */
+export async function pictureOf(args: Record<string, unknown>, ctx: ToolContext) {
+  if (args.image !== undefined) {
+    const id = idOf(args.image);
+    const found = await ctx.artifacts.get(id);
+    if (!found) throw new ToolError(`no image ${id} in this session`);
+    if (!found.meta.contentType.startsWith("image/")) throw new ToolError(`${id} is not an image`);
+    return { source: id, bytes: found.data };
+  }
+  if (args.file !== undefined) {
+    const file = await loadFile(args.file, ctx, [PDF_TYPE]);
+    const page = (args.page as number | undefined) ?? 1;
+    const rendered = await onPdf(file.id, () =>
+      pdfJob("render", { bytes: file.data, page, scale: 2 }, ctx.signal),
+    );
+    return { source: `${file.id} page ${page}`, bytes: rendered.png };
+  }
+  throw new ToolError("give an image, or a PDF file and a page");
+}
+
+/** "image" or "file" (+ "page"): the argument shape of tools that read a picture or a PDF page. */
+export const PICTURE_OR_PAGE: JsonObject = {
+  image: IMAGE_REF,
+  file: { ...FILE_REF, description: "A PDF artifact id; its page is rendered and read" },
+  page: PAGE,
+};

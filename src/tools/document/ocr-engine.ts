@@ -1,0 +1,119 @@
+import { createRequire } from "node:module";
+import path from "node:path";
+import sharp from "sharp";
+import Tesseract from "tesseract.js";
+
+/** English LSTM data shipped in npm: tesseract.js's default language path is a CDN. */
+const LANG_PATH = path.join(
+  path.dirname(createRequire(import.meta.url).resolve("@tesseract.js-data/eng")),
+  "4.0.0_best_int",
+);
+
+/** The width text is recognised at: small images are enlarged, huge ones reduced (seconds → minutes). */
+const MIN_WIDTH = 1200;
+const MAX_WIDTH = 2400;
+
+// Types, not interfaces: results are JSON the model reads, and only type aliases fit JsonValue.
+export type OcrWord = {
+  text: string;
+  /** [x, y, w, h], each 0–1 of the image's width or height, from the top-left. */
+  xywh: [number, number, number, number];
+  confidence: number;
+};
+export type OcrLine = OcrWord & { words: OcrWord[] };
+export type OcrBlock = OcrWord & { lines: OcrLine[] };
+export type OcrResult = {
+  text: string;
+  width: number;
+  height: number;
+  confidence: number;
+  blocks: OcrBlock[];
+};
+
+let worker: Promise<Tesseract.Worker> | undefined;
+let queue: Promise<unknown> = Promise.resolve();
+
+function startWorker(): Promise<Tesseract.Worker> {
+  return Tesseract.createWorker("eng", Tesseract.OEM.LSTM_ONLY, {
+    langPath: LANG_PATH,
+    gzip: true,
+    // The default writes eng.traineddata into the working directory.
+    cacheMethod: "none",
+  });
+}
+
+/**
+ * The clean-up pass: orientation from EXIF, no alpha, grey, a width Tesseract reads well, a
+ * median against speckle and stretched contrast. Measured on the test scan (noise, blur, JPEG 45):
+ * CER 30% with median 3, 0% with median 5; clean renders stay at 0%.
+ */
+async function prepare(bytes: Uint8Array) {
+  const image = sharp(bytes, { limitInputPixels: 100_000_000 }).rotate();
+  const meta = await image.metadata();
+  const width = meta.autoOrient?.width ?? meta.width ?? 0;
+  const target = width < MIN_WIDTH ? Math.min(MIN_WIDTH, width * 3) : Math.min(width, MAX_WIDTH);
+  const { data, info } = await image
+    .flatten({ background: "#ffffff" })
+    .greyscale()
+    .resize({ width: Math.round(target), kernel: "lanczos3" })
+    .median(5)
+    .normalise()
+    .png({ compressionLevel: 1 })
+    .toBuffer({ resolveWithObject: true });
+  return { png: data, width: info.width, height: info.height };
+}
+
+const round = (n: number) => Math.round(n * 10_000) / 10_000;
+
+function box(b: Tesseract.Bbox, width: number, height: number): [number, number, number, number] {
+  return [
+    round(b.x0 / width),
+    round(b.y0 / height),
+    round((b.x1 - b.x0) / width),
+    round((b.y1 - b.y0) / height),
+  ];
+}
+
+/**
+ * Recognises the text of an image with word, line and block geometry. One Tesseract worker
+ * thread serves the process (started on first use, kept warm); jobs wait their turn.
+ */
+export function recognize(bytes: Uint8Array, signal?: AbortSignal): Promise<OcrResult> {
+  const job = queue.then(async () => {
+    signal?.throwIfAborted();
+    const prepared = await prepare(bytes);
+    worker ??= startWorker().catch((error) => {
+      worker = undefined;
+      throw error;
+    });
+    const { data } = await (await worker).recognize(prepared.png, {}, { blocks: true, text: true });
+    const { width, height } = prepared;
+    const blocks = (data.blocks ?? []).map((b) => ({
+      text: b.text.trim(),
+      xywh: box(b.bbox, width, height),
+      confidence: round(b.confidence / 100),
+      lines: b.paragraphs.flatMap((p) =>
+        p.lines.map((l) => ({
+          text: l.text.trim(),
+          xywh: box(l.bbox, width, height),
+          confidence: round(l.confidence / 100),
+          words: l.words.map((w) => ({
+            text: w.text,
+            xywh: box(w.bbox, width, height),
+            confidence: round(w.confidence / 100),
+          })),
+        })),
+      ),
+    }));
+    return { text: data.text.trim(), width, height, confidence: round(data.confidence / 100), blocks };
+  });
+  queue = job.catch(() => undefined);
+  return job;
+}
+
+/** Ends the worker thread (tests and shutdown). */
+export async function stopOcr(): Promise<void> {
+  const current = worker;
+  worker = undefined;
+  if (current) await (await current).terminate();
+}

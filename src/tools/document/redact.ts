@@ -1,0 +1,77 @@
+import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import { IMAGE_REF } from "../image/image-input.js";
+import { applyToRegions, BOXES, type Xywh } from "../image/regions.js";
+import { type Tool, ToolError, type ToolResult } from "../tool.js";
+import { FILE_REF, loadFile, onPdf, PDF_TYPE } from "./document-input.js";
+import { findPhrase, pad } from "./find-words.js";
+import { recognize } from "./ocr-engine.js";
+import { pdfJob } from "./pdf.js";
+
+export const redact: Tool = {
+  name: "redact",
+  description:
+    "Redact text or regions: black boxes over every occurrence of the given texts (found by OCR in an image, in the text layer of a PDF) and over the given boxes. Returns a new image, or a new PDF whose pages are flattened images, so the redacted text cannot be copied out.",
+  toolset: Toolset.DOCUMENT,
+  parameters: {
+    type: "object",
+    properties: {
+      image: IMAGE_REF,
+      file: { ...FILE_REF, description: "A PDF artifact id" },
+      texts: {
+        type: "array",
+        items: { type: "string", minLength: 1, maxLength: 500 },
+        maxItems: 100,
+        description: "Words or phrases to black out wherever they occur",
+      },
+      boxes: { ...BOXES, description: "Regions to black out, normalised [x, y, w, h]" },
+      page: { type: "integer", minimum: 1, description: "For a PDF: the page the boxes are on (default 1)" },
+    },
+    oneOf: [{ required: ["image"] }, { required: ["file"] }],
+    additionalProperties: false,
+  },
+  async execute(args, ctx): Promise<ToolResult> {
+    const texts = (args.texts as string[] | undefined) ?? [];
+    const boxes = (args.boxes as Xywh[] | undefined) ?? [];
+    if (texts.length === 0 && boxes.length === 0) throw new ToolError("give texts to find, boxes, or both");
+
+    if (args.file !== undefined) {
+      const file = await loadFile(args.file, ctx, [PDF_TYPE]);
+      const page = (args.page as number | undefined) ?? 1;
+      const out = await onPdf(file.id, () =>
+        pdfJob(
+          "redact",
+          { bytes: file.data, texts, regions: boxes.map((xywh) => ({ page, xywh })), scale: 2 },
+          ctx.signal,
+        ),
+      );
+      const meta = await ctx.artifacts.put(out.pdf, PDF_TYPE, `${file.id}-redacted.pdf`);
+      return {
+        summary: `redacted ${out.textMatches} text match${out.textMatches === 1 ? "" : "es"} and ${boxes.length} box${boxes.length === 1 ? "" : "es"} in ${file.id} → ${meta.id}`,
+        data: { file: meta.id, pages: out.pages, text_matches: out.textMatches, boxes: boxes.length },
+        artifacts: [meta],
+      };
+    }
+
+    const id = typeof args.image === "string" ? args.image : (args.image as { id: string }).id;
+    const found = await ctx.artifacts.get(id);
+    if (!found) throw new ToolError(`no image ${id} in this session`);
+    const regions = [...boxes];
+    const notFound: string[] = [];
+    if (texts.length > 0) {
+      ctx.progress(`finding the text to redact in ${id}`);
+      const lines = (await recognize(found.data, ctx.signal)).blocks.flatMap((b) => b.lines);
+      for (const text of texts) {
+        const hits = findPhrase(lines, text);
+        if (hits.length === 0) notFound.push(text);
+        regions.push(...hits.map((b) => pad(b)));
+      }
+    }
+    const out = await applyToRegions(found.data, regions, "fill");
+    const meta = await ctx.artifacts.put(out.png, "image/png", `${id}-redacted.png`);
+    return {
+      summary: `redacted ${out.applied} region${out.applied === 1 ? "" : "s"} of ${id} → ${meta.id}${notFound.length > 0 ? `; not found: ${notFound.join(", ")}` : ""}`,
+      data: { image: meta.id, regions: regions, not_found: notFound },
+      artifacts: [meta],
+    };
+  },
+};
