@@ -14,6 +14,10 @@ import { dominantColors } from "./image/dominant-colors.js";
 import { resize } from "./image/resize.js";
 import { rotate } from "./image/rotate.js";
 import { ToolRegistry } from "./registry.js";
+import { sampleFrames } from "./video/sample-frames.js";
+import { sceneCuts } from "./video/scene-cuts.js";
+import { trim } from "./video/trim.js";
+import { videoProbe } from "./video/video-probe.js";
 
 /** The server tools that need no provider: one file per tool, listed here. */
 export function builtinTools(fetchPolicy: FetchPolicy): ToolRegistry {
@@ -32,5 +36,9 @@ export function builtinTools(fetchPolicy: FetchPolicy): ToolRegistry {
     layout,
     docxText,
     redact,
+    videoProbe,
+    sampleFrames,
+    sceneCuts,
+    trim,
   );
 }
