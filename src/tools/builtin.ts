@@ -11,13 +11,19 @@ import { pdfText } from "./document/pdf-text.js";
 import { redact } from "./document/redact.js";
 import { crop } from "./image/crop.js";
 import { dominantColors } from "./image/dominant-colors.js";
+import { flip } from "./image/flip.js";
+import { grayscale } from "./image/grayscale.js";
 import { resize } from "./image/resize.js";
 import { rotate } from "./image/rotate.js";
+import { annotate } from "./image-gen/annotate.js";
+import { blurRegions } from "./image-gen/blur-regions.js";
 import { ToolRegistry } from "./registry.js";
 import { sampleFrames } from "./video/sample-frames.js";
 import { sceneCuts } from "./video/scene-cuts.js";
 import { trim } from "./video/trim.js";
 import { videoProbe } from "./video/video-probe.js";
+import { chart } from "./viz/chart.js";
+import { overlay } from "./viz/overlay.js";
 
 /** The server tools that need no provider: one file per tool, listed here. */
 export function builtinTools(fetchPolicy: FetchPolicy): ToolRegistry {
@@ -29,6 +35,12 @@ export function builtinTools(fetchPolicy: FetchPolicy): ToolRegistry {
     resize,
     rotate,
     dominantColors,
+    flip,
+    grayscale,
+    blurRegions,
+    annotate,
+    chart,
+    overlay,
     pdfInfo,
     pdfText,
     pdfRender,
