@@ -11,6 +11,7 @@ import { pdfText } from "./document/pdf-text.js";
 import { redact } from "./document/redact.js";
 import { crop } from "./image/crop.js";
 import { dominantColors } from "./image/dominant-colors.js";
+import { detectFaces } from "./image/detect-faces.js";
 import { flip } from "./image/flip.js";
 import { grayscale } from "./image/grayscale.js";
 import { resize } from "./image/resize.js";
@@ -37,6 +38,7 @@ export function builtinTools(fetchPolicy: FetchPolicy): ToolRegistry {
     dominantColors,
     flip,
     grayscale,
+    detectFaces,
     blurRegions,
     annotate,
     chart,

@@ -1,0 +1,41 @@
+import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import { workerPool } from "../../runtime/worker-pool.js";
+import { type Tool, ToolError } from "../tool.js";
+import type * as FaceWorker from "./detect/face-worker.js";
+import { IMAGE_REF, loadImage } from "./image-input.js";
+
+// One thread: the model is 5 MB of weights and about 200 MB of working memory per thread.
+let pool: ReturnType<typeof workerPool<typeof FaceWorker>> | undefined;
+
+export const detectFaces: Tool = {
+  name: "detect_faces",
+  description:
+    "Find the faces in an image (SSD MobileNet, on this server): each face's box as normalised [x, y, w, h] and a confidence. Use with blur_regions to blur the faces.",
+  toolset: Toolset.IMAGE,
+  parameters: {
+    type: "object",
+    properties: {
+      image: IMAGE_REF,
+      min_confidence: { type: "number", minimum: 0.05, maximum: 0.99, description: "default 0.5" },
+    },
+    required: ["image"],
+    additionalProperties: false,
+  },
+  async execute(args, ctx) {
+    const { id, bytes } = await loadImage(args.image, ctx);
+    pool ??= workerPool<typeof FaceWorker>(import.meta.url, "detect/face-worker", 1);
+    const minConfidence = (args.min_confidence as number | undefined) ?? 0.5;
+    let faces: Awaited<ReturnType<typeof FaceWorker.detectFaces>>;
+    try {
+      faces = await pool.run("detectFaces", { bytes, minConfidence }, ctx.signal);
+    } catch (error) {
+      if ((error as Error).name === "AbortError") throw error;
+      throw new ToolError(`face detection failed on ${id}: ${(error as Error).message}`);
+    }
+    return {
+      summary: `found ${faces.length} face${faces.length === 1 ? "" : "s"} in ${id}`,
+      data: { image: id, faces, boxes: faces.map((f) => f.xywh) },
+      artifacts: [],
+    };
+  },
+};

@@ -1,0 +1,46 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import sharp from "sharp";
+import { beforeAll, describe, expect, it } from "vitest";
+import { toolHarness } from "../support/tool-harness.js";
+
+/** Real photos that ship inside the face-api npm package (no downloads). */
+const demo = path.join(path.dirname(createRequire(import.meta.url).resolve("@vladmandic/face-api/package.json")), "demo");
+const h = toolHarness();
+let photo: string;
+let blank: string;
+
+beforeAll(async () => {
+  photo = await h.put(readFileSync(path.join(demo, "sample1.jpg")), "image/jpeg");
+  blank = await h.put(
+    await sharp({ create: { width: 300, height: 200, channels: 3, background: "#88aa66" } }).png().toBuffer(),
+    "image/png",
+  );
+});
+
+type Face = { score: number; xywh: number[] };
+
+describe("detect_faces (face-api SSD on tfjs WASM, in a worker thread)", () => {
+  it("finds the faces in a real photo, with plausible boxes, and none in a flat image", async () => {
+    const { data } = await h.run("detect_faces", { image: photo });
+    const faces = (data as { faces: Face[] }).faces;
+    expect(faces.length).toBeGreaterThanOrEqual(1);
+    for (const f of faces) {
+      expect(f.score).toBeGreaterThanOrEqual(0.5);
+      const [x, y, w, hgt] = f.xywh as [number, number, number, number];
+      expect(x + w).toBeLessThanOrEqual(1);
+      expect(y + hgt).toBeLessThanOrEqual(1);
+      expect(w).toBeGreaterThan(0.01);
+    }
+    const none = await h.run("detect_faces", { image: blank });
+    expect((none.data as { faces: Face[] }).faces).toEqual([]);
+  }, 60_000);
+
+  it("feeds blur_regions: detect, then blur exactly those boxes", async () => {
+    const { data } = await h.run("detect_faces", { image: photo });
+    const boxes = (data as { boxes: number[][] }).boxes;
+    const blurred = await h.run("blur_regions", { image: photo, boxes, effect: "pixelate" });
+    expect(blurred.summary).toContain(`pixelated ${boxes.length} region`);
+  }, 60_000);
+});
