@@ -17,6 +17,11 @@ export interface UpstreamConfig {
 export interface ProviderConfig {
   url: string | undefined;
   apiKey: string | undefined;
+  /** The model name sent to an OpenAI-protocol provider (ORION_MODEL_<NAME>_MODEL; default: its id). */
+  model: string | undefined;
+  /** Longest wait for one provider call; generation jobs poll up to ORION_PROVIDER_JOB_TIMEOUT_MS. */
+  timeoutMs: number;
+  jobTimeoutMs: number;
   /** The environment variable that sets `url`, e.g. ORION_MODEL_META_SAM3_URL. */
   urlSetting: string;
 }
@@ -216,6 +221,9 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
     providers.set(model, {
       url: httpUrl(env, urlSetting),
       apiKey: text(env, `ORION_MODEL_${stem}_API_KEY`),
+      model: text(env, `ORION_MODEL_${stem}_MODEL`),
+      timeoutMs: integer(env, "ORION_PROVIDER_TIMEOUT_MS", 60_000, 100, 3_600_000),
+      jobTimeoutMs: integer(env, "ORION_PROVIDER_JOB_TIMEOUT_MS", 600_000, 100, 24 * 3_600_000),
       urlSetting,
     });
   }

@@ -38,7 +38,8 @@ export async function runTool(
   }
   const problems = registry.check(name, args);
   if (problems.length > 0) return fail(`invalid arguments for ${name}: ${problems.join("; ")}`);
-  const timeout = AbortSignal.timeout(TOOL_TIMEOUT_MS);
+  const limitMs = tool.timeoutMs ?? TOOL_TIMEOUT_MS;
+  const timeout = AbortSignal.timeout(limitMs);
   const signal = AbortSignal.any([ctx.signal, timeout]);
   try {
     const result = await Promise.race([
@@ -54,7 +55,7 @@ export async function runTool(
     return { ok: true, content: JSON.stringify(body), summary: result.summary, artifactIds };
   } catch (error) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    if (timeout.aborted) return fail(`${name} did not finish within ${TOOL_TIMEOUT_MS / 1000} s`);
+    if (timeout.aborted) return fail(`${name} did not finish within ${limitMs / 1000} s`);
     if (error instanceof ToolError) return fail(error.message);
     return fail(`${name} failed: ${(error as Error).message}`);
   }

@@ -11,6 +11,7 @@ import { CallerResolver } from "../identity/resolve-caller.js";
 import { Limits } from "../limits/limits.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
+import { providerTools } from "../providers/catalog.js";
 import { createAgentService } from "../service/agent-service.js";
 import { kRequestId, requestIdFrom } from "../service/context.js";
 import { Reason, reasonError } from "../service/errors.js";
@@ -93,7 +94,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
     limits: new Limits(store, config.limits, metrics, logger),
     sessions: new Sessions(store, config.limits),
     idempotency: new Idempotency(store),
-    tools: options.tools ?? builtinTools(config.fetch),
+    tools: options.tools ?? builtinTools(config.fetch).register(...providerTools(config.providers)),
     skills: new SkillLibrary(config.skillsDir, (path, error) =>
       logger.warn({ path, err: (error as Error).message }, "skipping a skill bundle that does not load"),
     ),

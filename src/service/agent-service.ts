@@ -87,7 +87,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
     const scope = Artifacts.scope(owner, plan.sessionId);
     const produced: ArtifactMeta[] = [];
     const plain = { backend: plan.backend, produced, scope };
-    const selected = tools.select(selectToolsets(request, streaming));
+    const selected = tools.select(selectToolsets(request, streaming), request.models);
     if (selected.length === 0) return plain;
     const attached = await ingestAttachments(request.messages, artifacts, scope, {
       policy: config.fetch,

@@ -1,6 +1,6 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { Ajv, type ValidateFunction } from "ajv";
-import type { Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import type { Model, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { Tool } from "./tool.js";
 
 /** Every server tool, by name; selection by toolset; argument validation with Ajv (compiled once). */
@@ -22,9 +22,20 @@ export class ToolRegistry {
     return this.tools.get(name);
   }
 
-  /** The tools of these toolsets, de-duplicated by name, in registration order. */
-  select(toolsets: readonly Toolset[]): Tool[] {
-    return [...this.tools.values()].filter((t) => toolsets.includes(t.toolset));
+  /**
+   * The tools of these toolsets plus the tools of the named providers, de-duplicated by name, in
+   * registration order. A provider's tools join their toolset only where the toolset has no local
+   * tools of its own (world-gen); elsewhere they are offered when the request names the provider.
+   */
+  select(toolsets: readonly Toolset[], providers: readonly Model[] = []): Tool[] {
+    const local = new Set(
+      [...this.tools.values()].filter((t) => t.provider === undefined).map((t) => t.toolset),
+    );
+    return [...this.tools.values()].filter((t) =>
+      t.provider === undefined
+        ? toolsets.includes(t.toolset)
+        : providers.includes(t.provider) || (toolsets.includes(t.toolset) && !local.has(t.toolset)),
+    );
   }
 
   /** Problems with the arguments, as one readable line each; empty when valid. */

@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import type { Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import type { Model, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { ArtifactMeta } from "../artifacts/artifacts.js";
 
 /** What a running tool may use: cancellation, the caller's artifacts, progress reporting. */
@@ -28,6 +28,10 @@ export interface Tool {
   toolset: Toolset;
   /** JSON Schema (an object schema) of the arguments. */
   parameters: JsonObject;
+  /** Set on a tool provider's tools: offered when the request's `models` names the provider. */
+  provider?: Model;
+  /** How long one call may run (default 60 s); long-running generation sets more. */
+  timeoutMs?: number;
   execute(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolResult>;
 }
 

@@ -6,7 +6,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { toolHarness } from "../support/tool-harness.js";
 
 /** Real photos that ship inside the face-api npm package (no downloads). */
-const demo = path.join(path.dirname(createRequire(import.meta.url).resolve("@vladmandic/face-api/package.json")), "demo");
+const demo = path.join(
+  path.dirname(createRequire(import.meta.url).resolve("@vladmandic/face-api/package.json")),
+  "demo",
+);
 const h = toolHarness();
 let photo: string;
 let blank: string;
@@ -14,7 +17,9 @@ let blank: string;
 beforeAll(async () => {
   photo = await h.put(readFileSync(path.join(demo, "sample1.jpg")), "image/jpeg");
   blank = await h.put(
-    await sharp({ create: { width: 300, height: 200, channels: 3, background: "#88aa66" } }).png().toBuffer(),
+    await sharp({ create: { width: 300, height: 200, channels: 3, background: "#88aa66" } })
+      .png()
+      .toBuffer(),
     "image/png",
   );
 });

@@ -15,7 +15,10 @@ async function load(): Promise<FaceApi> {
   // The backend's .wasm files from the package folder (its default is a CDN).
   wasm.setWasmPaths(`${path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm"))}/`);
   // The same tfjs instance face-api requires.
-  const tf = require("@tensorflow/tfjs") as { setBackend(name: string): Promise<boolean>; ready(): Promise<void> };
+  const tf = require("@tensorflow/tfjs") as {
+    setBackend(name: string): Promise<boolean>;
+    ready(): Promise<void>;
+  };
   await tf.setBackend("wasm");
   await tf.ready();
   const models = path.join(path.dirname(require.resolve("@vladmandic/face-api/package.json")), "model");
@@ -43,9 +46,12 @@ export async function detectFaces({ bytes, minConfidence }: { bytes: Uint8Array;
     );
     return found.map((f) => ({
       score: Math.round(f.score * 1000) / 1000,
-      xywh: [f.box.x / info.width, f.box.y / info.height, f.box.width / info.width, f.box.height / info.height].map(
-        (v) => Math.round(Math.min(1, Math.max(0, v)) * 10_000) / 10_000,
-      ),
+      xywh: [
+        f.box.x / info.width,
+        f.box.y / info.height,
+        f.box.width / info.width,
+        f.box.height / info.height,
+      ].map((v) => Math.round(Math.min(1, Math.max(0, v)) * 10_000) / 10_000),
     }));
   } finally {
     tensor.dispose();

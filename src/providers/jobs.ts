@@ -1,0 +1,119 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
+import type { Model, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import type { ProviderConfig } from "../config.js";
+import { IMAGE_REF } from "../tools/image/image-input.js";
+import { type Tool, ToolError } from "../tools/tool.js";
+import { callProvider, mediaOf } from "./provider-http.js";
+
+export interface JobSpec {
+  provider: Model;
+  id: string;
+  tool: string;
+  toolset: Toolset;
+  task: "image.generate" | "video.generate";
+  description: string;
+}
+
+const Job = z.object({
+  id: z.string().min(1),
+  status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]),
+  progress: z.number().min(0).max(1).optional(),
+  result: z.object({ media_type: z.string().min(1), data_base64: z.string().min(1) }).optional(),
+  error: z.object({ message: z.string() }).optional(),
+});
+
+/**
+ * A long-running generation provider: POST {url}/v1/jobs starts a job, GET {url}/v1/jobs/{id} is
+ * polled (backing off to 2 s) until it succeeds or fails, and a cancelled request cancels the job
+ * with DELETE {url}/v1/jobs/{id}.
+ */
+export function jobTool(spec: JobSpec, config: ProviderConfig): Tool {
+  const call = (signal: AbortSignal) => ({ provider: spec.id, config, signal });
+  const parse = (raw: unknown) => {
+    const job = Job.safeParse(raw);
+    if (!job.success) throw new ToolError(`${spec.id} answered with a job in an unexpected shape`);
+    return job.data;
+  };
+  return {
+    name: spec.tool,
+    description: spec.description,
+    toolset: spec.toolset,
+    provider: spec.provider,
+    timeoutMs: config.jobTimeoutMs,
+    parameters: {
+      type: "object",
+      properties: {
+        prompt: { type: "string", minLength: 1, maxLength: 20_000 },
+        image: { ...IMAGE_REF, description: "An image to edit or to start from" },
+        ...(spec.task === "video.generate"
+          ? { duration_seconds: { type: "number", minimum: 1, maximum: 60 } }
+          : {
+              width: { type: "integer", minimum: 64, maximum: 4096 },
+              height: { type: "integer", minimum: 64, maximum: 4096 },
+            }),
+      },
+      required: ["prompt"],
+      additionalProperties: false,
+    },
+    async execute(args, ctx) {
+      const { prompt, image, ...params } = args;
+      let source: ReturnType<typeof mediaOf> | undefined;
+      if (image !== undefined) {
+        const ref = typeof image === "string" ? image : (image as { id: string }).id;
+        const found = await ctx.artifacts.get(ref);
+        if (!found) throw new ToolError(`no image ${ref} in this session`);
+        source = mediaOf(found);
+      }
+      let job = parse(
+        await callProvider(call(ctx.signal), "POST", "/v1/jobs", {
+          task: spec.task,
+          prompt,
+          ...(source ? { image: source } : {}),
+          params,
+        }),
+      );
+      try {
+        for (
+          let wait = 250;
+          job.status === "queued" || job.status === "running";
+          wait = Math.min(wait * 2, 2_000)
+        ) {
+          ctx.progress(
+            `${spec.id}: ${job.status}${job.progress !== undefined ? ` ${Math.round(job.progress * 100)}%` : ""}`,
+          );
+          await sleep(wait, undefined, { signal: ctx.signal });
+          job = parse(await callProvider(call(ctx.signal), "GET", `/v1/jobs/${encodeURIComponent(job.id)}`));
+        }
+      } catch (error) {
+        if (ctx.signal.aborted) {
+          // Best effort, on its own short clock: the request is gone, but the job should not run on.
+          await callProvider(
+            call(AbortSignal.timeout(5_000)),
+            "DELETE",
+            `/v1/jobs/${encodeURIComponent(job.id)}`,
+          ).catch(() => undefined);
+          throw ctx.signal.reason;
+        }
+        throw error;
+      }
+      if (job.status !== "succeeded" || !job.result) {
+        throw new ToolError(
+          `${spec.id} job ${job.id} ${job.status}${job.error ? `: ${job.error.message}` : ""}`,
+        );
+      }
+      const bytes = Buffer.from(job.result.data_base64, "base64");
+      const kind = spec.task === "video.generate" ? "video" : "image";
+      const meta = await ctx.artifacts.put(
+        new Uint8Array(bytes),
+        job.result.media_type,
+        `${spec.id}-${job.id}`,
+      );
+      return {
+        summary: `${spec.id} generated ${kind === "video" ? "a video" : "an image"} → ${meta.id}`,
+        data: { [kind]: meta.id, job: job.id, provider: spec.id },
+        artifacts: [meta],
+      };
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import { z } from "zod";
+import type { Model, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import type { ProviderConfig } from "../config.js";
+import { IMAGE_REF } from "../tools/image/image-input.js";
+import { type Tool, ToolError } from "../tools/tool.js";
+import { VIDEO_REF } from "../tools/video/video-input.js";
+import { callProvider } from "./provider-http.js";
+
+export interface VisionChatSpec {
+  provider: Model;
+  id: string;
+  tool: string;
+  toolset: Toolset;
+  description: string;
+  /** Used when the model is asked without a prompt (e.g. OCR). */
+  defaultPrompt?: string;
+  video: boolean;
+}
+
+const Reply = z.object({
+  model: z.string().optional(),
+  choices: z.array(z.object({ message: z.object({ content: z.string().nullable().optional() }) })).min(1),
+  usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).partial().optional(),
+});
+
+const asDataUrl = (contentType: string, data: Uint8Array) =>
+  `data:${contentType};base64,${Buffer.from(data).toString("base64")}`;
+
+/**
+ * A vision-language provider reached over the OpenAI chat protocol (what vLLM, SGLang and
+ * Gemini's compatible endpoint serve): images, and video where the model takes it, go as data:
+ * URL parts beside the prompt; the answer is the model's text.
+ */
+export function visionChatTool(spec: VisionChatSpec, config: ProviderConfig): Tool {
+  return {
+    name: spec.tool,
+    description: spec.description,
+    toolset: spec.toolset,
+    provider: spec.provider,
+    timeoutMs: config.timeoutMs + 5_000,
+    parameters: {
+      type: "object",
+      properties: {
+        prompt: { type: "string", minLength: 1, maxLength: 20_000 },
+        images: { type: "array", items: IMAGE_REF, minItems: 1, maxItems: 16 },
+        ...(spec.video ? { video: VIDEO_REF } : {}),
+        max_tokens: { type: "integer", minimum: 1, maximum: 32_768 },
+      },
+      required: spec.defaultPrompt ? [] : ["prompt"],
+      anyOf: spec.video ? [{ required: ["images"] }, { required: ["video"] }] : [{ required: ["images"] }],
+      additionalProperties: false,
+    },
+    async execute(args, ctx) {
+      const content: unknown[] = [
+        { type: "text", text: (args.prompt as string | undefined) ?? spec.defaultPrompt },
+      ];
+      const refs = ((args.images as unknown[] | undefined) ?? []).map((r) =>
+        typeof r === "string" ? r : (r as { id: string }).id,
+      );
+      for (const ref of refs) {
+        const found = await ctx.artifacts.get(ref);
+        if (!found) throw new ToolError(`no image ${ref} in this session`);
+        content.push({
+          type: "image_url",
+          image_url: { url: asDataUrl(found.meta.contentType, found.data) },
+        });
+      }
+      if (args.video !== undefined) {
+        const found = await ctx.artifacts.get(args.video as string);
+        if (!found) throw new ToolError(`no video ${args.video} in this session`);
+        content.push({
+          type: "video_url",
+          video_url: { url: asDataUrl(found.meta.contentType, found.data) },
+        });
+      }
+      ctx.progress(`asking ${spec.id}`);
+      const raw = await callProvider(
+        { provider: spec.id, config, signal: ctx.signal },
+        "POST",
+        "/chat/completions",
+        {
+          model: config.model ?? spec.id,
+          messages: [{ role: "user", content }],
+          temperature: 0,
+          ...(args.max_tokens !== undefined ? { max_tokens: args.max_tokens } : {}),
+        },
+      );
+      const reply = Reply.safeParse(raw);
+      if (!reply.success)
+        throw new ToolError(`${spec.id} answered in a shape that is not an OpenAI chat completion`);
+      const text = reply.data.choices[0]?.message.content ?? "";
+      return {
+        summary: `${spec.id} answered (${text.length} characters)`,
+        data: { provider: spec.id, model: reply.data.model ?? config.model ?? spec.id, text },
+        artifacts: [],
+      };
+    },
+  };
+}
