@@ -4,7 +4,7 @@ import { Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 /** Words that make the router add a toolset (streaming requests without `toolsets`). */
 const WORDS: [Toolset, RegExp][] = [
   [Toolset.IMAGE, /\b(crop|resize|rotate|flip|colou?rs?|detect|objects?|faces?|image|photo|picture|size)\b/i],
-  [Toolset.DOCUMENT, /\b(pdf|document|ocr|page|layout|invoice|receipt|text in)\b/i],
+  [Toolset.DOCUMENT, /\b(pdf|docx?|document|ocr|page|layout|invoice|receipt|text|read|written|redact)\b/i],
   [Toolset.VIDEO, /\b(video|frames?|clip|scene|trim)\b/i],
   [Toolset.VIZ, /\b(chart|plot|graph|overlay|visuali[sz]e)\b/i],
   [Toolset.IMAGE_GEN, /\b(generate|draw|blur|pixelate|redact|annotate|edit)\b/i],

@@ -127,7 +127,7 @@ describe("the playground in Chromium", () => {
   it("chats with an image: streamed text, a tool event and the artifact it made", async () => {
     await page.goto(`${server.url}/`);
     await ready(page);
-    expect(await quotaText(page)).toBe(`${GUEST_LIMIT} of ${GUEST_LIMIT} guest chats left today`);
+    await expect.poll(() => quotaText(page)).toBe(`${GUEST_LIMIT} of ${GUEST_LIMIT} guest chats left today`);
     // Providers come from ListModels: none is configured here, so all are shown as unavailable.
     expect(await page.locator("#providers input:disabled").count()).toBe(12);
 
@@ -154,7 +154,9 @@ describe("the playground in Chromium", () => {
     await expect
       .poll(() => artifact.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
       .toBe(32);
-    expect(await quotaText(page)).toBe(`${GUEST_LIMIT - 1} of ${GUEST_LIMIT} guest chats left today`);
+    await expect
+      .poll(() => quotaText(page))
+      .toBe(`${GUEST_LIMIT - 1} of ${GUEST_LIMIT} guest chats left today`);
     await page.screenshot({ path: artifactPath("playground-chat.png"), fullPage: true });
 
     // The same browser id went to the server on every call, and the user's image reached the model.
@@ -187,7 +189,7 @@ describe("the playground in Chromium", () => {
 
   it("shows the quota message when the guest allowance is used up, then chats with an API key", async () => {
     await sendMessage(page, "One more"); // the third and last guest chat
-    expect(await quotaText(page)).toBe(`0 of ${GUEST_LIMIT} guest chats left today`);
+    await expect.poll(() => quotaText(page)).toBe(`0 of ${GUEST_LIMIT} guest chats left today`);
     await sendMessage(page, "And another");
     const error = page.locator(".turn.assistant .error").last();
     expect(await error.textContent()).toContain("You have used today's guest chats");

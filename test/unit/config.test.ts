@@ -18,6 +18,9 @@ describe("configuration from the environment", () => {
     expect(config.providers.get(Model.META_SAM3)).toEqual({
       url: undefined,
       apiKey: undefined,
+      model: undefined,
+      timeoutMs: 60_000,
+      jobTimeoutMs: 600_000,
       urlSetting: "ORION_MODEL_META_SAM3_URL",
     });
   });

@@ -62,6 +62,9 @@ describe("toolset selection (SPEC §4)", () => {
       "resize",
       "rotate",
       "dominant_colors",
+      "flip",
+      "grayscale",
+      "detect_faces",
     ]);
     expect(registry.select([Toolset.WEB])).toEqual([]);
   });

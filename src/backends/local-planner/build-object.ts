@@ -7,7 +7,7 @@ export interface ToolOutput {
 }
 
 /** Every key/value in the outputs, depth first; the first occurrence of a key wins. */
-function facts(outputs: ToolOutput[]): Map<string, JsonValue> {
+export function facts(outputs: ToolOutput[]): Map<string, JsonValue> {
   const found = new Map<string, JsonValue>();
   const walk = (value: JsonValue | undefined) => {
     if (value === null || typeof value !== "object" || Array.isArray(value)) return;

@@ -14,21 +14,35 @@ function words(text: string): string[] {
     .map((w) => w.replace(/(ies|es|s)$/, (m) => (m === "ies" ? "y" : "")));
 }
 
+export interface ScoredTool {
+  tool: ToolDefinition;
+  score: number;
+  /** Whether a word of the tool's own name is in the request (the request asks for it by name). */
+  named: boolean;
+}
+
 /**
- * Picks the tool whose name and description share the most words with the request (stemmed
- * crudely; the tool's own name counts double). Data-driven: a new tool is routable by its metadata.
+ * Ranks the tools by the words they share with the request (stemmed crudely; a word of the tool's
+ * own name counts double), best first, leaving out tools that share none. Data-driven: a new tool
+ * is routable by its metadata.
  */
-export function bestTool(text: string, tools: ToolDefinition[]): ToolDefinition | undefined {
+export function rankTools(text: string, tools: ToolDefinition[]): ScoredTool[] {
   const asked = new Set(words(text));
-  let best: { tool: ToolDefinition; score: number } | undefined;
+  const ranked: ScoredTool[] = [];
   for (const tool of tools) {
     const name = words((tool.function?.name ?? "").replace(/_/g, " "));
     const description = words(tool.function?.description ?? "");
-    const score =
-      name.filter((w) => asked.has(w)).length * 2 + new Set(description.filter((w) => asked.has(w))).size;
-    if (score > 0 && (!best || score > best.score)) best = { tool, score };
+    const fromName = name.filter((w) => asked.has(w)).length;
+    const score = fromName * 2 + new Set(description.filter((w) => asked.has(w))).size;
+    if (score > 0) ranked.push({ tool, score, named: fromName > 0 });
   }
-  return best?.tool;
+  // Stable: among equal scores, the order the tools were offered in.
+  return ranked.sort((a, b) => b.score - a.score);
+}
+
+/** The single best match (kept for callers that need one tool). */
+export function bestTool(text: string, tools: ToolDefinition[]): ToolDefinition | undefined {
+  return rankTools(text, tools)[0]?.tool;
 }
 
 export const META_QUESTION =

@@ -1,6 +1,10 @@
+import type { JsonObject } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
-
-import { type ChatMessage, ToolCallSchema } from "../../../gen/vlmrun/agent/v1/chat_pb.js";
+import {
+  type ChatMessage,
+  ToolCallSchema,
+  type ToolDefinition,
+} from "../../../gen/vlmrun/agent/v1/chat_pb.js";
 import { FinishReason, Role } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import { schemaOf } from "../../agent/response-format.js";
 import type {
@@ -12,9 +16,44 @@ import type {
   UsageCounts,
 } from "../backend.js";
 import { newToolCallId } from "../openai-compatible/response-parse.js";
-import { fillArguments } from "./argument-filler.js";
-import { buildObject, type ToolOutput } from "./build-object.js";
-import { bestTool, META_QUESTION } from "./intent.js";
+import { fillArguments, type Known } from "./argument-filler.js";
+import { buildObject, facts, type ToolOutput } from "./build-object.js";
+import { META_QUESTION, rankTools } from "./intent.js";
+
+/** Nouns for the media a request is about: naming them does not ask for a second tool. */
+const MEDIA_WORDS = new Set([
+  "image",
+  "file",
+  "video",
+  "pdf",
+  "document",
+  "page",
+  "text",
+  "url",
+  "photo",
+  "info",
+]);
+
+/**
+ * The best-ranked tool whose required arguments are all known, or the best one with what it
+ * lacks. A follow-up step (`followUp`) must be asked for by a word of its name beyond media nouns.
+ */
+function plan(text: string, tools: ToolDefinition[], known: Known, followUp: boolean) {
+  let lacking: { tool: ToolDefinition; args?: undefined; missing: string[] } | undefined;
+  const asked = new Set(text.toLowerCase().split(/[^a-z0-9]+/));
+  for (const { tool, named } of rankTools(text, tools)) {
+    if (followUp) {
+      if (!named) continue;
+      const nameWords = (tool.function?.name ?? "").split("_").filter((w) => !MEDIA_WORDS.has(w));
+      if (!nameWords.some((w) => asked.has(w) || asked.has(`${w}s`) || asked.has(w.replace(/s$/, ""))))
+        continue;
+    }
+    const { args, missing } = fillArguments(tool.function?.parameters ?? {}, text, known);
+    if (missing.length === 0) return { tool, args, missing };
+    lacking ??= { tool, missing };
+  }
+  return followUp ? undefined : lacking;
+}
 
 function textOf(message: ChatMessage | undefined): string {
   if (!message) return "";
@@ -44,11 +83,22 @@ export class LocalPlanner implements Backend {
     if (options.signal.aborted) throw options.signal.reason;
     const { messages } = request;
     const last = messages.at(-1);
-    const lastUser = [...messages].reverse().find((m) => m.role === Role.USER);
+    const lastUserAt = messages.findLastIndex((m) => m.role === Role.USER);
+    const lastUser = messages[lastUserAt];
     const text = textOf(lastUser);
     const note = messages.find((m) => m.role === Role.SYSTEM && /Files attached/.test(m.content ?? ""));
-    const images = [...(note?.content ?? "").matchAll(/img_[0-9a-f]{6}/g)].map((m) => m[0]);
-    const files = [...(note?.content ?? "").matchAll(/doc_[0-9a-f]{6}/g)].map((m) => m[0]);
+    const attached = [...(note?.content ?? "").matchAll(/\b(img|doc|vid)_[0-9a-f]{6}/g)].map((m) => m[0]);
+    // This turn so far: the tools already run and what they produced.
+    const turn = messages.slice(lastUserAt + 1);
+    const outputs = this.outputsOf(turn);
+    const used = new Set(turn.flatMap((m) => m.toolCalls.map((c) => c.function?.name ?? "")));
+    const ids = [...attached, ...outputs.flatMap((o) => o.artifacts ?? [])];
+    const known: Known = {
+      images: ids.filter((id) => id.startsWith("img_")),
+      files: ids.filter((id) => id.startsWith("doc_")),
+      videos: ids.filter((id) => id.startsWith("vid_")),
+      facts: facts(outputs),
+    };
     const prompt = countWords(messages);
     const result = (
       content: string,
@@ -72,50 +122,67 @@ export class LocalPlanner implements Backend {
       };
     };
 
+    const call = (tool: ToolDefinition, args: JsonObject) =>
+      result("", FinishReason.TOOL_CALLS, [
+        create(ToolCallSchema, {
+          id: newToolCallId(),
+          type: "function",
+          function: { name: tool.function?.name ?? "", arguments: JSON.stringify(args) },
+        }),
+      ]);
+
     if (last?.role === Role.TOOL) {
+      // Another step when the request also names a tool not yet run whose arguments are now known
+      // (e.g. "find the faces and blur them": blur_regions takes detect_faces' boxes).
+      const failed = outputs.some((o) => o.error);
+      const next = failed
+        ? undefined
+        : plan(
+            text,
+            request.tools.filter((t) => !used.has(t.function?.name ?? "")),
+            known,
+            true,
+          );
+      if (next?.args) return call(next.tool, next.args);
       const schema = schemaOf(request.responseFormat);
-      return result(
-        schema
-          ? JSON.stringify(buildObject(schema, this.toolOutputs(messages)))
-          : this.answerFromResults(messages),
-      );
+      return result(schema ? JSON.stringify(buildObject(schema, outputs)) : this.answerFrom(outputs));
     }
     if (META_QUESTION.test(text)) return result(this.describeSelf(request));
     const serverTools = request.tools;
-    const tool = bestTool(text, serverTools);
-    if (!tool) {
+    const chosen = plan(text, serverTools, known, false);
+    if (!chosen) {
       return result(
-        images.length > 0 || serverTools.length > 0
+        known.images.length > 0 || serverTools.length > 0
           ? `I could not match your request to one of the tools enabled for it (${serverTools.map((t) => t.function?.name).join(", ")}). Try naming what to do, e.g. "what size is this image". Other tools need their toolset in the request's toolsets (for example "image" to crop, resize or rotate); non-streaming requests get only "core" unless toolsets is set.`
           : "I am the built-in local planner: I run tools on the files you attach (for example, attach an image and ask for its size, or to crop or rotate it). For open conversation, configure a model with ORION_LLM_BASE_URL.",
       );
     }
-    const { args, missing } = fillArguments(tool.function?.parameters ?? {}, text, images, files);
-    if (missing.length > 0) {
+    if (!chosen.args) {
+      const missing = chosen.missing;
+      const needsFile = missing.find((m) => ["image", "images", "file", "video"].includes(m));
       return result(
-        `To run ${tool.function?.name} I need ${missing.join(" and ")}, which I could not find in your request${missing.includes("image") ? " (attach an image)" : ""}.`,
+        `To run ${chosen.tool.function?.name} I need ${missing.join(" and ")}, which I could not find in your request${needsFile ? ` (attach ${needsFile === "file" ? "a document" : `an ${needsFile === "images" ? "image" : needsFile}`})` : ""}.`,
       );
     }
-    const call = create(ToolCallSchema, {
-      id: newToolCallId(),
-      type: "function",
-      function: { name: tool.function?.name ?? "", arguments: JSON.stringify(args) },
-    });
-    return result("", FinishReason.TOOL_CALLS, [call]);
+    return call(chosen.tool, chosen.args);
   }
 
-  /** The outputs of the tool messages that follow the last assistant turn. */
-  private toolOutputs(messages: ChatMessage[]): (ToolOutput & { error?: string })[] {
-    const outputs: (ToolOutput & { error?: string })[] = [];
-    for (let i = messages.length - 1; i >= 0 && messages[i]?.role === Role.TOOL; i--) {
-      outputs.unshift(JSON.parse(messages[i]?.content ?? "{}"));
-    }
-    return outputs;
+  /** The results of the tool messages of this turn, in order. */
+  private outputsOf(turn: ChatMessage[]): (ToolOutput & { error?: string })[] {
+    return turn
+      .filter((m) => m.role === Role.TOOL)
+      .map((m) => {
+        try {
+          return JSON.parse(m.content ?? "{}") as ToolOutput & { error?: string };
+        } catch {
+          return { error: "unreadable tool result" };
+        }
+      });
   }
 
-  /** Writes the answer from those outputs, and only from them. */
-  private answerFromResults(messages: ChatMessage[]): string {
-    return this.toolOutputs(messages)
+  /** Writes the answer from the tools' outputs, and only from them. */
+  private answerFrom(outputs: (ToolOutput & { error?: string })[]): string {
+    return outputs
       .map((o) => {
         if (o.error) return `The tool failed: ${o.error}.`;
         const text = (o.result as { text?: unknown } | undefined)?.text;
