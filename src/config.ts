@@ -5,6 +5,7 @@ import { parse as parseYaml } from "yaml";
 import { AgentModel, type Model, type Toolset } from "../gen/vlmrun/agent/v1/enums_pb.js";
 import type { FetchPolicy } from "./media/guarded-fetch.js";
 import type { MediaLimits } from "./media/part-bytes.js";
+import type { SearchConfig } from "./tools/web/web-search.js";
 import { wireNames } from "./wire/names.js";
 
 /** An OpenAI-compatible upstream endpoint and the model name to ask it for. */
@@ -74,6 +75,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Allowed browser origins; ["*"] allows any. */
   corsOrigins: string[];
+  /** The web_search tool's endpoint (ORION_SEARCH_URL); unset → the tool is not offered. */
+  search: SearchConfig | undefined;
   /** The built browser playground served at `/`; undefined turns it off (ORION_PLAYGROUND=off). */
   webDir: string | undefined;
   logLevel: string;
@@ -236,6 +239,16 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
     port: integer(env, "PORT", 8080, 0, 65535),
     maxBodyBytes: integer(env, "ORION_MAX_BODY_BYTES", 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     corsOrigins,
+    search: (() => {
+      const url = httpUrl(env, "ORION_SEARCH_URL");
+      return url
+        ? {
+            url,
+            apiKey: text(env, "ORION_SEARCH_API_KEY"),
+            timeoutMs: integer(env, "ORION_PROVIDER_TIMEOUT_MS", 60_000, 100, 3_600_000),
+          }
+        : undefined;
+    })(),
     webDir:
       oneOf(env, "ORION_PLAYGROUND", ["on", "off"], "on") === "off"
         ? undefined

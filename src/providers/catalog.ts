@@ -1,6 +1,7 @@
 import { Model, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { ProviderConfig } from "../config.js";
 import { BOXES } from "../tools/image/regions.js";
+import type { UnavailableTool } from "../tools/registry.js";
 import type { Tool } from "../tools/tool.js";
 import { wireNames } from "../wire/names.js";
 import { type InferSpec, inferTool } from "./infer.js";
@@ -151,6 +152,17 @@ export const CATALOG: Entry[] = [
       "Parse a screenshot into interface elements with OmniParser v2: type, text, box and whether it is interactable.",
   },
 ];
+
+/** The tools of the providers that are not configured, with the variable that enables each. */
+export function unconfiguredProviderTools(providers: Map<Model, ProviderConfig>): UnavailableTool[] {
+  return CATALOG.filter((e) => !providers.get(e.provider)?.url).map((e) => ({
+    name: e.tool,
+    description: e.description,
+    toolset: e.toolset,
+    provider: e.provider,
+    reason: `set ${providers.get(e.provider)?.urlSetting ?? "the provider's URL"}`,
+  }));
+}
 
 /** The tools of every configured provider (those whose ORION_MODEL_<NAME>_URL is set). */
 export function providerTools(providers: Map<Model, ProviderConfig>): Tool[] {

@@ -11,7 +11,7 @@ import { CallerResolver } from "../identity/resolve-caller.js";
 import { Limits } from "../limits/limits.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
-import { providerTools } from "../providers/catalog.js";
+import { providerTools, unconfiguredProviderTools } from "../providers/catalog.js";
 import { createAgentService } from "../service/agent-service.js";
 import { kRequestId, requestIdFrom } from "../service/context.js";
 import { Reason, reasonError } from "../service/errors.js";
@@ -37,6 +37,7 @@ import { chatCompletionsRoute } from "./openai/chat-route.js";
 import { httpErrorOf, simpleHttpError } from "./openai/errors.js";
 import { modelRoute, modelsRoute } from "./openai/models-route.js";
 import { skillsRoute } from "./openai/skills-route.js";
+import { toolsRoute } from "./openai/tools-route.js";
 import { loadAssets } from "./playground/assets.js";
 import { playgroundRoutes } from "./playground/playground-route.js";
 import { Router } from "./router.js";
@@ -94,7 +95,11 @@ export function build(config: Config, options: BuildOptions = {}): App {
     limits: new Limits(store, config.limits, metrics, logger),
     sessions: new Sessions(store, config.limits),
     idempotency: new Idempotency(store),
-    tools: options.tools ?? builtinTools(config.fetch).register(...providerTools(config.providers)),
+    tools:
+      options.tools ??
+      builtinTools(config.fetch, config.search)
+        .register(...providerTools(config.providers))
+        .unavailable(...unconfiguredProviderTools(config.providers)),
     skills: new SkillLibrary(config.skillsDir, (path, error) =>
       logger.warn({ path, err: (error as Error).message }, "skipping a skill bundle that does not load"),
     ),
@@ -124,7 +129,8 @@ export function build(config: Config, options: BuildOptions = {}): App {
     .add("DELETE", "/v1/sessions/{session_id}", "sessions.delete", deleteSessionRoute(routeDeps))
     .add("GET", "/v1/artifacts", "artifacts.get", artifactRoute(routeDeps))
     .add("GET", "/v1/artifacts/list", "artifacts.list", artifactListRoute(routeDeps))
-    .add("GET", "/v1/skills", "skills.list", skillsRoute(routeDeps));
+    .add("GET", "/v1/skills", "skills.list", skillsRoute(routeDeps))
+    .add("GET", "/v1/tools", "tools.list", toolsRoute(routeDeps));
   if (config.webDir !== undefined) {
     const playground = playgroundRoutes(loadAssets(config.webDir), {
       maxBodyBytes: config.maxBodyBytes,

@@ -7,7 +7,7 @@ import {
   type ChatMessage,
   ChatMessageSchema,
 } from "../../gen/vlmrun/agent/v1/chat_pb.js";
-import { AgentModel, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import { AgentModel, Model, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import {
   type AgentService,
   GetQuotaResponseSchema,
@@ -248,6 +248,14 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
             resolvesTo,
           };
         }),
+        tools: tools.catalog().map(({ tool, reason }) => ({
+          name: tool.name,
+          description: tool.description,
+          toolset: tool.toolset,
+          provider: tool.provider ?? Model.UNSPECIFIED,
+          available: reason === undefined,
+          unavailableReason: reason ?? "",
+        })),
         providers: wireNames.model.values.map((model) => {
           const provider = config.providers.get(model);
           const available = provider?.url !== undefined;

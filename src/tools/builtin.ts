@@ -25,10 +25,19 @@ import { trim } from "./video/trim.js";
 import { videoProbe } from "./video/video-probe.js";
 import { chart } from "./viz/chart.js";
 import { overlay } from "./viz/overlay.js";
+import { fetchPage } from "./web/fetch-page.js";
+import { type SearchConfig, webSearch, webSearchInfo } from "./web/web-search.js";
 
 /** The server tools that need no provider: one file per tool, listed here. */
-export function builtinTools(fetchPolicy: FetchPolicy): ToolRegistry {
-  return new ToolRegistry().register(
+export function builtinTools(fetchPolicy: FetchPolicy, search?: SearchConfig): ToolRegistry {
+  const registry = new ToolRegistry();
+  if (search) registry.register(webSearch(search));
+  else
+    registry.unavailable({
+      ...webSearchInfo,
+      reason: "set ORION_SEARCH_URL (a SearXNG-compatible search endpoint)",
+    });
+  return registry.register(
     imageInfo,
     loadUrl(fetchPolicy),
     readText,
@@ -54,5 +63,6 @@ export function builtinTools(fetchPolicy: FetchPolicy): ToolRegistry {
     sampleFrames,
     sceneCuts,
     trim,
+    fetchPage(fetchPolicy),
   );
 }

@@ -3,11 +3,35 @@ import { Ajv, type ValidateFunction } from "ajv";
 import type { Model, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { Tool } from "./tool.js";
 
+/** A tool this server could offer once configured: shown in ListModels with what enables it. */
+export interface UnavailableTool {
+  name: string;
+  description: string;
+  toolset: Toolset;
+  provider?: Model;
+  reason: string;
+}
+
 /** Every server tool, by name; selection by toolset; argument validation with Ajv (compiled once). */
 export class ToolRegistry {
   private readonly tools = new Map<string, Tool>();
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly ajv = new Ajv({ allErrors: true, strict: false });
+  private readonly missing: UnavailableTool[] = [];
+
+  /** Records tools that need configuration first (they are listed, never offered). */
+  unavailable(...tools: UnavailableTool[]): this {
+    this.missing.push(...tools);
+    return this;
+  }
+
+  /** Every tool, available or not, for listing. */
+  catalog(): { tool: Pick<Tool, "name" | "description" | "toolset" | "provider">; reason?: string }[] {
+    return [
+      ...[...this.tools.values()].map((tool) => ({ tool })),
+      ...this.missing.map((m) => ({ tool: m, reason: m.reason })),
+    ];
+  }
 
   register(...tools: Tool[]): this {
     for (const tool of tools) {

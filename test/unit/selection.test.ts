@@ -1,9 +1,11 @@
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { ChatCompletionRequestSchema } from "../../gen/vlmrun/agent/v1/chat_pb.js";
-import { Role, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import { Model, Role, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { capsFor } from "../../src/agent/caps.js";
 import { selectToolsets } from "../../src/agent/selection.js";
+import { loadConfig } from "../../src/config.js";
+import { providerTools } from "../../src/providers/catalog.js";
 import { builtinTools } from "../../src/tools/builtin.js";
 import { TEST_FETCH_POLICY } from "../support/fetch-policy.js";
 
@@ -66,7 +68,22 @@ describe("toolset selection (SPEC §4)", () => {
       "grayscale",
       "detect_faces",
     ]);
-    expect(registry.select([Toolset.WEB])).toEqual([]);
+    // web_search needs ORION_SEARCH_URL; fetch_page needs nothing.
+    expect(registry.select([Toolset.WEB]).map((t) => t.name)).toEqual(["fetch_page"]);
+  });
+
+  it("offers a provider's tools when the request names it; world-gen offers its providers by toolset", () => {
+    const env = {
+      ORION_MODEL_META_SAM3_URL: "http://sam3:9000",
+      ORION_MODEL_DEPTH_ANYTHING_3_URL: "http://depth:9000",
+    };
+    const registry = builtinTools(TEST_FETCH_POLICY).register(...providerTools(loadConfig(env).providers));
+    const names = (toolsets: Toolset[], models: Model[] = []) =>
+      registry.select(toolsets, models).map((t) => t.name);
+    expect(names([Toolset.IMAGE])).not.toContain("sam3_segment");
+    expect(names([Toolset.CORE], [Model.META_SAM3])).toContain("sam3_segment");
+    expect(names([Toolset.WORLD_GEN])).toEqual(["depth_estimate"]);
+    expect(names([Toolset.CORE], [Model.META_SAM2])).not.toContain("sam2_segment"); // not configured
   });
 
   it("caps grow from :lite to :pro, and :auto sizes itself from the attachments", () => {

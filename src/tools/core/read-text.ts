@@ -1,24 +1,9 @@
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import { isTextual } from "../../media/part-bytes.js";
 import { type Tool, ToolError } from "../tool.js";
+import { htmlToText } from "./html-text.js";
 
 const MAX_CHARS = 100_000;
-
-/** Readable text of an HTML page: no tags, scripts or styles; entities for the common cases. */
-function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, " ")
-    .replace(/<br\s*\/?>|<\/(p|div|li|h[1-6]|tr)>/gi, "\n")
-    .replace(/<[^>]+>/g, " ")
-    .replace(/&nbsp;/g, " ")
-    .replace(/&amp;/g, "&")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/[ \t]+/g, " ")
-    .replace(/\n\s*\n+/g, "\n\n")
-    .trim();
-}
 
 export const readText: Tool = {
   name: "read_text",

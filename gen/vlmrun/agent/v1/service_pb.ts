@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file vlmrun/agent/v1/service.proto.
  */
 export const file_vlmrun_agent_v1_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch12bG1ydW4vYWdlbnQvdjEvc2VydmljZS5wcm90bxIPdmxtcnVuLmFnZW50LnYxIhMKEUxpc3RNb2RlbHNSZXF1ZXN0InsKEkxpc3RNb2RlbHNSZXNwb25zZRIvCgZtb2RlbHMYASADKAsyHy52bG1ydW4uYWdlbnQudjEuQWdlbnRNb2RlbEluZm8SNAoJcHJvdmlkZXJzGAIgAygLMiEudmxtcnVuLmFnZW50LnYxLlRvb2xQcm92aWRlckluZm8irgEKDkFnZW50TW9kZWxJbmZvEgoKAmlkGAEgASgJEioKBW1vZGVsGAIgASgOMhsudmxtcnVuLmFnZW50LnYxLkFnZW50TW9kZWwSDwoHY3JlYXRlZBgDIAEoAxIQCghvd25lZF9ieRgEIAEoCRIPCgdiYWNrZW5kGAUgASgJEjAKC3Jlc29sdmVzX3RvGAYgASgOMhsudmxtcnVuLmFnZW50LnYxLkFnZW50TW9kZWwihQEKEFRvb2xQcm92aWRlckluZm8SCgoCaWQYASABKAkSJQoFbW9kZWwYAiABKA4yFi52bG1ydW4uYWdlbnQudjEuTW9kZWwSEQoJYXZhaWxhYmxlGAMgASgIEg8KB3NldHRpbmcYBCABKAkSGgoSdW5hdmFpbGFibGVfcmVhc29uGAUgASgJIhEKD0dldFF1b3RhUmVxdWVzdCKOAgoQR2V0UXVvdGFSZXNwb25zZRITCgtjYWxsZXJfa2luZBgBIAEoCRIMCgRwbGFuGAIgASgJEhgKC2RhaWx5X2xpbWl0GAMgASgFSACIAQESEgoKdXNlZF90b2RheRgEIAEoBRIcCg9yZW1haW5pbmdfdG9kYXkYBSABKAVIAYgBARItCglyZXNldHNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiAKE3JlcXVlc3RzX3Blcl9taW51dGUYByABKAVIAogBAUIOCgxfZGFpbHlfbGltaXRCEgoQX3JlbWFpbmluZ190b2RheUIWChRfcmVxdWVzdHNfcGVyX21pbnV0ZSInChFHZXRTZXNzaW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIj8KEkdldFNlc3Npb25SZXNwb25zZRIpCgdzZXNzaW9uGAEgASgLMhgudmxtcnVuLmFnZW50LnYxLlNlc3Npb24iwwEKB1Nlc3Npb24SEgoKc2Vzc2lvbl9pZBgBIAEoCRIuCghtZXNzYWdlcxgCIAMoCzIcLnZsbXJ1bi5hZ2VudC52MS5DaGF0TWVzc2FnZRIUCgxhcnRpZmFjdF9pZHMYAyADKAkSLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiKgoURGVsZXRlU2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSIXChVEZWxldGVTZXNzaW9uUmVzcG9uc2UiEwoRTGlzdFNraWxsc1JlcXVlc3QiQAoSTGlzdFNraWxsc1Jlc3BvbnNlEioKBnNraWxscxgBIAMoCzIaLnZsbXJ1bi5hZ2VudC52MS5Ta2lsbEluZm8iqQEKCVNraWxsSW5mbxIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEhUKDXNraWxsX3ZlcnNpb24YBCABKAkSKgoIdG9vbHNldHMYBSADKA4yGC52bG1ydW4uYWdlbnQudjEuVG9vbHNldBIqCgVtb2RlbBgGIAEoDjIbLnZsbXJ1bi5hZ2VudC52MS5BZ2VudE1vZGVsIjsKEkdldEFydGlmYWN0UmVxdWVzdBIRCglvYmplY3RfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCSJMChNHZXRBcnRpZmFjdFJlc3BvbnNlEhEKCW9iamVjdF9pZBgBIAEoCRIUCgxjb250ZW50X3R5cGUYAiABKAkSDAoEZGF0YRgDIAEoDCIqChRMaXN0QXJ0aWZhY3RzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIlsKFUxpc3RBcnRpZmFjdHNSZXNwb25zZRIUCgxuYW1lc3BhY2VfaWQYASABKAkSLAoFaXRlbXMYAiADKAsyHS52bG1ydW4uYWdlbnQudjEuQXJ0aWZhY3RJbmZvIocBCgxBcnRpZmFjdEluZm8SEQoJb2JqZWN0X2lkGAEgASgJEhAKCGZpbGVuYW1lGAIgASgJEhQKDGNvbnRlbnRfdHlwZRgDIAEoCRIMCgRzaXplGAQgASgDEi4KCmNyZWF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wMqwICgxBZ2VudFNlcnZpY2UShwEKFENyZWF0ZUNoYXRDb21wbGV0aW9uEiYudmxtcnVuLmFnZW50LnYxLkNoYXRDb21wbGV0aW9uUmVxdWVzdBofLnZsbXJ1bi5hZ2VudC52MS5DaGF0Q29tcGxldGlvbiImgtPkkwIgOgEqIhsvdjEvb3BlbmFpL2NoYXQvY29tcGxldGlvbnMSZgoUU3RyZWFtQ2hhdENvbXBsZXRpb24SJi52bG1ydW4uYWdlbnQudjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0GiQudmxtcnVuLmFnZW50LnYxLkNoYXRDb21wbGV0aW9uQ2h1bmswARJwCgpMaXN0TW9kZWxzEiIudmxtcnVuLmFnZW50LnYxLkxpc3RNb2RlbHNSZXF1ZXN0GiMudmxtcnVuLmFnZW50LnYxLkxpc3RNb2RlbHNSZXNwb25zZSIZgtPkkwITEhEvdjEvb3BlbmFpL21vZGVscxJiCghHZXRRdW90YRIgLnZsbXJ1bi5hZ2VudC52MS5HZXRRdW90YVJlcXVlc3QaIS52bG1ydW4uYWdlbnQudjEuR2V0UXVvdGFSZXNwb25zZSIRgtPkkwILEgkvdjEvcXVvdGESeAoKR2V0U2Vzc2lvbhIiLnZsbXJ1bi5hZ2VudC52MS5HZXRTZXNzaW9uUmVxdWVzdBojLnZsbXJ1bi5hZ2VudC52MS5HZXRTZXNzaW9uUmVzcG9uc2UiIYLT5JMCGxIZL3YxL3Nlc3Npb25zL3tzZXNzaW9uX2lkfRKBAQoNRGVsZXRlU2Vzc2lvbhIlLnZsbXJ1bi5hZ2VudC52MS5EZWxldGVTZXNzaW9uUmVxdWVzdBomLnZsbXJ1bi5hZ2VudC52MS5EZWxldGVTZXNzaW9uUmVzcG9uc2UiIYLT5JMCGyoZL3YxL3Nlc3Npb25zL3tzZXNzaW9uX2lkfRJpCgpMaXN0U2tpbGxzEiIudmxtcnVuLmFnZW50LnYxLkxpc3RTa2lsbHNSZXF1ZXN0GiMudmxtcnVuLmFnZW50LnYxLkxpc3RTa2lsbHNSZXNwb25zZSISgtPkkwIMEgovdjEvc2tpbGxzEm8KC0dldEFydGlmYWN0EiMudmxtcnVuLmFnZW50LnYxLkdldEFydGlmYWN0UmVxdWVzdBokLnZsbXJ1bi5hZ2VudC52MS5HZXRBcnRpZmFjdFJlc3BvbnNlIhWC0+STAg8SDS92MS9hcnRpZmFjdHMSegoNTGlzdEFydGlmYWN0cxIlLnZsbXJ1bi5hZ2VudC52MS5MaXN0QXJ0aWZhY3RzUmVxdWVzdBomLnZsbXJ1bi5hZ2VudC52MS5MaXN0QXJ0aWZhY3RzUmVzcG9uc2UiGoLT5JMCFBISL3YxL2FydGlmYWN0cy9saXN0YgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_timestamp, file_vlmrun_agent_v1_chat, file_vlmrun_agent_v1_enums]);
+  fileDesc("Ch12bG1ydW4vYWdlbnQvdjEvc2VydmljZS5wcm90bxIPdmxtcnVuLmFnZW50LnYxIhMKEUxpc3RNb2RlbHNSZXF1ZXN0IqUBChJMaXN0TW9kZWxzUmVzcG9uc2USLwoGbW9kZWxzGAEgAygLMh8udmxtcnVuLmFnZW50LnYxLkFnZW50TW9kZWxJbmZvEjQKCXByb3ZpZGVycxgCIAMoCzIhLnZsbXJ1bi5hZ2VudC52MS5Ub29sUHJvdmlkZXJJbmZvEigKBXRvb2xzGAMgAygLMhkudmxtcnVuLmFnZW50LnYxLlRvb2xJbmZvIrEBCghUb29sSW5mbxIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEikKB3Rvb2xzZXQYAyABKA4yGC52bG1ydW4uYWdlbnQudjEuVG9vbHNldBIoCghwcm92aWRlchgEIAEoDjIWLnZsbXJ1bi5hZ2VudC52MS5Nb2RlbBIRCglhdmFpbGFibGUYBSABKAgSGgoSdW5hdmFpbGFibGVfcmVhc29uGAYgASgJIq4BCg5BZ2VudE1vZGVsSW5mbxIKCgJpZBgBIAEoCRIqCgVtb2RlbBgCIAEoDjIbLnZsbXJ1bi5hZ2VudC52MS5BZ2VudE1vZGVsEg8KB2NyZWF0ZWQYAyABKAMSEAoIb3duZWRfYnkYBCABKAkSDwoHYmFja2VuZBgFIAEoCRIwCgtyZXNvbHZlc190bxgGIAEoDjIbLnZsbXJ1bi5hZ2VudC52MS5BZ2VudE1vZGVsIoUBChBUb29sUHJvdmlkZXJJbmZvEgoKAmlkGAEgASgJEiUKBW1vZGVsGAIgASgOMhYudmxtcnVuLmFnZW50LnYxLk1vZGVsEhEKCWF2YWlsYWJsZRgDIAEoCBIPCgdzZXR0aW5nGAQgASgJEhoKEnVuYXZhaWxhYmxlX3JlYXNvbhgFIAEoCSIRCg9HZXRRdW90YVJlcXVlc3QijgIKEEdldFF1b3RhUmVzcG9uc2USEwoLY2FsbGVyX2tpbmQYASABKAkSDAoEcGxhbhgCIAEoCRIYCgtkYWlseV9saW1pdBgDIAEoBUgAiAEBEhIKCnVzZWRfdG9kYXkYBCABKAUSHAoPcmVtYWluaW5nX3RvZGF5GAUgASgFSAGIAQESLQoJcmVzZXRzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIgChNyZXF1ZXN0c19wZXJfbWludXRlGAcgASgFSAKIAQFCDgoMX2RhaWx5X2xpbWl0QhIKEF9yZW1haW5pbmdfdG9kYXlCFgoUX3JlcXVlc3RzX3Blcl9taW51dGUiJwoRR2V0U2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSI/ChJHZXRTZXNzaW9uUmVzcG9uc2USKQoHc2Vzc2lvbhgBIAEoCzIYLnZsbXJ1bi5hZ2VudC52MS5TZXNzaW9uIsMBCgdTZXNzaW9uEhIKCnNlc3Npb25faWQYASABKAkSLgoIbWVzc2FnZXMYAiADKAsyHC52bG1ydW4uYWdlbnQudjEuQ2hhdE1lc3NhZ2USFAoMYXJ0aWZhY3RfaWRzGAMgAygJEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIioKFERlbGV0ZVNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiFwoVRGVsZXRlU2Vzc2lvblJlc3BvbnNlIhMKEUxpc3RTa2lsbHNSZXF1ZXN0IkAKEkxpc3RTa2lsbHNSZXNwb25zZRIqCgZza2lsbHMYASADKAsyGi52bG1ydW4uYWdlbnQudjEuU2tpbGxJbmZvIqkBCglTa2lsbEluZm8SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIVCg1za2lsbF92ZXJzaW9uGAQgASgJEioKCHRvb2xzZXRzGAUgAygOMhgudmxtcnVuLmFnZW50LnYxLlRvb2xzZXQSKgoFbW9kZWwYBiABKA4yGy52bG1ydW4uYWdlbnQudjEuQWdlbnRNb2RlbCI7ChJHZXRBcnRpZmFjdFJlcXVlc3QSEQoJb2JqZWN0X2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkiTAoTR2V0QXJ0aWZhY3RSZXNwb25zZRIRCglvYmplY3RfaWQYASABKAkSFAoMY29udGVudF90eXBlGAIgASgJEgwKBGRhdGEYAyABKAwiKgoUTGlzdEFydGlmYWN0c1JlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSJbChVMaXN0QXJ0aWZhY3RzUmVzcG9uc2USFAoMbmFtZXNwYWNlX2lkGAEgASgJEiwKBWl0ZW1zGAIgAygLMh0udmxtcnVuLmFnZW50LnYxLkFydGlmYWN0SW5mbyKHAQoMQXJ0aWZhY3RJbmZvEhEKCW9iamVjdF9pZBgBIAEoCRIQCghmaWxlbmFtZRgCIAEoCRIUCgxjb250ZW50X3R5cGUYAyABKAkSDAoEc2l6ZRgEIAEoAxIuCgpjcmVhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDKsCAoMQWdlbnRTZXJ2aWNlEocBChRDcmVhdGVDaGF0Q29tcGxldGlvbhImLnZsbXJ1bi5hZ2VudC52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QaHy52bG1ydW4uYWdlbnQudjEuQ2hhdENvbXBsZXRpb24iJoLT5JMCIDoBKiIbL3YxL29wZW5haS9jaGF0L2NvbXBsZXRpb25zEmYKFFN0cmVhbUNoYXRDb21wbGV0aW9uEiYudmxtcnVuLmFnZW50LnYxLkNoYXRDb21wbGV0aW9uUmVxdWVzdBokLnZsbXJ1bi5hZ2VudC52MS5DaGF0Q29tcGxldGlvbkNodW5rMAEScAoKTGlzdE1vZGVscxIiLnZsbXJ1bi5hZ2VudC52MS5MaXN0TW9kZWxzUmVxdWVzdBojLnZsbXJ1bi5hZ2VudC52MS5MaXN0TW9kZWxzUmVzcG9uc2UiGYLT5JMCExIRL3YxL29wZW5haS9tb2RlbHMSYgoIR2V0UXVvdGESIC52bG1ydW4uYWdlbnQudjEuR2V0UXVvdGFSZXF1ZXN0GiEudmxtcnVuLmFnZW50LnYxLkdldFF1b3RhUmVzcG9uc2UiEYLT5JMCCxIJL3YxL3F1b3RhEngKCkdldFNlc3Npb24SIi52bG1ydW4uYWdlbnQudjEuR2V0U2Vzc2lvblJlcXVlc3QaIy52bG1ydW4uYWdlbnQudjEuR2V0U2Vzc2lvblJlc3BvbnNlIiGC0+STAhsSGS92MS9zZXNzaW9ucy97c2Vzc2lvbl9pZH0SgQEKDURlbGV0ZVNlc3Npb24SJS52bG1ydW4uYWdlbnQudjEuRGVsZXRlU2Vzc2lvblJlcXVlc3QaJi52bG1ydW4uYWdlbnQudjEuRGVsZXRlU2Vzc2lvblJlc3BvbnNlIiGC0+STAhsqGS92MS9zZXNzaW9ucy97c2Vzc2lvbl9pZH0SaQoKTGlzdFNraWxscxIiLnZsbXJ1bi5hZ2VudC52MS5MaXN0U2tpbGxzUmVxdWVzdBojLnZsbXJ1bi5hZ2VudC52MS5MaXN0U2tpbGxzUmVzcG9uc2UiEoLT5JMCDBIKL3YxL3NraWxscxJvCgtHZXRBcnRpZmFjdBIjLnZsbXJ1bi5hZ2VudC52MS5HZXRBcnRpZmFjdFJlcXVlc3QaJC52bG1ydW4uYWdlbnQudjEuR2V0QXJ0aWZhY3RSZXNwb25zZSIVgtPkkwIPEg0vdjEvYXJ0aWZhY3RzEnoKDUxpc3RBcnRpZmFjdHMSJS52bG1ydW4uYWdlbnQudjEuTGlzdEFydGlmYWN0c1JlcXVlc3QaJi52bG1ydW4uYWdlbnQudjEuTGlzdEFydGlmYWN0c1Jlc3BvbnNlIhqC0+STAhQSEi92MS9hcnRpZmFjdHMvbGlzdGIGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_timestamp, file_vlmrun_agent_v1_chat, file_vlmrun_agent_v1_enums]);
 
 /**
  * @generated from message vlmrun.agent.v1.ListModelsRequest
@@ -45,6 +45,13 @@ export type ListModelsResponse = Message<"vlmrun.agent.v1.ListModelsResponse"> &
    * @generated from field: repeated vlmrun.agent.v1.ToolProviderInfo providers = 2;
    */
   providers: ToolProviderInfo[];
+
+  /**
+   * Every server tool: those this server can run, and those it cannot yet, with what enables them.
+   *
+   * @generated from field: repeated vlmrun.agent.v1.ToolInfo tools = 3;
+   */
+  tools: ToolInfo[];
 };
 
 /**
@@ -53,6 +60,54 @@ export type ListModelsResponse = Message<"vlmrun.agent.v1.ListModelsResponse"> &
  */
 export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PURE__*/
   messageDesc(file_vlmrun_agent_v1_service, 1);
+
+/**
+ * @generated from message vlmrun.agent.v1.ToolInfo
+ */
+export type ToolInfo = Message<"vlmrun.agent.v1.ToolInfo"> & {
+  /**
+   * e.g. "ocr", "sam3_segment"
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string description = 2;
+   */
+  description: string;
+
+  /**
+   * @generated from field: vlmrun.agent.v1.Toolset toolset = 3;
+   */
+  toolset: Toolset;
+
+  /**
+   * Set on a tool provider's tools (offered when the request's `models` names it).
+   *
+   * @generated from field: vlmrun.agent.v1.Model provider = 4;
+   */
+  provider: Model;
+
+  /**
+   * @generated from field: bool available = 5;
+   */
+  available: boolean;
+
+  /**
+   * Why it is unavailable and what enables it, e.g. "set ORION_SEARCH_URL".
+   *
+   * @generated from field: string unavailable_reason = 6;
+   */
+  unavailableReason: string;
+};
+
+/**
+ * Describes the message vlmrun.agent.v1.ToolInfo.
+ * Use `create(ToolInfoSchema)` to create a new message.
+ */
+export const ToolInfoSchema: GenMessage<ToolInfo> = /*@__PURE__*/
+  messageDesc(file_vlmrun_agent_v1_service, 2);
 
 /**
  * @generated from message vlmrun.agent.v1.AgentModelInfo
@@ -102,7 +157,7 @@ export type AgentModelInfo = Message<"vlmrun.agent.v1.AgentModelInfo"> & {
  * Use `create(AgentModelInfoSchema)` to create a new message.
  */
 export const AgentModelInfoSchema: GenMessage<AgentModelInfo> = /*@__PURE__*/
-  messageDesc(file_vlmrun_agent_v1_service, 2);
+  messageDesc(file_vlmrun_agent_v1_service, 3);
 
 /**
  * @generated from message vlmrun.agent.v1.ToolProviderInfo
@@ -145,7 +200,7 @@ export type ToolProviderInfo = Message<"vlmrun.agent.v1.ToolProviderInfo"> & {
  * Use `create(ToolProviderInfoSchema)` to create a new message.
  */
 export const ToolProviderInfoSchema: GenMessage<ToolProviderInfo> = /*@__PURE__*/
-  messageDesc(file_vlmrun_agent_v1_service, 3);
+  messageDesc(file_vlmrun_agent_v1_service, 4);
 
 /**
  * @generated from message vlmrun.agent.v1.GetQuotaRequest
@@ -158,7 +213,7 @@ export type GetQuotaRequest = Message<"vlmrun.agent.v1.GetQuotaRequest"> & {
  * Use `create(GetQuotaRequestSchema)` to create a new message.
  */
 export const GetQuotaRequestSchema: GenMessage<GetQuotaRequest> = /*@__PURE__*/
-  messageDesc(file_vlmrun_agent_v1_service, 4);
+  messageDesc(file_vlmrun_agent_v1_service, 5);
 
 /**
  * @generated from message vlmrun.agent.v1.GetQuotaResponse
@@ -211,7 +266,7 @@ export type GetQuotaResponse = Message<"vlmrun.agent.v1.GetQuotaResponse"> & {
  * Use `create(GetQuotaResponseSchema)` to create a new message.
  */
 export const GetQuotaResponseSchema: GenMessage<GetQuotaResponse> = /*@__PURE__*/
-  messageDesc(file_vlmrun_agent_v1_service, 5);
+  messageDesc(file_vlmrun_agent_v1_service, 6);
 
 /**
  * @generated from message vlmrun.agent.v1.GetSessionRequest
@@ -228,7 +283,7 @@ export type GetSessionRequest = Message<"vlmrun.agent.v1.GetSessionRequest"> & {
  * Use `create(GetSessionRequestSchema)` to create a new message.
  */
 export const GetSessionRequestSchema: GenMessage<GetSessionRequest> = /*@__PURE__*/
-  messageDesc(file_vlmrun_agent_v1_service, 6);
+  messageDesc(file_vlmrun_agent_v1_service, 7);
 
 /**
  * @generated from message vlmrun.agent.v1.GetSessionResponse
@@ -245,7 +300,7 @@ export type GetSessionResponse = Message<"vlmrun.agent.v1.GetSessionResponse"> &
  * Use `create(GetSessionResponseSchema)` to create a new message.
  */
 export const GetSessionResponseSchema: GenMessage<GetSessionResponse> = /*@__PURE__*/
-  messageDesc(file_vlmrun_agent_v1_service, 7);
+  messageDesc(file_vlmrun_agent_v1_service, 8);
 
 /**
  * @generated from message vlmrun.agent.v1.Session
@@ -282,7 +337,7 @@ export type Session = Message<"vlmrun.agent.v1.Session"> & {
  * Use `create(SessionSchema)` to create a new message.
  */
 export const SessionSchema: GenMessage<Session> = /*@__PURE__*/
-  messageDesc(file_vlmrun_agent_v1_service, 8);
+  messageDesc(file_vlmrun_agent_v1_service, 9);
 
 /**
  * @generated from message vlmrun.agent.v1.DeleteSessionRequest
@@ -299,7 +354,7 @@ export type DeleteSessionRequest = Message<"vlmrun.agent.v1.DeleteSessionRequest
  * Use `create(DeleteSessionRequestSchema)` to create a new message.
  */
 export const DeleteSessionRequestSchema: GenMessage<DeleteSessionRequest> = /*@__PURE__*/
-  messageDesc(file_vlmrun_agent_v1_service, 9);
+  messageDesc(file_vlmrun_agent_v1_service, 10);
 
 /**
  * @generated from message vlmrun.agent.v1.DeleteSessionResponse
@@ -312,7 +367,7 @@ export type DeleteSessionResponse = Message<"vlmrun.agent.v1.DeleteSessionRespon
  * Use `create(DeleteSessionResponseSchema)` to create a new message.
  */
 export const DeleteSessionResponseSchema: GenMessage<DeleteSessionResponse> = /*@__PURE__*/
-  messageDesc(file_vlmrun_agent_v1_service, 10);
+  messageDesc(file_vlmrun_agent_v1_service, 11);
 
 /**
  * @generated from message vlmrun.agent.v1.ListSkillsRequest
@@ -325,7 +380,7 @@ export type ListSkillsRequest = Message<"vlmrun.agent.v1.ListSkillsRequest"> & {
  * Use `create(ListSkillsRequestSchema)` to create a new message.
  */
 export const ListSkillsRequestSchema: GenMessage<ListSkillsRequest> = /*@__PURE__*/
-  messageDesc(file_vlmrun_agent_v1_service, 11);
+  messageDesc(file_vlmrun_agent_v1_service, 12);
 
 /**
  * @generated from message vlmrun.agent.v1.ListSkillsResponse
@@ -342,7 +397,7 @@ export type ListSkillsResponse = Message<"vlmrun.agent.v1.ListSkillsResponse"> &
  * Use `create(ListSkillsResponseSchema)` to create a new message.
  */
 export const ListSkillsResponseSchema: GenMessage<ListSkillsResponse> = /*@__PURE__*/
-  messageDesc(file_vlmrun_agent_v1_service, 12);
+  messageDesc(file_vlmrun_agent_v1_service, 13);
 
 /**
  * @generated from message vlmrun.agent.v1.SkillInfo
@@ -384,7 +439,7 @@ export type SkillInfo = Message<"vlmrun.agent.v1.SkillInfo"> & {
  * Use `create(SkillInfoSchema)` to create a new message.
  */
 export const SkillInfoSchema: GenMessage<SkillInfo> = /*@__PURE__*/
-  messageDesc(file_vlmrun_agent_v1_service, 13);
+  messageDesc(file_vlmrun_agent_v1_service, 14);
 
 /**
  * @generated from message vlmrun.agent.v1.GetArtifactRequest
@@ -408,7 +463,7 @@ export type GetArtifactRequest = Message<"vlmrun.agent.v1.GetArtifactRequest"> &
  * Use `create(GetArtifactRequestSchema)` to create a new message.
  */
 export const GetArtifactRequestSchema: GenMessage<GetArtifactRequest> = /*@__PURE__*/
-  messageDesc(file_vlmrun_agent_v1_service, 14);
+  messageDesc(file_vlmrun_agent_v1_service, 15);
 
 /**
  * @generated from message vlmrun.agent.v1.GetArtifactResponse
@@ -435,7 +490,7 @@ export type GetArtifactResponse = Message<"vlmrun.agent.v1.GetArtifactResponse">
  * Use `create(GetArtifactResponseSchema)` to create a new message.
  */
 export const GetArtifactResponseSchema: GenMessage<GetArtifactResponse> = /*@__PURE__*/
-  messageDesc(file_vlmrun_agent_v1_service, 15);
+  messageDesc(file_vlmrun_agent_v1_service, 16);
 
 /**
  * @generated from message vlmrun.agent.v1.ListArtifactsRequest
@@ -452,7 +507,7 @@ export type ListArtifactsRequest = Message<"vlmrun.agent.v1.ListArtifactsRequest
  * Use `create(ListArtifactsRequestSchema)` to create a new message.
  */
 export const ListArtifactsRequestSchema: GenMessage<ListArtifactsRequest> = /*@__PURE__*/
-  messageDesc(file_vlmrun_agent_v1_service, 16);
+  messageDesc(file_vlmrun_agent_v1_service, 17);
 
 /**
  * @generated from message vlmrun.agent.v1.ListArtifactsResponse
@@ -476,7 +531,7 @@ export type ListArtifactsResponse = Message<"vlmrun.agent.v1.ListArtifactsRespon
  * Use `create(ListArtifactsResponseSchema)` to create a new message.
  */
 export const ListArtifactsResponseSchema: GenMessage<ListArtifactsResponse> = /*@__PURE__*/
-  messageDesc(file_vlmrun_agent_v1_service, 17);
+  messageDesc(file_vlmrun_agent_v1_service, 18);
 
 /**
  * @generated from message vlmrun.agent.v1.ArtifactInfo
@@ -513,7 +568,7 @@ export type ArtifactInfo = Message<"vlmrun.agent.v1.ArtifactInfo"> & {
  * Use `create(ArtifactInfoSchema)` to create a new message.
  */
 export const ArtifactInfoSchema: GenMessage<ArtifactInfo> = /*@__PURE__*/
-  messageDesc(file_vlmrun_agent_v1_service, 18);
+  messageDesc(file_vlmrun_agent_v1_service, 19);
 
 /**
  * The Orion agent service. The same implementation serves gRPC, gRPC-Web, Connect and the

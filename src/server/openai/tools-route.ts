@@ -1,0 +1,33 @@
+import { create } from "@bufbuild/protobuf";
+import {
+  AgentService,
+  ListModelsRequestSchema,
+  ListModelsResponseSchema,
+} from "../../../gen/vlmrun/agent/v1/service_pb.js";
+import { wireNames } from "../../wire/names.js";
+import { type RestDeps, unaryRoute } from "./unary-route.js";
+
+/** GET /v1/tools: every server tool, with whether it can run here and, if not, what enables it. */
+export function toolsRoute(deps: RestDeps) {
+  return unaryRoute(
+    deps,
+    AgentService.method.listModels,
+    async (ctx) =>
+      create(
+        ListModelsResponseSchema,
+        await deps.service.listModels(create(ListModelsRequestSchema, {}), ctx),
+      ),
+    (reply) => ({
+      body: {
+        data: reply.tools.map((t) => ({
+          name: t.name,
+          description: t.description,
+          toolset: wireNames.toolset.toWire(t.toolset) ?? null,
+          provider: wireNames.model.toWire(t.provider) ?? null,
+          available: t.available,
+          ...(t.available ? {} : { unavailable_reason: t.unavailableReason }),
+        })),
+      },
+    }),
+  );
+}

@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import { type Tool, ToolError } from "../tool.js";
+
+export interface SearchConfig {
+  /** A SearXNG instance (or anything answering its JSON API): ORION_SEARCH_URL. */
+  url: string;
+  apiKey: string | undefined;
+  timeoutMs: number;
+}
+
+const Answer = z.object({
+  results: z.array(
+    z.object({ title: z.string().optional(), url: z.string(), content: z.string().optional() }),
+  ),
+});
+
+/**
+ * Web search through a configured search endpoint speaking SearXNG's JSON API
+ * (`GET {url}/search?q=…&format=json`). Without ORION_SEARCH_URL the tool is not offered.
+ */
+export const webSearchInfo = {
+  name: "web_search",
+  description: "Search the web: the top results' titles, URLs and snippets. Use fetch_page to read a result.",
+  toolset: Toolset.WEB,
+};
+
+export function webSearch(config: SearchConfig): Tool {
+  return {
+    ...webSearchInfo,
+    parameters: {
+      type: "object",
+      properties: {
+        query: { type: "string", minLength: 1, maxLength: 500 },
+        count: { type: "integer", minimum: 1, maximum: 20, description: "default 5" },
+      },
+      required: ["query"],
+      additionalProperties: false,
+    },
+    async execute(args, ctx) {
+      const target = new URL("search", config.url.endsWith("/") ? config.url : `${config.url}/`);
+      target.searchParams.set("q", args.query as string);
+      target.searchParams.set("format", "json");
+      const timeout = AbortSignal.timeout(config.timeoutMs);
+      let body: unknown;
+      try {
+        const res = await fetch(target, {
+          headers: {
+            accept: "application/json",
+            ...(config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {}),
+          },
+          signal: AbortSignal.any([ctx.signal, timeout]),
+        });
+        if (!res.ok) throw new ToolError(`the search endpoint answered ${res.status}`);
+        body = await res.json();
+      } catch (error) {
+        if (ctx.signal.aborted) throw ctx.signal.reason;
+        if (error instanceof ToolError) throw error;
+        if (timeout.aborted)
+          throw new ToolError(`the search endpoint did not answer within ${config.timeoutMs / 1000} s`);
+        throw new ToolError(`the search endpoint could not be used: ${(error as Error).message}`);
+      }
+      const parsed = Answer.safeParse(body);
+      if (!parsed.success)
+        throw new ToolError("the search endpoint's answer is not SearXNG JSON (results[])");
+      const results = parsed.data.results.slice(0, (args.count as number | undefined) ?? 5).map((r) => ({
+        title: r.title ?? "",
+        url: r.url,
+        snippet: r.content ?? "",
+      }));
+      return {
+        summary: `${results.length} result${results.length === 1 ? "" : "s"} for "${args.query}"`,
+        data: { query: args.query as string, results },
+        artifacts: [],
+      };
+    },
+  };
+}
