@@ -2,8 +2,8 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { ArtifactMeta } from "../../artifacts/artifacts.js";
+import { ffmpeg, readBytes, withVideoFile } from "../../media/ffmpeg.js";
 import type { Tool } from "../tool.js";
-import { ffmpeg, readBytes, withVideoFile } from "./ffmpeg.js";
 import { loadVideo, VIDEO_REF } from "./video-input.js";
 
 const MAX_CUTS = 100;

@@ -1,6 +1,6 @@
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import { probe, withVideoFile } from "../../media/ffmpeg.js";
 import type { Tool } from "../tool.js";
-import { probe, withVideoFile } from "./ffmpeg.js";
 import { loadVideo, VIDEO_REF } from "./video-input.js";
 
 export const videoProbe: Tool = {

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ToolError } from "../tool.js";
+import { ToolError } from "../tools/tool.js";
 
 const FFMPEG = process.env.ORION_FFMPEG ?? "ffmpeg";
 const FFPROBE = process.env.ORION_FFPROBE ?? "ffprobe";
@@ -112,3 +112,12 @@ export async function probe(input: string, signal: AbortSignal): Promise<VideoFa
 }
 
 export const readBytes = async (file: string) => new Uint8Array(await readFile(file));
+
+/** The first frame of a video as PNG bytes (for previews). */
+export async function firstFrame(bytes: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
+  return withVideoFile(bytes, async (input, dir) => {
+    const out = path.join(dir, "first.png");
+    await ffmpeg(["-i", input, "-frames:v", "1", "-vf", "scale=512:-2", out], signal);
+    return readBytes(out);
+  });
+}
