@@ -11,6 +11,8 @@ import { pdfText } from "./document/pdf-text.js";
 import { redact } from "./document/redact.js";
 import { crop } from "./image/crop.js";
 import { detectFaces } from "./image/detect-faces.js";
+import { detectObjects } from "./image/detect-objects.js";
+import { detectPeople } from "./image/detect-people.js";
 import { dominantColors } from "./image/dominant-colors.js";
 import { flip } from "./image/flip.js";
 import { grayscale } from "./image/grayscale.js";
@@ -48,6 +50,8 @@ export function builtinTools(fetchPolicy: FetchPolicy, search?: SearchConfig): T
     flip,
     grayscale,
     detectFaces,
+    detectObjects,
+    detectPeople,
     blurRegions,
     annotate,
     chart,

@@ -49,3 +49,23 @@ describe("detect_faces (face-api SSD on tfjs WASM, in a worker thread)", () => {
     expect(blurred.summary).toContain(`pixelated ${boxes.length} region`);
   }, 60_000);
 });
+
+describe("detect_objects and detect_pose (human's CenterNet and MoveNet on tfjs WASM, in a worker thread)", () => {
+  it("finds a person in a real photo, with a plausible pose, and nothing in a flat image", async () => {
+    const objects = await h.run("detect_objects", { image: photo });
+    const found = (objects.data as { objects: { label: string; score: number; xywh: number[] }[] }).objects;
+    expect(found.map((o) => o.label)).toContain("person");
+    const pose = await h.run("detect_pose", { image: photo });
+    const people = (pose.data as { people: { keypoints: { part: string; score: number; xy: number[] }[] }[] })
+      .people;
+    expect(people).toHaveLength(1);
+    const part = (name: string) => people[0]?.keypoints.find((k) => k.part === name);
+    // Only the keypoints it can see (of 17): in this head-and-shoulders photo, the upper body.
+    expect(people[0]?.keypoints.length).toBeGreaterThanOrEqual(5);
+    const nose = part("nose")?.xy[1] as number;
+    const shoulder = (part("leftShoulder") ?? part("rightShoulder"))?.xy[1] as number;
+    expect(nose).toBeLessThan(shoulder); // the face is above the shoulders
+    const none = await h.run("detect_objects", { image: blank });
+    expect((none.data as { objects: unknown[] }).objects).toEqual([]);
+  }, 60_000);
+});

@@ -67,6 +67,8 @@ describe("toolset selection (SPEC §4)", () => {
       "flip",
       "grayscale",
       "detect_faces",
+      "detect_objects",
+      "detect_pose",
     ]);
     // web_search needs ORION_SEARCH_URL; fetch_page needs nothing.
     expect(registry.select([Toolset.WEB]).map((t) => t.name)).toEqual(["fetch_page"]);
