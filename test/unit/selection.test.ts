@@ -69,6 +69,7 @@ describe("toolset selection (SPEC §4)", () => {
       "detect_faces",
       "detect_objects",
       "detect_pose",
+      "segment_person",
     ]);
     // web_search needs ORION_SEARCH_URL; fetch_page needs nothing.
     expect(registry.select([Toolset.WEB]).map((t) => t.name)).toEqual(["fetch_page"]);

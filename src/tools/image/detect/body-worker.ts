@@ -1,10 +1,11 @@
 // Runs in a worker thread (see detect-objects.ts, detect-people.ts): @vladmandic/human's COCO
 // object detector (CenterNet) and body-pose model (MoveNet) on tfjs WASM, loaded once per worker
 // from the models inside the npm package.
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import sharp from "sharp";
 
 const require = createRequire(import.meta.url);
@@ -19,10 +20,23 @@ interface HumanResult {
     keypoints: { part: string; score: number; position: [number, number] }[];
   }[];
 }
+interface Tensor {
+  shape: number[];
+  data(): Promise<Int32Array | Float32Array | Uint8Array>;
+  dispose(): void;
+}
 interface Human {
   load(): Promise<void>;
   detect(input: unknown, config?: object): Promise<HumanResult>;
-  tf: { tensor(data: Uint8Array, shape: number[], dtype: string): { dispose(): void } };
+  segmentation(input: unknown, config?: object): Promise<Tensor | null>;
+  tf: { tensor(data: Uint8Array, shape: number[], dtype: string): Tensor };
+}
+
+/** The vendored selfie model (third_party/models/human-selfie): see its README for provenance. */
+function selfieModel(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return pathToFileURL(path.join(dir, "third_party", "models", "human-selfie", "selfie.json")).href;
 }
 
 /** human loads models with fetch, and Node's fetch cannot read file: URLs; this lets it. */
@@ -55,7 +69,7 @@ async function load(): Promise<Human> {
     face: { enabled: false },
     hand: { enabled: false },
     gesture: { enabled: false },
-    segmentation: { enabled: false },
+    segmentation: { enabled: true, modelPath: selfieModel() },
     body: { enabled: true, modelPath: "movenet-lightning.json", maxDetected: 1, minConfidence: 0.2 },
     object: {
       enabled: true,
@@ -103,5 +117,59 @@ export async function detect({ bytes }: { bytes: Uint8Array }) {
     };
   } finally {
     tensor.dispose();
+  }
+}
+
+/**
+ * A person mask at the image's own size: white where a person is, black elsewhere (PNG), with the
+ * share of the image it covers and its bounding box.
+ */
+export async function segmentPerson({ bytes }: { bytes: Uint8Array }) {
+  ready ??= load();
+  const human = await ready;
+  const original = await sharp(bytes).metadata();
+  const fullWidth = original.autoOrient?.width ?? original.width ?? 0;
+  const fullHeight = original.autoOrient?.height ?? original.height ?? 0;
+  const { data, info } = await sharp(bytes)
+    .rotate()
+    .resize(1024, 1024, { fit: "inside", withoutEnlargement: true })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const tensor = human.tf.tensor(new Uint8Array(data), [1, info.height, info.width, 3], "int32");
+  let rgba: Tensor | null = null;
+  try {
+    rgba = await human.segmentation(tensor);
+    if (!rgba) throw new Error("the segmentation model gave no output");
+    const [height, width] = rgba.shape.length === 4 ? rgba.shape.slice(1, 3) : rgba.shape.slice(0, 2);
+    const values = await rgba.data();
+    const w = width as number;
+    const h = height as number;
+    const alpha = new Uint8Array(w * h);
+    let inside = 0;
+    let [x0, y0, x1, y1] = [w, h, -1, -1];
+    for (let i = 0; i < alpha.length; i++) {
+      const a = Number(values[i * 4 + 3] ?? 0);
+      alpha[i] = a >= 128 ? 255 : 0;
+      if (alpha[i]) {
+        inside++;
+        const x = i % w;
+        const y = Math.floor(i / w);
+        [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+      }
+    }
+    const mask = await sharp(Buffer.from(alpha), { raw: { width: w, height: h, channels: 1 } })
+      .resize(fullWidth, fullHeight, { fit: "fill" })
+      .png()
+      .toBuffer();
+    return {
+      mask: new Uint8Array(mask),
+      coverage: round(inside / alpha.length),
+      xywh:
+        x1 < 0 ? null : [round(x0 / w), round(y0 / h), round((x1 - x0 + 1) / w), round((y1 - y0 + 1) / h)],
+    };
+  } finally {
+    tensor.dispose();
+    rgba?.dispose();
   }
 }
