@@ -16,6 +16,7 @@ import {
   type CallOptions,
   type UsageCounts,
 } from "../backends/backend.js";
+import { toDataUrl } from "../tools/core/data-url.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import type { Tool, ToolContext } from "../tools/tool.js";
 import type { Caps } from "./caps.js";
@@ -99,7 +100,7 @@ export class AgentBackend implements Backend {
     for (const id of artifactIds.filter((a) => a.startsWith("img_"))) {
       const found = await this.setup.toolContext.artifacts.get(id);
       if (!found || found.data.byteLength > 4 * 1024 * 1024) continue;
-      const url = `data:${found.meta.contentType};base64,${Buffer.from(found.data).toString("base64")}`;
+      const url = toDataUrl(found.meta.contentType, found.data);
       parts.push(
         { part: { case: "text" as const, value: `${id}:` } },
         { part: { case: "imageUrl" as const, value: { url } } },

@@ -1,5 +1,6 @@
 import sharp from "sharp";
 import { firstFrame } from "../media/ffmpeg.js";
+import { toDataUrl } from "../tools/core/data-url.js";
 import type { ArtifactMeta } from "./artifacts.js";
 
 const EDGE = 256;
@@ -32,7 +33,7 @@ export async function previewsOf(
     previews.push({
       objectId: meta.id,
       contentType: "image/webp",
-      dataUrl: `data:image/webp;base64,${small.toString("base64")}`,
+      dataUrl: toDataUrl("image/webp", small),
     });
   }
   return previews;

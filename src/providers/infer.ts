@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Model, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { ArtifactMeta } from "../artifacts/artifacts.js";
 import type { ProviderConfig } from "../config.js";
-import { IMAGE_REF } from "../tools/image/image-input.js";
+import { IMAGE_REF, imageArtifact } from "../tools/image/image-input.js";
 import { type Tool, type ToolContext, ToolError } from "../tools/tool.js";
 import { callProvider, mediaOf } from "./provider-http.js";
 
@@ -75,16 +75,13 @@ export function inferTool(spec: InferSpec, config: ProviderConfig): Tool {
       additionalProperties: false,
     },
     async execute(args, ctx) {
-      const ref = typeof args.image === "string" ? args.image : (args.image as { id: string }).id;
-      const found = await ctx.artifacts.get(ref);
-      if (!found) throw new ToolError(`no image ${ref} in this session`);
+      const found = await imageArtifact(args.image, ctx);
+      const ref = found.id;
       const { image: _image, ...params } = args;
       // Artifact ids in the arguments (e.g. a mask) go to the provider as the files themselves.
       for (const [key, value] of Object.entries(params)) {
         if (typeof value !== "string" || !/^img_[0-9a-f]{6}$/.test(value)) continue;
-        const file = await ctx.artifacts.get(value);
-        if (!file) throw new ToolError(`no image ${value} in this session`);
-        params[key] = mediaOf(file);
+        params[key] = mediaOf(await imageArtifact(value, ctx));
       }
       ctx.progress(`asking ${spec.id}`);
       const raw = await callProvider({ provider: spec.id, config, signal: ctx.signal }, "POST", "/v1/infer", {

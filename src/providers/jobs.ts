@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import type { Model, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { ProviderConfig } from "../config.js";
-import { IMAGE_REF } from "../tools/image/image-input.js";
+import { IMAGE_REF, imageArtifact } from "../tools/image/image-input.js";
 import { type Tool, ToolError } from "../tools/tool.js";
 import { callProvider, mediaOf } from "./provider-http.js";
 
@@ -58,13 +58,7 @@ export function jobTool(spec: JobSpec, config: ProviderConfig): Tool {
     },
     async execute(args, ctx) {
       const { prompt, image, ...params } = args;
-      let source: ReturnType<typeof mediaOf> | undefined;
-      if (image !== undefined) {
-        const ref = typeof image === "string" ? image : (image as { id: string }).id;
-        const found = await ctx.artifacts.get(ref);
-        if (!found) throw new ToolError(`no image ${ref} in this session`);
-        source = mediaOf(found);
-      }
+      const source = image === undefined ? undefined : mediaOf(await imageArtifact(image, ctx));
       let job = parse(
         await callProvider(call(ctx.signal), "POST", "/v1/jobs", {
           task: spec.task,

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import type { Model, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { ProviderConfig } from "../config.js";
-import { IMAGE_REF } from "../tools/image/image-input.js";
+import { toDataUrl } from "../tools/core/data-url.js";
+import { IMAGE_REF, imageArtifact } from "../tools/image/image-input.js";
 import { type Tool, ToolError } from "../tools/tool.js";
-import { VIDEO_REF } from "../tools/video/video-input.js";
+import { loadVideo, VIDEO_REF } from "../tools/video/video-input.js";
 import { callProvider } from "./provider-http.js";
 
 export interface VisionChatSpec {
@@ -22,9 +23,6 @@ const Reply = z.object({
   choices: z.array(z.object({ message: z.object({ content: z.string().nullable().optional() }) })).min(1),
   usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).partial().optional(),
 });
-
-const asDataUrl = (contentType: string, data: Uint8Array) =>
-  `data:${contentType};base64,${Buffer.from(data).toString("base64")}`;
 
 /**
  * A vision-language provider reached over the OpenAI chat protocol (what vLLM, SGLang and
@@ -54,23 +52,18 @@ export function visionChatTool(spec: VisionChatSpec, config: ProviderConfig): To
       const content: unknown[] = [
         { type: "text", text: (args.prompt as string | undefined) ?? spec.defaultPrompt },
       ];
-      const refs = ((args.images as unknown[] | undefined) ?? []).map((r) =>
-        typeof r === "string" ? r : (r as { id: string }).id,
-      );
-      for (const ref of refs) {
-        const found = await ctx.artifacts.get(ref);
-        if (!found) throw new ToolError(`no image ${ref} in this session`);
+      for (const ref of (args.images as unknown[] | undefined) ?? []) {
+        const found = await imageArtifact(ref, ctx);
         content.push({
           type: "image_url",
-          image_url: { url: asDataUrl(found.meta.contentType, found.data) },
+          image_url: { url: toDataUrl(found.meta.contentType, found.data) },
         });
       }
       if (args.video !== undefined) {
-        const found = await ctx.artifacts.get(args.video as string);
-        if (!found) throw new ToolError(`no video ${args.video} in this session`);
+        const found = await loadVideo(args.video, ctx);
         content.push({
           type: "video_url",
-          video_url: { url: asDataUrl(found.meta.contentType, found.data) },
+          video_url: { url: toDataUrl(found.meta.contentType, found.data) },
         });
       }
       ctx.progress(`asking ${spec.id}`);

@@ -6,6 +6,11 @@ export interface DataUrl {
 
 const DATA_URL = /^data:([a-z]+\/[\w.+-]+)?((?:;[\w-]+=[^;,]*)*)(;base64)?,(.*)$/is;
 
+/** Bytes as a base64 `data:` URL. */
+export function toDataUrl(mediaType: string, data: Uint8Array): string {
+  return `data:${mediaType};base64,${Buffer.from(data).toString("base64")}`;
+}
+
 export function parseDataUrl(url: string): DataUrl | undefined {
   const match = DATA_URL.exec(url);
   if (!match) return undefined;

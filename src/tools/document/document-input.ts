@@ -1,5 +1,5 @@
 import type { JsonObject } from "@bufbuild/protobuf";
-import { IMAGE_REF } from "../image/image-input.js";
+import { IMAGE_REF, imageArtifact, refId } from "../image/image-input.js";
 import { type ToolContext, ToolError } from "../tool.js";
 import { pdfJob } from "./pdf.js";
 
@@ -20,13 +20,9 @@ export const PAGE: JsonObject = {
 export const PDF_TYPE = "application/pdf";
 export const DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
-function idOf(ref: unknown): string {
-  return typeof ref === "string" ? ref : (ref as { id: string }).id;
-}
-
 /** A stored artifact of one of the given types, or a ToolError the model can act on. */
 export async function loadFile(ref: unknown, ctx: ToolContext, types: string[]) {
-  const id = idOf(ref);
+  const id = refId(ref);
   const found = await ctx.artifacts.get(id);
   if (!found) throw new ToolError(`no file ${id} in this session`);
   if (!types.includes(found.meta.contentType)) {
@@ -51,11 +47,9 @@ export async function onPdf<T>(id: string, work: () => Promise<T>): Promise<T> {
  */
 export async function pictureOf(args: Record<string, unknown>, ctx: ToolContext) {
   if (args.image !== undefined) {
-    const id = idOf(args.image);
-    const found = await ctx.artifacts.get(id);
-    if (!found) throw new ToolError(`no image ${id} in this session`);
-    if (!found.meta.contentType.startsWith("image/")) throw new ToolError(`${id} is not an image`);
-    return { source: id, bytes: found.data };
+    const found = await imageArtifact(args.image, ctx);
+    if (!found.meta.contentType.startsWith("image/")) throw new ToolError(`${found.id} is not an image`);
+    return { source: found.id, bytes: found.data };
   }
   if (args.file !== undefined) {
     const file = await loadFile(args.file, ctx, [PDF_TYPE]);

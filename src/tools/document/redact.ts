@@ -1,5 +1,5 @@
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
-import { IMAGE_REF } from "../image/image-input.js";
+import { IMAGE_REF, imageArtifact } from "../image/image-input.js";
 import { applyToRegions, BOXES, type Xywh } from "../image/regions.js";
 import { type Tool, ToolError, type ToolResult } from "../tool.js";
 import { FILE_REF, loadFile, onPdf, PDF_TYPE } from "./document-input.js";
@@ -52,9 +52,8 @@ export const redact: Tool = {
       };
     }
 
-    const id = typeof args.image === "string" ? args.image : (args.image as { id: string }).id;
-    const found = await ctx.artifacts.get(id);
-    if (!found) throw new ToolError(`no image ${id} in this session`);
+    const found = await imageArtifact(args.image, ctx);
+    const id = found.id;
     const regions = [...boxes];
     const notFound: string[] = [];
     if (texts.length > 0) {

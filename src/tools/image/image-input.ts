@@ -11,15 +11,26 @@ export const IMAGE_REF: JsonObject = {
   ],
 };
 
-/** Loads an image argument's bytes and a sharp pipeline over them. */
-export async function loadImage(ref: unknown, ctx: ToolContext) {
-  const id = typeof ref === "string" ? ref : (ref as { id: string }).id;
+/** The id an image argument names: "img_ab12cd" or {"id": "img_ab12cd"}. */
+export function refId(ref: unknown): string {
+  return typeof ref === "string" ? ref : (ref as { id: string }).id;
+}
+
+/** The stored artifact an image argument names, undecoded; a ToolError when there is none. */
+export async function imageArtifact(ref: unknown, ctx: ToolContext) {
+  const id = refId(ref);
   const found = await ctx.artifacts.get(id);
   if (!found) throw new ToolError(`no image ${id} in this session`);
+  return { id, ...found };
+}
+
+/** Loads an image argument's bytes and a sharp pipeline over them. */
+export async function loadImage(ref: unknown, ctx: ToolContext) {
+  const { id, data: bytes } = await imageArtifact(ref, ctx);
   try {
-    const image = sharp(found.data, { limitInputPixels: 100_000_000 });
+    const image = sharp(bytes, { limitInputPixels: 100_000_000 });
     const meta = await image.metadata();
-    return { id, image, meta, bytes: found.data };
+    return { id, image, meta, bytes };
   } catch (error) {
     throw new ToolError(`${id} is not a readable image (${(error as Error).message})`);
   }

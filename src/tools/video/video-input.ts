@@ -11,7 +11,7 @@ export async function loadVideo(ref: unknown, ctx: ToolContext) {
   const id = ref as string;
   const found = await ctx.artifacts.get(id);
   if (!found) throw new ToolError(`no video ${id} in this session`);
-  return { id, data: found.data };
+  return { id, data: found.data, meta: found.meta };
 }
 
 /** Seconds as "12.345" for ffmpeg. */
