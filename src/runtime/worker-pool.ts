@@ -15,8 +15,9 @@ export interface WorkerPool<M extends Functions> {
 
 /**
  * A pool of worker threads for CPU-bound tool work (PDF parsing and painting, chart layout), so
- * one request's document never stalls every other request on the event loop. Threads start on
- * first use and stay warm (a tool's first use may be slow, its later uses must not be).
+ * one request's document never stalls every other request on the event loop. Nothing starts
+ * until the first job (so a tool module may create its pool at load time, free); threads then
+ * stay warm (a tool's first use may be slow, its later uses must not be).
  *
  * `module` is the worker module's name beside the caller (`callerUrl` = the caller's
  * import.meta.url). From TypeScript sources it is reached through `tsx-worker.mjs`.
@@ -28,20 +29,26 @@ export function workerPool<M extends Functions>(
 ): WorkerPool<M> {
   const fromSources = callerUrl.endsWith(".ts");
   const target = new URL(`./${module}${fromSources ? ".ts" : ".js"}`, callerUrl);
-  const pool = new Piscina({
-    filename: fileURLToPath(fromSources ? new URL("./tsx-worker.mjs", import.meta.url) : target),
-    minThreads: 0,
-    maxThreads: Math.max(1, Math.min(maxThreads, availableParallelism())),
-    idleTimeout: Number.POSITIVE_INFINITY,
-  });
+  let pool: Piscina | undefined;
+  const started = () =>
+    (pool ??= new Piscina({
+      filename: fileURLToPath(fromSources ? new URL("./tsx-worker.mjs", import.meta.url) : target),
+      minThreads: 0,
+      maxThreads: Math.max(1, Math.min(maxThreads, availableParallelism())),
+      idleTimeout: Number.POSITIVE_INFINITY,
+    }));
   return {
     run(name, args, signal) {
+      const workers = started();
       const options = signal ? { signal } : {};
       const result = fromSources
-        ? pool.run({ module: target.href, name, args }, options)
-        : pool.run(args, { ...options, name });
+        ? workers.run({ module: target.href, name, args }, options)
+        : workers.run(args, { ...options, name });
       return result as never;
     },
-    destroy: () => pool.destroy(),
+    destroy: async () => {
+      await pool?.destroy();
+      pool = undefined;
+    },
   };
 }

@@ -1,7 +1,7 @@
 import { workerPool } from "../../runtime/worker-pool.js";
 import type * as PdfWorker from "./pdf-worker.js";
 
-let pool: ReturnType<typeof workerPool<typeof PdfWorker>> | undefined;
+const pool = workerPool<typeof PdfWorker>(import.meta.url, "pdf-worker");
 
 /** Runs one PDF job on the worker pool (started on first use, then kept warm). */
 export function pdfJob<K extends keyof typeof PdfWorker>(
@@ -9,6 +9,5 @@ export function pdfJob<K extends keyof typeof PdfWorker>(
   args: Parameters<(typeof PdfWorker)[K]>[0],
   signal?: AbortSignal,
 ): Promise<Awaited<ReturnType<(typeof PdfWorker)[K]>>> {
-  pool ??= workerPool<typeof PdfWorker>(import.meta.url, "pdf-worker");
   return pool.run(name, args, signal);
 }

@@ -5,7 +5,7 @@ import type * as FaceWorker from "./detect/face-worker.js";
 import { IMAGE_REF, loadImage } from "./image-input.js";
 
 // One thread: the model is 5 MB of weights and about 200 MB of working memory per thread.
-let pool: ReturnType<typeof workerPool<typeof FaceWorker>> | undefined;
+const pool = workerPool<typeof FaceWorker>(import.meta.url, "detect/face-worker", 1);
 
 export const detectFaces: Tool = {
   name: "detect_faces",
@@ -23,7 +23,6 @@ export const detectFaces: Tool = {
   },
   async execute(args, ctx) {
     const { id, bytes } = await loadImage(args.image, ctx);
-    pool ??= workerPool<typeof FaceWorker>(import.meta.url, "detect/face-worker", 1);
     const minConfidence = (args.min_confidence as number | undefined) ?? 0.5;
     let faces: Awaited<ReturnType<typeof FaceWorker.detectFaces>>;
     try {

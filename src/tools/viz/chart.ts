@@ -4,7 +4,7 @@ import { workerPool } from "../../runtime/worker-pool.js";
 import { type Tool, ToolError } from "../tool.js";
 import type * as ChartWorker from "./chart-worker.js";
 
-let pool: ReturnType<typeof workerPool<typeof ChartWorker>> | undefined;
+const pool = workerPool<typeof ChartWorker>(import.meta.url, "chart-worker");
 
 /** Any `url` in a spec (data, images, topojson) would be fetched by the loader: refused up front. */
 function findUrl(value: unknown, path = "spec"): string | undefined {
@@ -122,7 +122,6 @@ export const chart: Tool = {
     const spec = (args.spec as Record<string, unknown> | undefined) ?? simpleSpec(args);
     const url = findUrl(spec);
     if (url) throw new ToolError(`${url}: charts take inline data only (data.values), not URLs`);
-    pool ??= workerPool<typeof ChartWorker>(import.meta.url, "chart-worker");
     let svg: string;
     try {
       svg = (await pool.run("renderSvg", { spec, width, height }, ctx.signal)).svg;

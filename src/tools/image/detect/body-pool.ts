@@ -3,7 +3,7 @@ import { ToolError } from "../../tool.js";
 import type * as BodyWorker from "./body-worker.js";
 
 // One thread: the three models need about 150 MB of working memory together.
-let pool: ReturnType<typeof workerPool<typeof BodyWorker>> | undefined;
+const pool = workerPool<typeof BodyWorker>(import.meta.url, "body-worker", 1);
 
 async function run<K extends "detect" | "segmentPerson">(
   name: K,
@@ -11,7 +11,6 @@ async function run<K extends "detect" | "segmentPerson">(
   bytes: Uint8Array,
   signal: AbortSignal,
 ) {
-  pool ??= workerPool<typeof BodyWorker>(import.meta.url, "body-worker", 1);
   try {
     return await pool.run(name, { bytes }, signal);
   } catch (error) {
