@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import path, { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { AgentModel, type Model, type Toolset } from "../gen/vlmrun/agent/v1/enums_pb.js";
 import type { FetchPolicy } from "./media/guarded-fetch.js";
 import type { MediaLimits } from "./media/part-bytes.js";
+import { packageRoot } from "./runtime/package-root.js";
 import type { SearchConfig } from "./tools/web/web-search.js";
 import { wireNames } from "./wire/names.js";
 
@@ -324,11 +324,5 @@ export function variantOf(model: AgentModel): Variant {
 
 /** The folder `npm run build` writes the playground to: `<package root>/dist/web`. */
 export function defaultWebDir(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, "package.json"))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return path.join(dir, "dist", "web");
+  return path.join(packageRoot, "dist", "web");
 }

@@ -1,12 +1,12 @@
 // Runs in a worker thread (see detect-objects.ts, detect-people.ts): @vladmandic/human's COCO
 // object detector (CenterNet) and body-pose model (MoveNet) on tfjs WASM, loaded once per worker
 // from the models inside the npm package.
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import sharp from "sharp";
+import { packageRoot } from "../../../runtime/package-root.js";
 
 const require = createRequire(import.meta.url);
 // The exports map has no "./package.json"; the main entry sits in dist/.
@@ -34,9 +34,7 @@ interface Human {
 
 /** The vendored selfie model (third_party/models/human-selfie): see its README for provenance. */
 function selfieModel(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return pathToFileURL(path.join(dir, "third_party", "models", "human-selfie", "selfie.json")).href;
+  return pathToFileURL(path.join(packageRoot, "third_party", "models", "human-selfie", "selfie.json")).href;
 }
 
 /** human loads models with fetch, and Node's fetch cannot read file: URLs; this lets it. */
