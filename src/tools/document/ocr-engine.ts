@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import sharp from "sharp";
 import Tesseract from "tesseract.js";
+import { fraction, normalisedBox, type Xywh } from "../image/regions.js";
 
 /** English LSTM data shipped in npm: tesseract.js's default language path is a CDN. */
 const LANG_PATH = path.join(
@@ -17,7 +18,7 @@ const MAX_WIDTH = 2400;
 export type OcrWord = {
   text: string;
   /** [x, y, w, h], each 0–1 of the image's width or height, from the top-left. */
-  xywh: [number, number, number, number];
+  xywh: Xywh;
   confidence: number;
 };
 export type OcrLine = OcrWord & { words: OcrWord[] };
@@ -63,16 +64,8 @@ async function prepare(bytes: Uint8Array) {
   return { png: data, width: info.width, height: info.height };
 }
 
-const round = (n: number) => Math.round(n * 10_000) / 10_000;
-
-function box(b: Tesseract.Bbox, width: number, height: number): [number, number, number, number] {
-  return [
-    round(b.x0 / width),
-    round(b.y0 / height),
-    round((b.x1 - b.x0) / width),
-    round((b.y1 - b.y0) / height),
-  ];
-}
+const box = (b: Tesseract.Bbox, width: number, height: number) =>
+  normalisedBox(b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0, width, height);
 
 /**
  * Recognises the text of an image with word, line and block geometry. One Tesseract worker
@@ -91,21 +84,21 @@ export function recognize(bytes: Uint8Array, signal?: AbortSignal): Promise<OcrR
     const blocks = (data.blocks ?? []).map((b) => ({
       text: b.text.trim(),
       xywh: box(b.bbox, width, height),
-      confidence: round(b.confidence / 100),
+      confidence: fraction(b.confidence / 100),
       lines: b.paragraphs.flatMap((p) =>
         p.lines.map((l) => ({
           text: l.text.trim(),
           xywh: box(l.bbox, width, height),
-          confidence: round(l.confidence / 100),
+          confidence: fraction(l.confidence / 100),
           words: l.words.map((w) => ({
             text: w.text,
             xywh: box(w.bbox, width, height),
-            confidence: round(w.confidence / 100),
+            confidence: fraction(w.confidence / 100),
           })),
         })),
       ),
     }));
-    return { text: data.text.trim(), width, height, confidence: round(data.confidence / 100), blocks };
+    return { text: data.text.trim(), width, height, confidence: fraction(data.confidence / 100), blocks };
   });
   queue = job.catch(() => undefined);
   return job;

@@ -12,6 +12,23 @@ export const BOXES: JsonObject = {
   items: { type: "array", items: { type: "number", minimum: 0, maximum: 1 }, minItems: 4, maxItems: 4 },
 };
 
+/** A fraction as tools report it: clamped to 0–1, four decimals. */
+export function fraction(n: number): number {
+  return Math.round(Math.min(1, Math.max(0, n)) * 10_000) / 10_000;
+}
+
+/** A box in pixels of a width×height image → normalised [x, y, w, h]. */
+export function normalisedBox(
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  width: number,
+  height: number,
+): Xywh {
+  return [fraction(x / width), fraction(y / height), fraction(w / width), fraction(h / height)];
+}
+
 export type RegionEffect = "fill" | "blur" | "pixelate";
 
 /** A box in whole pixels, clipped to the image; undefined when nothing of it is inside. */

@@ -7,6 +7,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import sharp from "sharp";
 import { packageRoot } from "../../../runtime/package-root.js";
+import { fraction, normalisedBox } from "../regions.js";
 
 const require = createRequire(import.meta.url);
 // The exports map has no "./package.json"; the main entry sits in dist/.
@@ -81,8 +82,6 @@ async function load(): Promise<Human> {
   return human;
 }
 
-const round = (n: number) => Math.round(Math.min(1, Math.max(0, n)) * 10_000) / 10_000;
-
 export async function detect({ bytes }: { bytes: Uint8Array }) {
   ready ??= load();
   const human = await ready;
@@ -95,21 +94,17 @@ export async function detect({ bytes }: { bytes: Uint8Array }) {
   const tensor = human.tf.tensor(new Uint8Array(data), [1, info.height, info.width, 3], "int32");
   try {
     const result = await human.detect(tensor);
-    const box = (b: [number, number, number, number]) => [
-      round(b[0] / info.width),
-      round(b[1] / info.height),
-      round(b[2] / info.width),
-      round(b[3] / info.height),
-    ];
+    const box = (b: [number, number, number, number]) =>
+      normalisedBox(b[0], b[1], b[2], b[3], info.width, info.height);
     return {
-      objects: result.object.map((o) => ({ label: o.label, score: round(o.score), xywh: box(o.box) })),
+      objects: result.object.map((o) => ({ label: o.label, score: fraction(o.score), xywh: box(o.box) })),
       people: result.body.map((b) => ({
-        score: round(b.score),
+        score: fraction(b.score),
         xywh: box(b.box),
         keypoints: b.keypoints.map((k) => ({
           part: k.part,
-          score: round(k.score),
-          xy: [round(k.position[0] / info.width), round(k.position[1] / info.height)],
+          score: fraction(k.score),
+          xy: [fraction(k.position[0] / info.width), fraction(k.position[1] / info.height)],
         })),
       })),
     };
@@ -162,9 +157,8 @@ export async function segmentPerson({ bytes }: { bytes: Uint8Array }) {
       .toBuffer();
     return {
       mask: new Uint8Array(mask),
-      coverage: round(inside / alpha.length),
-      xywh:
-        x1 < 0 ? null : [round(x0 / w), round(y0 / h), round((x1 - x0 + 1) / w), round((y1 - y0 + 1) / h)],
+      coverage: fraction(inside / alpha.length),
+      xywh: x1 < 0 ? null : normalisedBox(x0, y0, x1 - x0 + 1, y1 - y0 + 1, w, h),
     };
   } finally {
     tensor.dispose();

@@ -3,6 +3,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import sharp from "sharp";
+import { normalisedBox } from "../regions.js";
 
 const require = createRequire(import.meta.url);
 type FaceApi = typeof import("@vladmandic/face-api");
@@ -46,12 +47,7 @@ export async function detectFaces({ bytes, minConfidence }: { bytes: Uint8Array;
     );
     return found.map((f) => ({
       score: Math.round(f.score * 1000) / 1000,
-      xywh: [
-        f.box.x / info.width,
-        f.box.y / info.height,
-        f.box.width / info.width,
-        f.box.height / info.height,
-      ].map((v) => Math.round(Math.min(1, Math.max(0, v)) * 10_000) / 10_000),
+      xywh: normalisedBox(f.box.x, f.box.y, f.box.width, f.box.height, info.width, info.height),
     }));
   } finally {
     tensor.dispose();
