@@ -28,6 +28,11 @@ const CONTENT_TYPES: Record<string, string> = {
 
 const COMPRESSIBLE = new Set([".html", ".js", ".css", ".svg", ".json", ".map", ".txt"]);
 
+/** A strong ETag from the content itself. */
+export function etagOf(body: Buffer): string {
+  return `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`;
+}
+
 /**
  * Reads the built playground once. Serving only the files listed here (by exact URL path) means
  * no request path ever reaches the file system, so traversal is impossible by construction.
@@ -49,7 +54,7 @@ export function loadAssets(dir: string): Map<string, Asset> | undefined {
         body,
         gzip: COMPRESSIBLE.has(ext) && body.length > 512 ? gzipSync(body) : undefined,
         contentType: CONTENT_TYPES[ext] ?? "application/octet-stream",
-        etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`,
+        etag: etagOf(body),
         immutable: rel.startsWith("assets/"),
       });
     }

@@ -1,11 +1,10 @@
-import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import type { MediaLimits } from "../../media/part-bytes.js";
 import { sendHttpError } from "../http/respond.js";
 import { headerOf, type NodeRequest, type NodeResponse, pathOf, writable } from "../http/types.js";
 import { simpleHttpError } from "../openai/errors.js";
 import type { RouteHandler } from "../router.js";
-import type { Asset } from "./assets.js";
+import { type Asset, etagOf } from "./assets.js";
 
 /** What the page needs to know before its first call: the caps it checks attachments against. */
 export interface PlaygroundSettings {
@@ -40,8 +39,7 @@ function escapeAttribute(value: string): string {
 function withSettings(index: Asset, settings: PlaygroundSettings): Asset {
   const meta = `<meta name="orion-settings" content="${escapeAttribute(JSON.stringify(settings))}">`;
   const body = Buffer.from(index.body.toString("utf8").replace(CONFIG_MARKER, meta));
-  const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`;
-  return { ...index, body, gzip: gzipSync(body), etag, immutable: false };
+  return { ...index, body, gzip: gzipSync(body), etag: etagOf(body), immutable: false };
 }
 
 function send(req: NodeRequest, res: NodeResponse, asset: Asset, extra: Record<string, string> = {}) {
