@@ -4,9 +4,13 @@ import { ToolError } from "../tools/tool.js";
 /** The most a provider may send back (masks, meshes and videos arrive base64 in JSON). */
 const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 
+/** Where a configured service is and how to call it: a provider's settings, or the search endpoint's. */
+export type Endpoint = Pick<ProviderConfig, "url" | "apiKey" | "timeoutMs"> & { urlSetting?: string };
+
 export interface ProviderCall {
+  /** The service's name in error messages, e.g. "meta-sam3". */
   provider: string;
-  config: ProviderConfig;
+  config: Endpoint;
   signal: AbortSignal;
   timeoutMs?: number;
 }
@@ -49,8 +53,15 @@ function networkReason(error: unknown): string {
   return message;
 }
 
+/** The reason in an error body: `{"error": {"message": …}}` or `{"error": "…"}`. */
+function reasonIn(body: unknown): string | undefined {
+  const error = (body as { error?: unknown }).error;
+  if (error && typeof error === "object") return (error as { message?: string }).message;
+  return typeof error === "string" ? error : undefined;
+}
+
 /**
- * One JSON request to a configured provider. Its endpoint is the operator's own (often on a
+ * One JSON request to a configured service (a tool provider, or the search endpoint). Its endpoint is the operator's own (often on a
  * private network), so it is not put through the URL guard that user-supplied URLs go through.
  * Every failure becomes a ToolError that names the provider and says what happened.
  */
@@ -89,13 +100,8 @@ export async function callProvider(
     throw new ToolError(`${call.provider} answered ${res.status} with a body that is not JSON`);
   }
   if (!res.ok) {
-    const message =
-      (parsed as { error?: { message?: string } | string }).error &&
-      typeof (parsed as { error: unknown }).error === "object"
-        ? (parsed as { error: { message?: string } }).error.message
-        : (parsed as { error?: string }).error;
     throw new ToolError(
-      `${call.provider} refused the request (${res.status}): ${message ?? "no reason given"}`,
+      `${call.provider} refused the request (${res.status}): ${reasonIn(parsed) ?? "no reason given"}`,
     );
   }
   return parsed;

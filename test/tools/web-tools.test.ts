@@ -21,6 +21,9 @@ beforeAll(async () => {
     if (url.pathname === "/hours") {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
       res.end(PAGE);
+    } else if (url.pathname === "/search" && url.searchParams.get("q") === "overloaded") {
+      res.writeHead(503, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: "too many searches" }));
     } else if (url.pathname === "/search") {
       searches.push(`${url.searchParams.get("q")}|${url.searchParams.get("format")}`);
       res.writeHead(200, { "content-type": "application/json" });
@@ -79,6 +82,9 @@ describe("web tools", () => {
       results: [{ title: "Harbour & Co", url: `${base}/hours`, snippet: "Opening hours" }],
     });
     expect(searches.at(-1)).toBe("harbour opening hours|json");
+    await expect((tool as NonNullable<typeof tool>).execute({ query: "overloaded" }, h.ctx)).rejects.toThrow(
+      "the search endpoint refused the request (503): too many searches",
+    );
   });
 
   it("without ORION_SEARCH_URL web_search is not offered, and /v1/tools says what enables it", async () => {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import { callProvider } from "../../providers/provider-http.js";
 import { type Tool, ToolError } from "../tool.js";
 
 export interface SearchConfig {
@@ -38,28 +39,12 @@ export function webSearch(config: SearchConfig): Tool {
       additionalProperties: false,
     },
     async execute(args, ctx) {
-      const target = new URL("search", config.url.endsWith("/") ? config.url : `${config.url}/`);
-      target.searchParams.set("q", args.query as string);
-      target.searchParams.set("format", "json");
-      const timeout = AbortSignal.timeout(config.timeoutMs);
-      let body: unknown;
-      try {
-        const res = await fetch(target, {
-          headers: {
-            accept: "application/json",
-            ...(config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {}),
-          },
-          signal: AbortSignal.any([ctx.signal, timeout]),
-        });
-        if (!res.ok) throw new ToolError(`the search endpoint answered ${res.status}`);
-        body = await res.json();
-      } catch (error) {
-        if (ctx.signal.aborted) throw ctx.signal.reason;
-        if (error instanceof ToolError) throw error;
-        if (timeout.aborted)
-          throw new ToolError(`the search endpoint did not answer within ${config.timeoutMs / 1000} s`);
-        throw new ToolError(`the search endpoint could not be used: ${(error as Error).message}`);
-      }
+      const query = new URLSearchParams({ q: args.query as string, format: "json" });
+      const body = await callProvider(
+        { provider: "the search endpoint", config, signal: ctx.signal },
+        "GET",
+        `/search?${query}`,
+      );
       const parsed = Answer.safeParse(body);
       if (!parsed.success)
         throw new ToolError("the search endpoint's answer is not SearXNG JSON (results[])");
