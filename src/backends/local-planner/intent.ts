@@ -17,8 +17,8 @@ function words(text: string): string[] {
 export interface ScoredTool {
   tool: ToolDefinition;
   score: number;
-  /** Whether a word of the tool's own name is in the request (the request asks for it by name). */
-  named: boolean;
+  /** The words of the tool's own name that the request uses (stemmed): it asks for the tool by name. */
+  namedBy: string[];
 }
 
 /**
@@ -32,17 +32,12 @@ export function rankTools(text: string, tools: ToolDefinition[]): ScoredTool[] {
   for (const tool of tools) {
     const name = words((tool.function?.name ?? "").replace(/_/g, " "));
     const description = words(tool.function?.description ?? "");
-    const fromName = name.filter((w) => asked.has(w)).length;
-    const score = fromName * 2 + new Set(description.filter((w) => asked.has(w))).size;
-    if (score > 0) ranked.push({ tool, score, named: fromName > 0 });
+    const namedBy = name.filter((w) => asked.has(w));
+    const score = namedBy.length * 2 + new Set(description.filter((w) => asked.has(w))).size;
+    if (score > 0) ranked.push({ tool, score, namedBy });
   }
   // Stable: among equal scores, the order the tools were offered in.
   return ranked.sort((a, b) => b.score - a.score);
-}
-
-/** The single best match (kept for callers that need one tool). */
-export function bestTool(text: string, tools: ToolDefinition[]): ToolDefinition | undefined {
-  return rankTools(text, tools)[0]?.tool;
 }
 
 export const META_QUESTION =

@@ -40,14 +40,8 @@ const MEDIA_WORDS = new Set([
  */
 function plan(text: string, tools: ToolDefinition[], known: Known, followUp: boolean) {
   let lacking: { tool: ToolDefinition; args?: undefined; missing: string[] } | undefined;
-  const asked = new Set(text.toLowerCase().split(/[^a-z0-9]+/));
-  for (const { tool, named } of rankTools(text, tools)) {
-    if (followUp) {
-      if (!named) continue;
-      const nameWords = (tool.function?.name ?? "").split("_").filter((w) => !MEDIA_WORDS.has(w));
-      if (!nameWords.some((w) => asked.has(w) || asked.has(`${w}s`) || asked.has(w.replace(/s$/, ""))))
-        continue;
-    }
+  for (const { tool, namedBy } of rankTools(text, tools)) {
+    if (followUp && !namedBy.some((w) => !MEDIA_WORDS.has(w))) continue;
     const { args, missing } = fillArguments(tool.function?.parameters ?? {}, text, known);
     if (missing.length === 0) return { tool, args, missing };
     lacking ??= { tool, missing };
