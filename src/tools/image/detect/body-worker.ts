@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import sharp from "sharp";
 import { packageRoot } from "../../../runtime/package-root.js";
 import { fraction, normalisedBox } from "../regions.js";
+import { rgbPixels } from "./rgb-pixels.js";
 
 const require = createRequire(import.meta.url);
 // The exports map has no "./package.json"; the main entry sits in dist/.
@@ -85,13 +86,8 @@ async function load(): Promise<Human> {
 export async function detect({ bytes }: { bytes: Uint8Array }) {
   ready ??= load();
   const human = await ready;
-  const { data, info } = await sharp(bytes)
-    .rotate()
-    .resize(1024, 1024, { fit: "inside", withoutEnlargement: true })
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const tensor = human.tf.tensor(new Uint8Array(data), [1, info.height, info.width, 3], "int32");
+  const info = await rgbPixels(bytes);
+  const tensor = human.tf.tensor(info.data, [1, info.height, info.width, 3], "int32");
   try {
     const result = await human.detect(tensor);
     const box = (b: [number, number, number, number]) =>
@@ -123,13 +119,8 @@ export async function segmentPerson({ bytes }: { bytes: Uint8Array }) {
   const original = await sharp(bytes).metadata();
   const fullWidth = original.autoOrient?.width ?? original.width ?? 0;
   const fullHeight = original.autoOrient?.height ?? original.height ?? 0;
-  const { data, info } = await sharp(bytes)
-    .rotate()
-    .resize(1024, 1024, { fit: "inside", withoutEnlargement: true })
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const tensor = human.tf.tensor(new Uint8Array(data), [1, info.height, info.width, 3], "int32");
+  const info = await rgbPixels(bytes);
+  const tensor = human.tf.tensor(info.data, [1, info.height, info.width, 3], "int32");
   let rgba: Tensor | null = null;
   try {
     rgba = await human.segmentation(tensor);

@@ -2,8 +2,8 @@
 // run on the server's event loop. The models load once per worker, from the npm package's files.
 import { createRequire } from "node:module";
 import path from "node:path";
-import sharp from "sharp";
 import { normalisedBox } from "../regions.js";
+import { rgbPixels } from "./rgb-pixels.js";
 
 const require = createRequire(import.meta.url);
 type FaceApi = typeof import("@vladmandic/face-api");
@@ -27,19 +27,11 @@ async function load(): Promise<FaceApi> {
   return faceapi;
 }
 
-/** Longest side fed to the detector: SSD MobileNet works at 512 px, larger only costs time. */
-const MAX_SIDE = 1024;
-
 export async function detectFaces({ bytes, minConfidence }: { bytes: Uint8Array; minConfidence: number }) {
   ready ??= load();
   const faceapi = await ready;
-  const { data, info } = await sharp(bytes)
-    .rotate()
-    .resize(MAX_SIDE, MAX_SIDE, { fit: "inside", withoutEnlargement: true })
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const tensor = faceapi.tf.tensor3d(new Uint8Array(data), [info.height, info.width, 3], "int32");
+  const info = await rgbPixels(bytes);
+  const tensor = faceapi.tf.tensor3d(info.data, [info.height, info.width, 3], "int32");
   try {
     const found = await faceapi.detectAllFaces(
       tensor as never,
