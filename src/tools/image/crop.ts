@@ -1,6 +1,7 @@
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import { type Tool, ToolError } from "../tool.js";
 import { IMAGE_REF, loadImage, savePng } from "./image-input.js";
+import { unitCoordinates } from "./regions.js";
 
 export const crop: Tool = {
   name: "crop",
@@ -11,7 +12,7 @@ export const crop: Tool = {
     type: "object",
     properties: {
       image: IMAGE_REF,
-      xywh: { type: "array", items: { type: "number", minimum: 0, maximum: 1 }, minItems: 4, maxItems: 4 },
+      xywh: unitCoordinates(4),
     },
     required: ["image", "xywh"],
     additionalProperties: false,

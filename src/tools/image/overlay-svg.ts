@@ -1,4 +1,5 @@
-import type { Xywh } from "./regions.js";
+import type { JsonObject } from "@bufbuild/protobuf";
+import { unitCoordinates, type Xywh } from "./regions.js";
 
 const PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45"];
 
@@ -37,33 +38,24 @@ export function overlaySvg(
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join("")}</svg>`;
 }
 
-/** The schema of labelled boxes and points, shared by the tools that draw them. */
-const COLOR = { type: "string", pattern: "^#[0-9a-fA-F]{6}$" };
-export const LABELLED_BOXES = {
-  type: "array",
-  maxItems: 500,
-  items: {
-    type: "object",
-    properties: {
-      xywh: { type: "array", items: { type: "number", minimum: 0, maximum: 1 }, minItems: 4, maxItems: 4 },
-      label: { type: "string", maxLength: 200 },
-      color: COLOR,
+/** Up to 500 shapes, each its normalised coordinates under `key` with an optional label and colour. */
+function labelled(key: string, coordinates: number): JsonObject {
+  return {
+    type: "array",
+    maxItems: 500,
+    items: {
+      type: "object",
+      properties: {
+        [key]: unitCoordinates(coordinates),
+        label: { type: "string", maxLength: 200 },
+        color: { type: "string", pattern: "^#[0-9a-fA-F]{6}$" },
+      },
+      required: [key],
+      additionalProperties: false,
     },
-    required: ["xywh"],
-    additionalProperties: false,
-  },
-};
-export const LABELLED_POINTS = {
-  type: "array",
-  maxItems: 500,
-  items: {
-    type: "object",
-    properties: {
-      xy: { type: "array", items: { type: "number", minimum: 0, maximum: 1 }, minItems: 2, maxItems: 2 },
-      label: { type: "string", maxLength: 200 },
-      color: COLOR,
-    },
-    required: ["xy"],
-    additionalProperties: false,
-  },
-};
+  };
+}
+
+/** The schemas of labelled boxes and points, shared by the tools that draw them. */
+export const LABELLED_BOXES = labelled("xywh", 4);
+export const LABELLED_POINTS = labelled("xy", 2);
