@@ -1,11 +1,11 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { z } from "zod";
-import type { Model, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { ArtifactMeta } from "../artifacts/artifacts.js";
 import type { ProviderConfig } from "../config.js";
 import { IMAGE_REF, imageArtifact } from "../tools/image/image-input.js";
 import { type Tool, type ToolContext, ToolError } from "../tools/tool.js";
 import { callProvider, mediaOf } from "./provider-http.js";
+import { type ProviderSpec, toolHead } from "./provider-spec.js";
 
 /** The tasks of the JSON inference contract (docs/providers.md). */
 export type InferTask = "segment" | "depth" | "reconstruct" | "parse_ui";
@@ -42,13 +42,8 @@ const Answers = {
   }),
 };
 
-export interface InferSpec {
-  provider: Model;
-  id: string;
-  tool: string;
-  toolset: Toolset;
+export interface InferSpec extends ProviderSpec {
   task: InferTask;
-  description: string;
   /** Task-specific arguments beyond `image`, as JSON Schema properties (sent as they are). */
   params: JsonObject;
   required?: string[];
@@ -63,11 +58,7 @@ async function save(ctx: ToolContext, media: z.infer<typeof Media>, filename: st
 /** A provider reached over the small JSON contract: POST {url}/v1/infer with the image and task. */
 export function inferTool(spec: InferSpec, config: ProviderConfig): Tool {
   return {
-    name: spec.tool,
-    description: spec.description,
-    toolset: spec.toolset,
-    provider: spec.provider,
-    timeoutMs: config.timeoutMs + 5_000,
+    ...toolHead(spec, config.timeoutMs + 5_000),
     parameters: {
       type: "object",
       properties: { image: IMAGE_REF, ...spec.params },

@@ -1,18 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
-import type { Model, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { ProviderConfig } from "../config.js";
 import { IMAGE_REF, imageArtifact } from "../tools/image/image-input.js";
 import { type Tool, ToolError } from "../tools/tool.js";
 import { callProvider, mediaOf } from "./provider-http.js";
+import { type ProviderSpec, toolHead } from "./provider-spec.js";
 
-export interface JobSpec {
-  provider: Model;
-  id: string;
-  tool: string;
-  toolset: Toolset;
+export interface JobSpec extends ProviderSpec {
   task: "image.generate" | "video.generate";
-  description: string;
 }
 
 const Job = z.object({
@@ -36,11 +31,7 @@ export function jobTool(spec: JobSpec, config: ProviderConfig): Tool {
     return job.data;
   };
   return {
-    name: spec.tool,
-    description: spec.description,
-    toolset: spec.toolset,
-    provider: spec.provider,
-    timeoutMs: config.jobTimeoutMs,
+    ...toolHead(spec, config.jobTimeoutMs),
     parameters: {
       type: "object",
       properties: {

@@ -1,18 +1,13 @@
 import { z } from "zod";
-import type { Model, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { ProviderConfig } from "../config.js";
 import { toDataUrl } from "../tools/core/data-url.js";
 import { IMAGE_REF, imageArtifact } from "../tools/image/image-input.js";
 import { type Tool, ToolError } from "../tools/tool.js";
 import { loadVideo, VIDEO_REF } from "../tools/video/video-input.js";
 import { callProvider } from "./provider-http.js";
+import { type ProviderSpec, toolHead } from "./provider-spec.js";
 
-export interface VisionChatSpec {
-  provider: Model;
-  id: string;
-  tool: string;
-  toolset: Toolset;
-  description: string;
+export interface VisionChatSpec extends ProviderSpec {
   /** Used when the model is asked without a prompt (e.g. OCR). */
   defaultPrompt?: string;
   video: boolean;
@@ -31,11 +26,7 @@ const Reply = z.object({
  */
 export function visionChatTool(spec: VisionChatSpec, config: ProviderConfig): Tool {
   return {
-    name: spec.tool,
-    description: spec.description,
-    toolset: spec.toolset,
-    provider: spec.provider,
-    timeoutMs: config.timeoutMs + 5_000,
+    ...toolHead(spec, config.timeoutMs + 5_000),
     parameters: {
       type: "object",
       properties: {
