@@ -1,5 +1,6 @@
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import { isTextual } from "../../media/part-bytes.js";
+import { artifactArg } from "../artifact-arg.js";
 import { type Tool, ToolError } from "../tool.js";
 import { htmlToText } from "./html-text.js";
 
@@ -16,8 +17,7 @@ export const readText: Tool = {
     additionalProperties: false,
   },
   async execute(args, ctx) {
-    const found = await ctx.artifacts.get(args.file as string);
-    if (!found) throw new ToolError(`no file ${args.file} in this session`);
+    const found = await artifactArg(args.file, ctx, "file");
     const type = found.meta.contentType;
     if (!isTextual(type)) throw new ToolError(`${args.file} is ${type}, not a text file`);
     let text = new TextDecoder("utf-8", { fatal: false }).decode(found.data);

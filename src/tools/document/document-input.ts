@@ -1,5 +1,6 @@
 import type { JsonObject } from "@bufbuild/protobuf";
-import { IMAGE_REF, imageArtifact, refId } from "../image/image-input.js";
+import { artifactArg } from "../artifact-arg.js";
+import { IMAGE_REF, imageArtifact } from "../image/image-input.js";
 import { type ToolContext, ToolError } from "../tool.js";
 import { pdfJob } from "./pdf.js";
 
@@ -22,13 +23,11 @@ export const DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordproc
 
 /** A stored artifact of one of the given types, or a ToolError the model can act on. */
 export async function loadFile(ref: unknown, ctx: ToolContext, types: string[]) {
-  const id = refId(ref);
-  const found = await ctx.artifacts.get(id);
-  if (!found) throw new ToolError(`no file ${id} in this session`);
+  const found = await artifactArg(ref, ctx, "file");
   if (!types.includes(found.meta.contentType)) {
-    throw new ToolError(`${id} is ${found.meta.contentType}; this tool reads ${types.join(" or ")}`);
+    throw new ToolError(`${found.id} is ${found.meta.contentType}; this tool reads ${types.join(" or ")}`);
   }
-  return { id, data: found.data, meta: found.meta };
+  return found;
 }
 
 /** PDF work that fails on a damaged or encrypted file becomes the tool's own error. */

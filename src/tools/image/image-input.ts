@@ -1,5 +1,6 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import sharp, { type Sharp } from "sharp";
+import { artifactArg } from "../artifact-arg.js";
 import { type ToolContext, ToolError } from "../tool.js";
 
 /** The schema of an image argument: "img_ab12cd" or {"id": "img_ab12cd"} (Orion's ref form). */
@@ -11,18 +12,8 @@ export const IMAGE_REF: JsonObject = {
   ],
 };
 
-/** The id an image argument names: "img_ab12cd" or {"id": "img_ab12cd"}. */
-export function refId(ref: unknown): string {
-  return typeof ref === "string" ? ref : (ref as { id: string }).id;
-}
-
-/** The stored artifact an image argument names, undecoded; a ToolError when there is none. */
-export async function imageArtifact(ref: unknown, ctx: ToolContext) {
-  const id = refId(ref);
-  const found = await ctx.artifacts.get(id);
-  if (!found) throw new ToolError(`no image ${id} in this session`);
-  return { id, ...found };
-}
+/** The stored artifact an image argument names, undecoded. */
+export const imageArtifact = (ref: unknown, ctx: ToolContext) => artifactArg(ref, ctx, "image");
 
 /** Loads an image argument's bytes and a sharp pipeline over them. */
 export async function loadImage(ref: unknown, ctx: ToolContext) {

@@ -1,5 +1,6 @@
 import type { JsonObject } from "@bufbuild/protobuf";
-import { type ToolContext, ToolError } from "../tool.js";
+import { artifactArg } from "../artifact-arg.js";
+import type { ToolContext } from "../tool.js";
 
 export const VIDEO_REF: JsonObject = {
   type: "string",
@@ -7,12 +8,7 @@ export const VIDEO_REF: JsonObject = {
   description: 'A video artifact id, e.g. "vid_a1b2c3"',
 };
 
-export async function loadVideo(ref: unknown, ctx: ToolContext) {
-  const id = ref as string;
-  const found = await ctx.artifacts.get(id);
-  if (!found) throw new ToolError(`no video ${id} in this session`);
-  return { id, data: found.data, meta: found.meta };
-}
+export const loadVideo = (ref: unknown, ctx: ToolContext) => artifactArg(ref, ctx, "video");
 
 /** Seconds as "12.345" for ffmpeg. */
 export const seconds = (t: number) => t.toFixed(3);
