@@ -10,7 +10,7 @@ const MAX_FRAMES = 64;
 const PARALLEL = 4;
 
 /** K timestamps at the middle of K equal slices, or every N seconds from 0. */
-export function timestamps(duration: number, count?: number, everySeconds?: number): number[] {
+function timestamps(duration: number, count?: number, everySeconds?: number): number[] {
   if (everySeconds !== undefined) {
     const out: number[] = [];
     for (let t = 0; t < duration && out.length < MAX_FRAMES; t += everySeconds)
