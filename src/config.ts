@@ -5,6 +5,7 @@ import { AgentModel, type Model, type Toolset } from "../gen/vlmrun/agent/v1/enu
 import type { FetchPolicy } from "./media/guarded-fetch.js";
 import type { MediaLimits } from "./media/part-bytes.js";
 import { packageRoot } from "./runtime/package-root.js";
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "./server/listener.js";
 import type { SearchConfig } from "./tools/web/web-search.js";
 import { wireNames } from "./wire/names.js";
 
@@ -73,6 +74,10 @@ export interface Config {
   port: number;
   /** Largest request body on REST and RPC, in bytes. */
   maxBodyBytes: number;
+  /** Deadlines for each stage of a connection, and the cap on open connections. */
+  connections: ConnectionLimits;
+  /** A bearer token /metrics requires (ORION_METRICS_TOKEN); undefined leaves it open. */
+  metricsToken: string | undefined;
   /** Allowed browser origins; ["*"] allows any. */
   corsOrigins: string[];
   /** The web_search tool's endpoint (ORION_SEARCH_URL); unset → the tool is not offered. */
@@ -179,6 +184,18 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T;
 }
 
+function connectionLimits(env: Env): ConnectionLimits {
+  const d = DEFAULT_CONNECTION_LIMITS;
+  return {
+    sniffTimeoutMs: integer(env, "ORION_SNIFF_TIMEOUT_MS", d.sniffTimeoutMs, 100, 60_000),
+    // Node's own default (60 s) is the ceiling: headers that take longer are an attack.
+    headersTimeoutMs: integer(env, "ORION_HEADERS_TIMEOUT_MS", d.headersTimeoutMs, 100, 60_000),
+    requestTimeoutMs: integer(env, "ORION_REQUEST_TIMEOUT_MS", d.requestTimeoutMs, 100, 3_600_000),
+    idleTimeoutMs: integer(env, "ORION_IDLE_TIMEOUT_MS", d.idleTimeoutMs, 100, 3_600_000),
+    maxConnections: integer(env, "ORION_MAX_CONNECTIONS", d.maxConnections, 1, 1_000_000),
+  };
+}
+
 /** Reads `vlmrun.yaml` (model, toolsets, models) when the folder has one. */
 export function loadDefaults(dir: string): RequestDefaults {
   const path = join(dir, "vlmrun.yaml");
@@ -238,6 +255,8 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
     host: text(env, "HOST") ?? "127.0.0.1",
     port: integer(env, "PORT", 8080, 0, 65535),
     maxBodyBytes: integer(env, "ORION_MAX_BODY_BYTES", 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    connections: connectionLimits(env),
+    metricsToken: text(env, "ORION_METRICS_TOKEN"),
     corsOrigins,
     search: (() => {
       const url = httpUrl(env, "ORION_SEARCH_URL");

@@ -10,6 +10,7 @@ export interface Metrics {
   readonly upstreamSeconds: Histogram<"backend" | "outcome">;
   readonly inflightStreams: Gauge<"surface">;
   readonly quotaDecisions: Counter<"caller" | "decision">;
+  readonly connectionsRefused: Counter;
 }
 
 const LATENCY_BUCKETS = [
@@ -52,6 +53,11 @@ export function createMetrics(): Metrics {
       name: "orion_quota_decisions_total",
       help: "Quota and rate-limit decisions; fail_open / fail_closed count store failures",
       labelNames: ["caller", "decision"],
+      registers: [registry],
+    }),
+    connectionsRefused: new Counter({
+      name: "orion_connections_refused_total",
+      help: "Connections closed on arrival because ORION_MAX_CONNECTIONS were open",
       registers: [registry],
     }),
   };

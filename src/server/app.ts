@@ -51,6 +51,8 @@ export interface App {
   readonly apiKeys: ApiKeys;
   /** Listens on config.host:config.port (port 0 picks a free one); resolves to the base URL. */
   listen(): Promise<string>;
+  /** Connections open on the listening port right now. */
+  openConnections(): Promise<number>;
   /** Graceful: stop accepting, drain in-flight work up to the deadline, then cut and close. */
   shutdown(timeoutMs?: number): Promise<void>;
 }
@@ -192,17 +194,20 @@ export function build(config: Config, options: BuildOptions = {}): App {
   });
 
   const cors = createCors(config.corsOrigins);
-  const server = createOnePortServer((req, res) => {
-    const end = lifecycle.begin();
-    res.once("close", end);
-    if (cors(req, res)) return;
-    if (lifecycle.draining && !HEALTH_PATHS.has(pathOf(req))) {
-      if (req.httpVersionMajor === 1) writable(res).setHeader("connection", "close");
-      sendHttpError(res, simpleHttpError(503, "shutting_down", "the server is shutting down"));
-      return;
-    }
-    rpc(req, res);
-  });
+  const server = createOnePortServer(
+    (req, res) => {
+      const end = lifecycle.begin();
+      res.once("close", end);
+      if (cors(req, res)) return;
+      if (lifecycle.draining && !HEALTH_PATHS.has(pathOf(req))) {
+        if (req.httpVersionMajor === 1) writable(res).setHeader("connection", "close");
+        sendHttpError(res, simpleHttpError(503, "shutting_down", "the server is shutting down"));
+        return;
+      }
+      rpc(req, res);
+    },
+    { limits: config.connections, onRefused: () => metrics.connectionsRefused.inc() },
+  );
 
   let shuttingDown: Promise<void> | undefined;
   return {
@@ -226,6 +231,11 @@ export function build(config: Config, options: BuildOptions = {}): App {
           resolve(`http://${host}:${port}`);
         });
       });
+    },
+    openConnections() {
+      return new Promise((resolve, reject) =>
+        server.net.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      );
     },
     shutdown(timeoutMs = config.shutdownTimeoutMs) {
       shuttingDown ??= (async () => {

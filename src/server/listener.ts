@@ -5,6 +5,28 @@ import type { NodeHandler } from "./http/types.js";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
+/** Deadlines and caps for every stage of a connection (the `ORION_*_TIMEOUT_MS` settings). */
+export interface ConnectionLimits {
+  /** Until the first bytes decide the protocol. */
+  sniffTimeoutMs: number;
+  /** Until an HTTP/1 request's headers are complete. */
+  headersTimeoutMs: number;
+  /** Until a whole request (headers and body) has arrived, on HTTP/1 and on each HTTP/2 stream. */
+  requestTimeoutMs: number;
+  /** An idle HTTP/1 keep-alive connection, and an HTTP/2 session with no open stream. */
+  idleTimeoutMs: number;
+  /** Open connections at most; more are closed on arrival and counted by `onRefused`. */
+  maxConnections: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  sniffTimeoutMs: 5_000,
+  headersTimeoutMs: 30_000,
+  requestTimeoutMs: 120_000,
+  idleTimeoutMs: 65_000,
+  maxConnections: 10_000,
+};
+
 export interface OnePortServer {
   readonly net: net.Server;
   readonly h1: http.Server;
@@ -15,25 +37,59 @@ export interface OnePortServer {
   closeAll(): Promise<void>;
 }
 
+export interface OnePortOptions {
+  limits?: ConnectionLimits;
+  /** Called for each connection refused because `maxConnections` were open. */
+  onRefused?: () => void;
+}
+
+type Protocol = "h1" | "h2" | "undecided";
+
+/**
+ * Which server the first bytes belong to. The HTTP/2 preface is 24 bytes, but any byte that
+ * departs from it decides for HTTP/1 at once, so a request's first byte alone routes all but
+ * "P…" methods, and "PO"/"PU"/"PA" route on the second.
+ */
+export function protocolOf(head: Buffer): Protocol {
+  const n = Math.min(head.length, PREFACE.length);
+  if (!head.subarray(0, n).equals(PREFACE.subarray(0, n))) return "h1";
+  return n === PREFACE.length ? "h2" : "undecided";
+}
+
 /**
  * One cleartext port for every protocol: a connection that opens with the HTTP/2 preface goes to
  * the h2c server (gRPC, Connect, REST over h2c), any other to the HTTP/1.1 server (Connect,
  * gRPC-Web, REST, browsers). Node's `allowHTTP1` only works with TLS, hence the sniffing.
  */
-export function createOnePortServer(handler: NodeHandler): OnePortServer {
-  const h1 = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 }, handler);
+export function createOnePortServer(handler: NodeHandler, options: OnePortOptions = {}): OnePortServer {
+  const limits = options.limits ?? DEFAULT_CONNECTION_LIMITS;
+  const h1 = http.createServer(
+    {
+      keepAliveTimeout: limits.idleTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),
+      // Node checks the two deadlines above on this interval; keep it well under the shortest.
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4))),
+    },
+    handler,
+  );
   const h2 = http2.createServer({}, handler);
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
+    closeWhenIdle(session, limits.idleTimeoutMs);
   });
+  h2.on("stream", (stream) => deadlineForRequest(stream, limits.requestTimeoutMs));
   // A malformed request must not take anything else down.
-  h1.on("clientError", (_error, socket) => {
-    if (socket.writable)
-      socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
-    else socket.destroy();
+  h1.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || error.code === "ECONNRESET") {
+      socket.destroy();
+      return;
+    }
+    const status = error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
   });
   h2.on("sessionError", () => {});
 
@@ -43,22 +99,22 @@ export function createOnePortServer(handler: NodeHandler): OnePortServer {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     socket.on("error", () => socket.destroy());
-    const route = () => {
-      const head: Buffer | null = socket.read();
-      if (head === null) {
-        socket.once("readable", route);
+    routeByPreface(socket, limits.sniffTimeoutMs, (protocol) => {
+      if (protocol === "h2") {
+        // The h2 session takes the buffered bytes and then reads the handle itself.
+        h2.emit("connection", socket);
         return;
       }
-      socket.unshift(head);
-      // Still a prefix of the preface but too short to decide: wait for more bytes.
-      if (head.length < PREFACE.length && head.equals(PREFACE.subarray(0, head.length))) {
-        socket.once("readable", route);
-        return;
-      }
-      (head.subarray(0, PREFACE.length).equals(PREFACE) ? h2 : h1).emit("connection", socket);
-    };
-    socket.once("readable", route);
+      h1.emit("connection", socket);
+      socket.resume();
+    });
   });
+  server.maxConnections = limits.maxConnections;
+  server.on("drop", () => options.onRefused?.());
+  // The HTTP/1 server never listens itself; its header and request deadlines are enforced by a
+  // timer that Node starts on "listening".
+  server.on("listening", () => h1.emit("listening"));
+  server.on("close", () => h1.close());
 
   return {
     net: server,
@@ -74,4 +130,60 @@ export function createOnePortServer(handler: NodeHandler): OnePortServer {
       return closed;
     },
   };
+}
+
+/**
+ * Reads the first bytes until they decide the protocol, then hands the socket on with those bytes
+ * put back. Waits for new data events only (never re-reads what is buffered), and gives up on a
+ * connection that does not decide within the deadline.
+ */
+function routeByPreface(socket: net.Socket, timeoutMs: number, route: (protocol: "h1" | "h2") => void) {
+  let head: Buffer = Buffer.alloc(0);
+  const timer = setTimeout(() => socket.destroy(), timeoutMs);
+  const stop = () => {
+    clearTimeout(timer);
+    socket.off("data", onData);
+    socket.off("close", stop);
+  };
+  const onData = (chunk: Buffer) => {
+    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+    const protocol = protocolOf(head);
+    if (protocol === "undecided") return;
+    stop();
+    socket.pause();
+    socket.unshift(head);
+    route(protocol);
+  };
+  socket.on("data", onData);
+  socket.once("close", stop);
+}
+
+/** Closes an HTTP/2 session that has had no open stream for `idleMs`. */
+function closeWhenIdle(session: http2.ServerHttp2Session, idleMs: number) {
+  let open = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    timer = setTimeout(() => session.close(), idleMs);
+  };
+  session.on("stream", (stream) => {
+    open++;
+    clearTimeout(timer);
+    stream.once("close", () => {
+      if (--open === 0 && !session.closed) arm();
+    });
+  });
+  session.once("close", () => clearTimeout(timer));
+  arm();
+}
+
+/**
+ * A stream whose client has not finished sending its request within the deadline is reset (slow
+ * uploads). Judged by the stream's remote half, so a handler that never reads a body is not cut.
+ */
+function deadlineForRequest(stream: http2.ServerHttp2Stream, timeoutMs: number) {
+  if (stream.endAfterHeaders) return;
+  const timer = setTimeout(() => {
+    if (!stream.destroyed && !stream.state.remoteClose) stream.close(http2.constants.NGHTTP2_CANCEL);
+  }, timeoutMs);
+  stream.once("close", () => clearTimeout(timer));
 }
