@@ -1,3 +1,4 @@
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hello, postChat, startServer, type TestServer } from "../support/server.js";
 
@@ -219,6 +220,54 @@ describe("bad requests get an exact status and loc, and are never sent upstream"
       duplex: "half",
     } as RequestInit);
     expect(res.status).toBe(413);
+  });
+
+  it("answers a 40 MiB upload with a readable 413, not a reset, and serves the next request", async () => {
+    const size = 40 * 1024 * 1024;
+    const { hostname, port } = new URL(server.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: hostname,
+          port,
+          method: "POST",
+          path: "/v1/openai/chat/completions",
+          headers: { "content-type": "application/json", "content-length": size },
+        },
+        (res) => {
+          res.resume();
+          res.once("end", () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.once("error", reject);
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      let sent = 0;
+      const pump = () => {
+        while (sent < size) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once("drain", pump);
+        }
+        req.end();
+      };
+      pump();
+    });
+    expect(status).toBe(413);
+    expect((await postChat(server.url, hello)).status).toBe(200);
+  });
+
+  it.each([
+    ["text/plain", 415],
+    ["application/x-www-form-urlencoded", 415],
+    ["application/json; charset=utf-8", 200],
+    ["application/vnd.api+json", 200],
+  ])("a %s body → %i", async (contentType, status) => {
+    const res = await postChat(server.url, hello, { "content-type": contentType });
+    expect(res.status).toBe(status);
+    if (status === 415) {
+      expect(await res.json()).toMatchObject({
+        error: { code: "unsupported_media_type", message: expect.stringContaining("application/json") },
+      });
+    }
   });
 
   it("names the setting when a tool provider is not configured (400)", async () => {

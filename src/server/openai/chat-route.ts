@@ -7,9 +7,9 @@ import {
 } from "../../../gen/vlmrun/agent/v1/chat_pb.js";
 import { AgentService } from "../../../gen/vlmrun/agent/v1/service_pb.js";
 import type { Logger } from "../../observability/logger.js";
-import { BodyTooLarge, readBody } from "../http/body.js";
+import { BodyTooLarge, readBody, refuseBody } from "../http/body.js";
 import { sendHttpError, sendJson } from "../http/respond.js";
-import { type NodeRequest, type NodeResponse, writable } from "../http/types.js";
+import { headerOf, type NodeRequest, type NodeResponse } from "../http/types.js";
 import type { Lifecycle } from "../lifecycle.js";
 import { httpErrorOf, simpleHttpError, validationHttpError } from "./errors.js";
 import { chunkJson, completionJson } from "./render.js";
@@ -30,13 +30,24 @@ type RequestInit = MessageInitShape<typeof ChatCompletionRequestSchema>;
 
 /** Parses the body into a proto request, or answers the 413/422 itself and returns undefined. */
 async function parseRequest(req: NodeRequest, res: NodeResponse, maxBodyBytes: number) {
+  const contentType = headerOf(req, "content-type");
+  if (contentType !== undefined && !isJson(contentType)) {
+    refuseBody(req, maxBodyBytes);
+    sendHttpError(
+      res,
+      simpleHttpError(
+        415,
+        "unsupported_media_type",
+        `the request body must be application/json, not ${contentType.slice(0, 100)}`,
+      ),
+    );
+    return undefined;
+  }
   let raw: Buffer;
   try {
     raw = await readBody(req, maxBodyBytes);
   } catch (error) {
     if (error instanceof BodyTooLarge) {
-      // The rest of the upload is not read, so the connection cannot be reused.
-      writable(res).setHeader("connection", "close");
       sendHttpError(res, simpleHttpError(413, "request_too_large", error.message));
     }
     return undefined;
@@ -62,6 +73,12 @@ async function parseRequest(req: NodeRequest, res: NodeResponse, maxBodyBytes: n
     return undefined;
   }
   return create(ChatCompletionRequestSchema, parsed.data as RequestInit);
+}
+
+/** `application/json` or a `+json` type, with any parameters (charset). */
+function isJson(contentType: string): boolean {
+  const type = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
+  return type === "application/json" || /^application\/[\w.-]+\+json$/.test(type);
 }
 
 /** POST /v1/openai/chat/completions: OpenAI JSON in, the AgentService in the middle, JSON or SSE out. */
