@@ -5,6 +5,8 @@ import { AgentModel, type Model, type Toolset } from "../gen/vlmrun/agent/v1/enu
 import type { FetchPolicy } from "./media/guarded-fetch.js";
 import type { MediaLimits } from "./media/part-bytes.js";
 import { packageRoot } from "./runtime/package-root.js";
+import { DEFAULT_SCHEMA_LIMITS } from "./schema/schema-limits.js";
+import type { SchemaValidatorOptions } from "./schema/validator.js";
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "./server/listener.js";
 import type { SearchConfig } from "./tools/web/web-search.js";
 import { wireNames } from "./wire/names.js";
@@ -76,6 +78,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Deadlines for each stage of a connection, and the cap on open connections. */
   connections: ConnectionLimits;
+  /** Caps, deadline and cache for callers' response_format schemas. */
+  schema: SchemaValidatorOptions;
   /** A bearer token /metrics requires (ORION_METRICS_TOKEN); undefined leaves it open. */
   metricsToken: string | undefined;
   /** Allowed browser origins; ["*"] allows any. */
@@ -256,6 +260,21 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
     port: integer(env, "PORT", 8080, 0, 65535),
     maxBodyBytes: integer(env, "ORION_MAX_BODY_BYTES", 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     connections: connectionLimits(env),
+    schema: {
+      limits: {
+        maxBytes: integer(
+          env,
+          "ORION_SCHEMA_MAX_BYTES",
+          DEFAULT_SCHEMA_LIMITS.maxBytes,
+          64,
+          16 * 1024 * 1024,
+        ),
+        maxDepth: integer(env, "ORION_SCHEMA_MAX_DEPTH", DEFAULT_SCHEMA_LIMITS.maxDepth, 2, 1_000),
+        maxNodes: integer(env, "ORION_SCHEMA_MAX_NODES", DEFAULT_SCHEMA_LIMITS.maxNodes, 1, 1_000_000),
+      },
+      timeoutMs: integer(env, "ORION_SCHEMA_TIMEOUT_MS", 2_000, 10, 600_000),
+      cacheBytes: integer(env, "ORION_SCHEMA_CACHE_BYTES", 8 * 1024 * 1024, 0, 1024 * 1024 * 1024),
+    },
     metricsToken: text(env, "ORION_METRICS_TOKEN"),
     corsOrigins,
     search: (() => {

@@ -1,7 +1,6 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
-import { Ajv, type ValidateFunction } from "ajv";
 import { ChatMessageSchema, type ResponseFormat } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { ResponseFormatType, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import {
@@ -11,10 +10,8 @@ import {
   type BackendResult,
   type CallOptions,
 } from "../backends/backend.js";
+import { CheckTimedOut, type SchemaValidator, UnusableSchema, type Verdict } from "../schema/validator.js";
 import { Reason, reasonError, validationError } from "../service/errors.js";
-
-const ajv = new Ajv({ allErrors: true, strict: false });
-const compiled = new Map<string, ValidateFunction>();
 
 /** The JSON Schema a response_format asks for (both spellings), `{type: object}` for json_object. */
 export function schemaOf(format: ResponseFormat | undefined): JsonObject | undefined {
@@ -25,50 +22,42 @@ export function schemaOf(format: ResponseFormat | undefined): JsonObject | undef
   return undefined;
 }
 
-export interface Verdict {
-  ok: boolean;
-  /** Readable problems, one per line, when not ok. */
-  problems: string[];
+function unusable(message: string) {
+  return validationError([{ field: "response_format", description: message, type: "value_error" }]);
 }
 
-/** The compiled validator of a schema; a schema that is not JSON Schema is a 422 on response_format. */
-export function compileSchema(schema: JsonObject): ValidateFunction {
-  const key = JSON.stringify(schema);
-  let validate = compiled.get(key);
-  if (!validate) {
-    try {
-      validate = ajv.compile(schema);
-    } catch (error) {
-      throw validationError([
-        {
-          field: "response_format",
-          description: `not a valid JSON Schema: ${(error as Error).message}`,
-          type: "value_error",
-        },
-      ]);
-    }
-    if (compiled.size > 500) compiled.clear();
-    compiled.set(key, validate);
-  }
-  return validate;
-}
-
-/** Checks an answer against the schema: it must be JSON and validate. */
-export function checkAnswer(schema: JsonObject, answer: string | undefined): Verdict {
-  const validate = compileSchema(schema);
-  let value: unknown;
+/** Refuses, as a 422 on response_format, a schema that passes a cap or cannot be compiled. */
+export async function prepareFormat(
+  validator: SchemaValidator,
+  format: ResponseFormat | undefined,
+  signal?: AbortSignal,
+): Promise<void> {
+  const schema = schemaOf(format);
+  if (!schema) return;
   try {
-    value = JSON.parse(answer ?? "");
-  } catch {
-    return { ok: false, problems: ["the answer is not JSON"] };
+    await validator.prepare(schema, signal);
+  } catch (error) {
+    if (error instanceof UnusableSchema || error instanceof CheckTimedOut) throw unusable(error.message);
+    throw error;
   }
-  if (validate(value)) return { ok: true, problems: [] };
-  return {
-    ok: false,
-    problems: (validate.errors ?? []).map(
-      (e) => `${e.instancePath || "(root)"} ${e.message ?? "is invalid"}`,
-    ),
-  };
+}
+
+/** Checks an answer against the schema; a check that runs out of time is the schema's fault (422). */
+export async function checkAnswer(
+  validator: SchemaValidator,
+  schema: JsonObject,
+  answer: string | undefined,
+  signal?: AbortSignal,
+): Promise<Verdict> {
+  try {
+    return await validator.check(schema, answer, signal);
+  } catch (error) {
+    if (error instanceof UnusableSchema) throw unusable(error.message);
+    if (error instanceof CheckTimedOut) {
+      throw unusable(`${error.message}; simplify the schema (e.g. uniqueItems over long arrays)`);
+    }
+    throw error;
+  }
 }
 
 export function formatUnmet(problems: string[], repaired: boolean) {
@@ -84,6 +73,7 @@ export function formatUnmet(problems: string[], repaired: boolean) {
  * validator's complaints sent back); the local planner cannot repair, so it fails clearly.
  */
 export async function enforceFormat(
+  validator: SchemaValidator,
   schema: JsonObject,
   result: BackendResult,
   backend: Backend,
@@ -96,7 +86,7 @@ export async function enforceFormat(
       choices.push(choice); // hybrid mode: the answer comes after the client's tools
       continue;
     }
-    const verdict = checkAnswer(schema, choice.content);
+    const verdict = await checkAnswer(validator, schema, choice.content, options.signal);
     if (verdict.ok) {
       choices.push(choice);
       continue;
@@ -126,7 +116,7 @@ export async function enforceFormat(
     result.usage ??= { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
     addUsage(result.usage, repair.usage);
     const repaired = repair.choices[0];
-    const second = checkAnswer(schema, repaired?.content);
+    const second = await checkAnswer(validator, schema, repaired?.content, options.signal);
     if (!second.ok || !repaired) throw formatUnmet(second.problems, true);
     choices.push({ ...repaired, index: choice.index });
   }

@@ -12,6 +12,7 @@ import { Limits } from "../limits/limits.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
 import { providerTools, unconfiguredProviderTools } from "../providers/catalog.js";
+import { SchemaValidator } from "../schema/validator.js";
 import { createAgentService } from "../service/agent-service.js";
 import { kRequestId, requestIdFrom } from "../service/context.js";
 import { Reason, reasonError } from "../service/errors.js";
@@ -97,6 +98,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
     limits: new Limits(store, config.limits, metrics, logger),
     sessions: new Sessions(store, config.limits),
     idempotency: new Idempotency(store),
+    formats: new SchemaValidator(config.schema),
     tools:
       options.tools ??
       builtinTools(config.fetch, config.search)

@@ -16,7 +16,13 @@ import {
 import { AgentBackend } from "../agent/agent-backend.js";
 import { attachmentsNote, ingestAttachments } from "../agent/attachments.js";
 import { capsFor } from "../agent/caps.js";
-import { checkAnswer, enforceFormat, formatUnmet, schemaOf } from "../agent/response-format.js";
+import {
+  checkAnswer,
+  enforceFormat,
+  formatUnmet,
+  prepareFormat,
+  schemaOf,
+} from "../agent/response-format.js";
 import { selectToolsets } from "../agent/selection.js";
 import { type ArtifactMeta, Artifacts } from "../artifacts/artifacts.js";
 import { previewsOf } from "../artifacts/previews.js";
@@ -27,6 +33,7 @@ import { type Caller, kCaller, ownerOf } from "../identity/caller.js";
 import type { Limits } from "../limits/limits.js";
 import { checkRequestUrls } from "../media/request-urls.js";
 import type { Logger } from "../observability/logger.js";
+import type { SchemaValidator } from "../schema/validator.js";
 import type { Sessions } from "../sessions/sessions.js";
 import type { SkillLibrary } from "../skills/skill-library.js";
 import type { ToolRegistry } from "../tools/registry.js";
@@ -46,6 +53,8 @@ export interface AgentServiceDeps {
   limits: Limits;
   sessions: Sessions;
   idempotency: Idempotency;
+  /** Callers' response_format schemas. */
+  formats: SchemaValidator;
   logger: Logger;
 }
 
@@ -72,7 +81,7 @@ function setHeaders(ctx: HandlerContext, headers: Record<string, string>) {
  * validation → idempotency → session → quota → backend → session append.
  */
 export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof AgentService> {
-  const { config, backends, limits, sessions, idempotency, artifacts, tools, skills, logger } = deps;
+  const { config, backends, limits, sessions, idempotency, artifacts, tools, skills, formats, logger } = deps;
 
   /**
    * The backend this request runs on: the plain model, or the agent loop around it when server
@@ -147,6 +156,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       const owner = ownerOf(caller);
       const requestId = requestIdOf(ctx);
       const plan = planChat(request, false, config, backends, skills);
+      await prepareFormat(formats, plan.request.responseFormat, ctx.signal);
       await checkRequestUrls(request.messages, config.fetch);
       if (request.id) {
         const stored = await idempotency.claim(owner, request.id);
@@ -166,7 +176,8 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
           const options = { signal: ctx.signal, requestId };
           let result = await run.backend.generate(backendRequest, options);
           const schema = schemaOf(plan.request.responseFormat);
-          if (schema) result = await enforceFormat(schema, result, run.backend, backendRequest, options);
+          if (schema)
+            result = await enforceFormat(formats, schema, result, run.backend, backendRequest, options);
           completion = buildCompletion(plan, result);
           completion.previews = (await previews(request, run)).map((p) => create(ArtifactPreviewSchema, p));
         } catch (error) {
@@ -193,6 +204,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       const owner = ownerOf(caller);
       const requestId = requestIdOf(ctx);
       const plan = planChat(request, true, config, backends, skills);
+      await prepareFormat(formats, plan.request.responseFormat, ctx.signal);
       await checkRequestUrls(request.messages, config.fetch);
       const history = request.sessionId ? await sessions.history(plan.sessionId, owner) : [];
       const admission = await limits.admit(caller);
@@ -223,7 +235,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
         for (let choice = 0; choice < (request.n ?? 1); choice++) {
           const answer = builder.transcript(choice);
           if (answer.toolCalls.length > 0) continue;
-          const verdict = checkAnswer(schema, answer.content);
+          const verdict = await checkAnswer(formats, schema, answer.content, ctx.signal);
           if (!verdict.ok) throw formatUnmet(verdict.problems, false);
         }
       }

@@ -9,7 +9,6 @@ import {
   ResponseFormatSchema,
 } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { AgentModel, ResponseFormatType, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
-import { compileSchema, schemaOf } from "../agent/response-format.js";
 import type { Backend, BackendRequest } from "../backends/backend.js";
 import type { BackendRegistry } from "../backends/registry.js";
 import { type Config, variantOf } from "../config.js";
@@ -58,8 +57,6 @@ export function planChat(
     applyDefaults(original, config),
     skills.resolve(original.skills),
   );
-  const schema = schemaOf(request.responseFormat);
-  if (schema) compileSchema(schema);
 
   for (const model of request.models) {
     const provider = config.providers.get(model);

@@ -256,6 +256,24 @@ describe("bad requests get an exact status and loc, and are never sent upstream"
   });
 
   it.each([
+    ["metadata", (open: string, close: string) => `"metadata":{"a":${open}1${close}}`],
+    [
+      "tool parameters",
+      (o: string, c: string) =>
+        `"tools":[{"type":"function","function":{"name":"f","parameters":${o}1${c}}}]`,
+    ],
+  ])("refuses %s nested 9,000 deep with a 422 and stays healthy", async (_name, field) => {
+    const levels = 9_000;
+    const body = `{"messages":[{"role":"user","content":"hi"}],${field('{"a":'.repeat(levels), "}".repeat(levels))}}`;
+    const res = await postChat(server.url, body);
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({
+      detail: [{ loc: ["body"], msg: expect.stringContaining("nested deeper than 64") }],
+    });
+    expect((await postChat(server.url, hello)).status).toBe(200);
+  });
+
+  it.each([
     ["text/plain", 415],
     ["application/x-www-form-urlencoded", 415],
     ["application/json; charset=utf-8", 200],

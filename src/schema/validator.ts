@@ -1,0 +1,90 @@
+import { createHash } from "node:crypto";
+import type { JsonObject } from "@bufbuild/protobuf";
+import { workerPool } from "../runtime/worker-pool.js";
+import { measureSchema, type SchemaLimits } from "./schema-limits.js";
+import type * as ValidatorWorker from "./validator-worker.js";
+
+export interface SchemaValidatorOptions {
+  limits: SchemaLimits;
+  /** Longest a compile or a check may take; past it the worker thread is ended. */
+  timeoutMs: number;
+  /** Bytes of schema text whose compiled validators are kept. */
+  cacheBytes: number;
+}
+
+/** Why a schema cannot be used; the message names the cap or the construct. */
+export class UnusableSchema extends Error {}
+
+/** A check that ran out of time (the schema makes checking this answer too expensive). */
+export class CheckTimedOut extends Error {}
+
+export interface Verdict {
+  ok: boolean;
+  /** Readable problems, one per line, when not ok. */
+  problems: string[];
+}
+
+interface Prepared {
+  key: string;
+  text: string;
+}
+
+const pool = workerPool<typeof ValidatorWorker>(import.meta.url, "validator-worker", 1);
+
+/**
+ * Callers' JSON Schemas (response_format): capped before they compile, compiled and checked on a
+ * worker thread with a deadline, so no schema or answer can stall the event loop.
+ */
+export class SchemaValidator {
+  /** The worker thread's start-up, which no deadline should count. */
+  private started: Promise<unknown> | undefined;
+
+  constructor(private readonly options: SchemaValidatorOptions) {}
+
+  /** Throws UnusableSchema when the schema passes a cap, is not JSON Schema, or cannot be checked. */
+  async prepare(schema: JsonObject, signal?: AbortSignal): Promise<void> {
+    const prepared = this.measure(schema);
+    const result = await this.run("compile", { ...prepared, cacheBytes: this.options.cacheBytes }, signal);
+    if (!result.ok) throw new UnusableSchema(`not a usable JSON Schema: ${result.problem}`);
+  }
+
+  async check(schema: JsonObject, answer: string | undefined, signal?: AbortSignal): Promise<Verdict> {
+    const prepared = this.measure(schema);
+    const result = await this.run(
+      "check",
+      { ...prepared, cacheBytes: this.options.cacheBytes, answer: answer ?? "" },
+      signal,
+    );
+    return result.ok ? { ok: true, problems: [] } : { ok: false, problems: result.problems };
+  }
+
+  private measure(schema: JsonObject): Prepared {
+    const measured = measureSchema(schema, this.options.limits);
+    if ("problem" in measured) throw new UnusableSchema(`the schema is too large: ${measured.problem}`);
+    return { key: createHash("sha256").update(measured.text).digest("base64url"), text: measured.text };
+  }
+
+  private async run<K extends "compile" | "check">(
+    name: K,
+    args: Parameters<(typeof ValidatorWorker)[K]>[0],
+    signal: AbortSignal | undefined,
+  ) {
+    this.started ??= pool.run("ready", undefined as never);
+    await this.started;
+    const deadline = AbortSignal.timeout(this.options.timeoutMs);
+    try {
+      return await pool.run(name, args as never, signal ? AbortSignal.any([signal, deadline]) : deadline);
+    } catch (error) {
+      if (deadline.aborted && !signal?.aborted) {
+        throw new CheckTimedOut(
+          `${name === "compile" ? "compiling the schema" : "checking the answer against the schema"} took longer than ${this.options.timeoutMs} ms`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  static close(): Promise<void> {
+    return pool.destroy();
+  }
+}
