@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { unzipSync } from "fflate";
+import { Unzip, UnzipInflate } from "fflate";
 import { InvalidSkill } from "./skill.js";
 
 export interface ZipLimits {
@@ -26,10 +26,14 @@ function safePath(name: string): boolean {
   );
 }
 
+/** Compressed bytes fed to the inflater at a time: deflate expands at most ~1032×, so one step stays small. */
+const STEP_BYTES = 1024;
+
 /**
- * Unpacks an inline skill zip with its limits checked before and after inflating: entry count,
- * declared sizes (no zip bombs), actual sizes, and paths (no traversal). A single top-level folder
- * is stripped, so zips of a folder and zips of its contents both work.
+ * Unpacks an inline skill zip with its limits checked as it inflates: entry count, paths (no
+ * traversal), and the bytes actually produced (a zip bomb stops at the cap, whatever its headers
+ * declare). Input is fed in small steps, so no step inflates much past the cap. A single top-level
+ * folder is stripped, so zips of a folder and zips of its contents both work.
  */
 export function unpackSkillZip(
   data: Uint8Array,
@@ -37,38 +41,43 @@ export function unpackSkillZip(
 ): Map<string, string> {
   if (data.byteLength > limits.maxZipBytes)
     throw new InvalidSkill(`the zip is larger than ${limits.maxZipBytes} bytes`);
+  const parts = new Map<string, Uint8Array[]>();
   let entries = 0;
-  let declared = 0;
-  let unpacked: Record<string, Uint8Array>;
+  let total = 0;
+  const tooBig = () => new InvalidSkill(`the zip unpacks to more than ${limits.maxUnpackedBytes} bytes`);
+  const unzip = new Unzip((file) => {
+    if (++entries > limits.maxEntries)
+      throw new InvalidSkill(`the zip has more than ${limits.maxEntries} entries`);
+    if (!safePath(file.name)) throw new InvalidSkill(`the zip entry "${file.name}" points outside the bundle`);
+    if ((file.originalSize ?? 0) > limits.maxUnpackedBytes) throw tooBig();
+    if (file.name.endsWith("/")) return;
+    const chunks: Uint8Array[] = [];
+    parts.set(file.name, chunks);
+    file.ondata = (error, chunk) => {
+      if (error) throw error;
+      total += chunk.byteLength;
+      if (total > limits.maxUnpackedBytes) throw tooBig();
+      chunks.push(chunk);
+    };
+    file.start();
+  });
+  unzip.register(UnzipInflate);
   try {
-    unpacked = unzipSync(data, {
-      filter(file) {
-        entries++;
-        if (entries > limits.maxEntries)
-          throw new InvalidSkill(`the zip has more than ${limits.maxEntries} entries`);
-        if (!safePath(file.name))
-          throw new InvalidSkill(`the zip entry "${file.name}" points outside the bundle`);
-        declared += file.originalSize;
-        if (declared > limits.maxUnpackedBytes) {
-          throw new InvalidSkill(`the zip unpacks to more than ${limits.maxUnpackedBytes} bytes`);
-        }
-        return !file.name.endsWith("/");
-      },
-    });
+    for (let at = 0; at < data.byteLength; at += STEP_BYTES) {
+      unzip.push(data.subarray(at, at + STEP_BYTES), at + STEP_BYTES >= data.byteLength);
+    }
   } catch (error) {
     if (error instanceof InvalidSkill) throw error;
     throw new InvalidSkill(`the data is not a readable zip (${(error as Error).message})`);
   }
-  const files = new Map<string, string>();
-  let total = 0;
-  const names = Object.keys(unpacked);
+  if (entries === 0) throw new InvalidSkill("the data is not a readable zip (no entries)");
+  const names = [...parts.keys()];
   const roots = new Set(names.map((n) => n.split("/")[0]));
   const strip = roots.size === 1 && names.every((n) => n.includes("/")) ? `${[...roots][0]}/` : "";
-  for (const [name, content] of Object.entries(unpacked)) {
-    total += content.byteLength;
-    if (total > limits.maxUnpackedBytes)
-      throw new InvalidSkill(`the zip unpacks to more than ${limits.maxUnpackedBytes} bytes`);
-    files.set(name.slice(strip.length), new TextDecoder().decode(content));
+  const decoder = new TextDecoder();
+  const files = new Map<string, string>();
+  for (const [name, chunks] of parts) {
+    files.set(name.slice(strip.length), decoder.decode(Buffer.concat(chunks)));
   }
   return files;
 }

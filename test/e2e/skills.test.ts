@@ -5,6 +5,7 @@ import { zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultScript, sendJson, type UpstreamCall } from "../support/fake-upstream.js";
 import { hello, postChat, startServer, type TestServer } from "../support/server.js";
+import { lyingZip } from "../support/zips.js";
 
 function writeBundle(dir: string, files: Record<string, string>) {
   mkdirSync(dir, { recursive: true });
@@ -143,6 +144,11 @@ describe("skills", () => {
       "too many entries",
       () => zip(Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`f${i}.txt`, "x"]))),
       "more than 64 entries",
+    ],
+    [
+      "headers that declare 100 bytes for an entry inflating to 128 MiB",
+      () => lyingZip("SKILL.md", 128 * 1024 * 1024, 100).toString("base64"),
+      "unpacks to more than 4194304 bytes",
     ],
     ["not a zip", () => Buffer.from("definitely not a zip").toString("base64"), "not a readable zip"],
     ["no SKILL.md", () => zip({ "README.md": "hi" }), "no SKILL.md"],
