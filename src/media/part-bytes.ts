@@ -73,6 +73,8 @@ export async function partBytes(
   if (inline) {
     ({ data } = inline);
     claimed = inline.mediaType;
+  } else if (/^data:/i.test(url)) {
+    throw new MediaRejected("it is not a valid data: URL (bad percent-encoding or form)", "unreadable");
   } else {
     try {
       const fetched = await guardedFetch(

@@ -43,6 +43,7 @@ import { buildCompletion, ChunkBuilder } from "./completion-builder.js";
 import { kRequestId, requestIdFrom } from "./context.js";
 import { Reason, reasonError } from "./errors.js";
 import type { Idempotency } from "./idempotency.js";
+import { logUnexpectedErrors } from "./log-unexpected.js";
 
 export interface AgentServiceDeps {
   tools: ToolRegistry;
@@ -150,7 +151,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
     }
   }
 
-  return {
+  const service: ServiceImpl<typeof AgentService> = {
     async createChatCompletion(request, ctx) {
       const caller = callerOf(ctx);
       const owner = ownerOf(caller);
@@ -340,4 +341,5 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       };
     },
   };
+  return logUnexpectedErrors(service, logger);
 }

@@ -48,7 +48,8 @@ export function unpackSkillZip(
   const unzip = new Unzip((file) => {
     if (++entries > limits.maxEntries)
       throw new InvalidSkill(`the zip has more than ${limits.maxEntries} entries`);
-    if (!safePath(file.name)) throw new InvalidSkill(`the zip entry "${file.name}" points outside the bundle`);
+    if (!safePath(file.name))
+      throw new InvalidSkill(`the zip entry "${file.name}" points outside the bundle`);
     if ((file.originalSize ?? 0) > limits.maxUnpackedBytes) throw tooBig();
     if (file.name.endsWith("/")) return;
     const chunks: Uint8Array[] = [];

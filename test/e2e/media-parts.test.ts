@@ -64,6 +64,13 @@ describe("content parts become verified bytes", () => {
       "empty",
     ],
     [
+      "a data: URL with broken percent-encoding",
+      { type: "image_url", image_url: { url: "data:image/png,%E0%A4%A" } },
+      "image_url",
+      "unreadable",
+      "not a valid data: URL",
+    ],
+    [
       "binary posing as text",
       { type: "file_url", file_url: { url: dataUrl("text/plain", Buffer.from([0, 159, 146, 150, 0, 1])) } },
       "file_url",

@@ -3,6 +3,7 @@ import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
+import { MemoryStore } from "../../src/store/memory-store.js";
 import { chunk, sendEvent, startSse, streamText } from "../support/fake-upstream.js";
 import { hello, postChat, sseData, startServer, type TestServer } from "../support/server.js";
 
@@ -211,3 +212,41 @@ describe("graceful shutdown", () => {
 async function until(predicate: () => boolean) {
   while (!predicate()) await new Promise((r) => setTimeout(r, 5));
 }
+
+describe("an error nobody planned for", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    // A store with a programming error in it: the failure must surface as a logged 500.
+    const store = new MemoryStore();
+    store.consume = () => {
+      throw new TypeError("counter is not a function");
+    };
+    server = await startServer({ ORION_GUEST_DAILY_LIMIT: "10" }, { store });
+  });
+  afterAll(() => server.close());
+
+  it("is a 500 on REST and Connect, logged with its message, stack and request id", async () => {
+    const res = await postChat(server.url, hello, { "x-request-id": "boom-rest-1" });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toMatchObject({ error: { message: "internal server error" } });
+    const client = createClient(
+      AgentService,
+      createConnectTransport({ baseUrl: server.url, httpVersion: "1.1" }),
+    );
+    const rpc = await client
+      .createChatCompletion(
+        { messages: [{ role: Role.USER, content: "hi" }] },
+        { headers: { "x-request-id": "boom-rpc-1" } },
+      )
+      .catch((e: unknown) => ConnectError.from(e));
+    expect(rpc).toBeInstanceOf(ConnectError);
+    for (const id of ["boom-rest-1", "boom-rpc-1"]) {
+      const line = server.logs.find((l) => l.req_id === id && l.msg === "internal error") as
+        | { level: string; err: { message: string; stack: string } }
+        | undefined;
+      expect(line?.level).toBe("error");
+      expect(line?.err.message).toBe("counter is not a function");
+      expect(line?.err.stack).toContain("TypeError: counter is not a function");
+    }
+  });
+});

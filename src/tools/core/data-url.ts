@@ -11,11 +11,18 @@ export function toDataUrl(mediaType: string, data: Uint8Array): string {
   return `data:${mediaType};base64,${Buffer.from(data).toString("base64")}`;
 }
 
+/** The parts of a `data:` URL; undefined when it is not one or its percent-encoding is broken. */
 export function parseDataUrl(url: string): DataUrl | undefined {
   const match = DATA_URL.exec(url);
   if (!match) return undefined;
-  const data = match[3]
-    ? Buffer.from(match[4] ?? "", "base64")
-    : Buffer.from(decodeURIComponent(match[4] ?? ""));
+  let data: Buffer;
+  if (match[3]) data = Buffer.from(match[4] ?? "", "base64");
+  else {
+    try {
+      data = Buffer.from(decodeURIComponent(match[4] ?? ""));
+    } catch {
+      return undefined;
+    }
+  }
   return { mediaType: (match[1] ?? "text/plain").toLowerCase(), data };
 }

@@ -1,0 +1,54 @@
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import type { Logger } from "../observability/logger.js";
+import { kRequestId } from "./context.js";
+
+const INTERNAL = new Set([Code.Unknown, Code.Internal, Code.DataLoss]);
+
+/** A failure nobody planned for: not a ConnectError we raised, or one that says "internal". */
+function isUnexpected(error: unknown): boolean {
+  return !(error instanceof ConnectError) || INTERNAL.has(error.code);
+}
+
+type Method = (request: unknown, ctx: HandlerContext) => unknown;
+
+/**
+ * Every surface calls the one service, so this is the one place where an error that becomes a 500
+ * is logged, with its message, stack and the request id. Errors after the caller left are not.
+ */
+export function logUnexpectedErrors<S extends object>(service: S, logger: Logger): S {
+  const report = (method: string, ctx: HandlerContext, error: unknown) => {
+    if (ctx.signal.aborted || !isUnexpected(error)) return;
+    const err = error instanceof ConnectError && error.cause instanceof Error ? error.cause : error;
+    logger.error({ req_id: ctx.values.get(kRequestId) || undefined, method, err }, "internal error");
+  };
+  const wrapped: Record<string, Method> = {};
+  for (const [name, method] of Object.entries(service) as [string, Method][]) {
+    wrapped[name] = (request, ctx) => {
+      let out: unknown;
+      try {
+        out = method(request, ctx);
+      } catch (error) {
+        report(name, ctx, error);
+        throw error;
+      }
+      if (out instanceof Promise) {
+        return out.catch((error: unknown) => {
+          report(name, ctx, error);
+          throw error;
+        });
+      }
+      if (out && typeof out === "object" && Symbol.asyncIterator in out) {
+        return (async function* () {
+          try {
+            yield* out as AsyncIterable<unknown>;
+          } catch (error) {
+            report(name, ctx, error);
+            throw error;
+          }
+        })();
+      }
+      return out;
+    };
+  }
+  return wrapped as S;
+}
