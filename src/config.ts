@@ -51,10 +51,16 @@ export interface IdentityConfig {
   jwtAudience: string | undefined;
   /** Take the guest's IP from X-Forwarded-For (behind a trusted proxy). */
   trustProxy: boolean;
+  /** Keys derived guest ids (ORION_GUEST_SECRET); unset → a random one kept in the store. */
+  guestSecret: string | undefined;
+  /** Oldest a signed-in token may be, by its `iat` (ORION_JWT_MAX_AGE_SECONDS); unset → only `exp`. */
+  jwtMaxAgeSeconds: number | undefined;
 }
 
 export interface LimitsConfig {
   guestDailyLimit: number;
+  /** Guest chats a day from one address, whatever the browser id (0 = no such backstop). */
+  guestIpDailyLimit: number;
   quotaFailureMode: QuotaFailureMode;
   sessionTtlMs: number;
   sessionMaxMessages: number;
@@ -335,9 +341,14 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
       jwtIssuer: text(env, "ORION_JWT_ISSUER"),
       jwtAudience: text(env, "ORION_JWT_AUDIENCE"),
       trustProxy: oneOf(env, "ORION_TRUST_PROXY", ["true", "false"], "false") === "true",
+      guestSecret: text(env, "ORION_GUEST_SECRET"),
+      jwtMaxAgeSeconds: text(env, "ORION_JWT_MAX_AGE_SECONDS")
+        ? integer(env, "ORION_JWT_MAX_AGE_SECONDS", 0, 1, 365 * 86_400)
+        : undefined,
     },
     limits: {
       guestDailyLimit: integer(env, "ORION_GUEST_DAILY_LIMIT", 10, 0, 1_000_000_000),
+      guestIpDailyLimit: integer(env, "ORION_GUEST_IP_DAILY_LIMIT", 0, 0, 1_000_000_000),
       quotaFailureMode: oneOf(env, "ORION_QUOTA_FAILURE_MODE", ["closed", "open"] as const, "closed"),
       sessionTtlMs: integer(env, "ORION_SESSION_TTL_SECONDS", 7 * 24 * 3600, 1, 365 * 24 * 3600) * 1000,
       sessionMaxMessages: integer(env, "ORION_SESSION_MAX_MESSAGES", 200, 2, 100_000),

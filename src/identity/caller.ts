@@ -3,7 +3,7 @@ import type { Plan } from "../config.js";
 
 /** Who is calling, decided once per request by the surface that received it. */
 export type Caller =
-  | { kind: "guest"; id: string }
+  | { kind: "guest"; id: string /** Counted by the per-address backstop. */; ip: string }
   | { kind: "api_key"; id: string; keyId: string; plan: Plan; requestsPerMinute: number | undefined }
   | { kind: "user"; id: string };
 

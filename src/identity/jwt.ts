@@ -30,6 +30,9 @@ export class JwtVerifier {
       ...(this.config.jwtIssuer ? { issuer: this.config.jwtIssuer } : {}),
       ...(this.config.jwtAudience ? { audience: this.config.jwtAudience } : {}),
       clockTolerance: 5,
+      // A token without an expiry would be good forever.
+      requiredClaims: ["exp"],
+      ...(this.config.jwtMaxAgeSeconds ? { maxTokenAge: this.config.jwtMaxAgeSeconds } : {}),
     };
     try {
       const { payload } = this.secret
@@ -40,9 +43,20 @@ export class JwtVerifier {
       return payload.sub;
     } catch (error) {
       if (error instanceof InvalidToken) throw error;
-      if (error instanceof errors.JWTExpired) throw new InvalidToken("the token has expired");
-      if (error instanceof errors.JWTClaimValidationFailed)
-        throw new InvalidToken(`the token's ${error.claim} claim is not valid`);
+      if (error instanceof errors.JWTExpired) {
+        throw new InvalidToken(
+          error.claim === "iat"
+            ? `the token was issued (iat) more than ${this.config.jwtMaxAgeSeconds} s ago`
+            : "the token has expired",
+        );
+      }
+      if (error instanceof errors.JWTClaimValidationFailed) {
+        throw new InvalidToken(
+          error.reason === "missing"
+            ? `the token has no ${error.claim} claim${error.claim === "exp" ? " (tokens must expire)" : ""}`
+            : `the token's ${error.claim} claim is not valid`,
+        );
+      }
       if (error instanceof errors.JWSSignatureVerificationFailed)
         throw new InvalidToken("the token's signature is not valid");
       throw new InvalidToken(`the token is not valid (${(error as Error).message})`);

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { ERROR_DOMAIN, guardStore, Reason } from "../service/errors.js";
@@ -26,16 +26,24 @@ function unauthenticated(description: string): ConnectError {
   ]);
 }
 
-function guestId(hints: CallerHints, trustProxy: boolean): string {
-  const given = hints.browserId?.trim();
-  if (given) return SAFE_BROWSER_ID.test(given) ? given : `h_${sha(given)}`;
+/** Prefixes of the ids the server derives itself; a client-supplied id never takes one. */
+const DERIVED_ID = /^(ipua|h)_/;
+
+/** The guest's address: the socket's, or the first X-Forwarded-For hop behind a trusted proxy. */
+export function guestIp(hints: CallerHints, trustProxy: boolean): string {
   const forwarded = trustProxy ? hints.forwardedFor?.split(",")[0]?.trim() : undefined;
-  const ip = forwarded || hints.remoteAddress || "unknown";
-  return `ipua_${sha(`${ip}\n${hints.userAgent ?? ""}`)}`;
+  return forwarded || hints.remoteAddress || "unknown";
 }
 
-function sha(text: string): string {
-  return createHash("sha256").update(text).digest("hex").slice(0, 32);
+/**
+ * Where the secret that keys derived guest ids comes from: ORION_GUEST_SECRET, else a random one
+ * kept in the shared store (first writer wins), so every instance derives the same ids and nobody
+ * without the secret can compute another guest's id from its IP and User-Agent.
+ */
+export interface GuestSecretSource {
+  configured: string | undefined;
+  /** Stores `candidate` unless a secret exists; returns the one stored. */
+  shared(candidate: string): Promise<string>;
 }
 
 /**
@@ -44,15 +52,48 @@ function sha(text: string): string {
  * A bad, expired or revoked token is 401, never a fall back to guest.
  */
 export class CallerResolver {
+  private secret: Promise<string> | undefined;
+
   constructor(
     private readonly keys: ApiKeys,
     private readonly jwt: JwtVerifier,
     private readonly trustProxy: boolean,
+    private readonly secretSource: GuestSecretSource,
   ) {}
 
+  private async keyed(text: string): Promise<string> {
+    this.secret ??= this.secretSource.configured
+      ? Promise.resolve(this.secretSource.configured)
+      : guardStore("key store", () => this.secretSource.shared(randomBytes(32).toString("base64url")));
+    // A failed read is tried again on the next request, not remembered.
+    const secret = await this.secret.catch((error: unknown) => {
+      this.secret = undefined;
+      throw error;
+    });
+    return createHmac("sha256", secret).update(text).digest("hex").slice(0, 32);
+  }
+
+  /** A safe client id as given; anything else, and the IP + User-Agent fallback, keyed. */
+  private async guestId(hints: CallerHints, ip: string): Promise<string> {
+    const given = hints.browserId?.trim();
+    if (given) {
+      return SAFE_BROWSER_ID.test(given) && !DERIVED_ID.test(given)
+        ? given
+        : `h_${await this.keyed(`id\n${given}`)}`;
+    }
+    return `ipua_${await this.keyed(`ipua\n${ip}\n${hints.userAgent ?? ""}`)}`;
+  }
+
   async resolve(hints: CallerHints): Promise<Caller> {
-    const authorization = hints.authorization?.trim();
-    if (!authorization) return { kind: "guest", id: guestId(hints, this.trustProxy) };
+    if (hints.authorization !== null && hints.authorization !== undefined) {
+      return this.authenticated(hints.authorization.trim());
+    }
+    const ip = guestIp(hints, this.trustProxy);
+    return { kind: "guest", id: await this.guestId(hints, ip), ip };
+  }
+
+  private async authenticated(authorization: string): Promise<Caller> {
+    if (authorization === "") throw unauthenticated("the Authorization header is empty");
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!match) throw unauthenticated("the Authorization header must be 'Bearer <token>'");
     const token = match[1] as string;

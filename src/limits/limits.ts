@@ -24,19 +24,32 @@ interface Window {
   windowSeconds: number;
   expireAt: number;
   subject: string;
+  /** The per-address backstop for guests, counted in the same store call. */
+  also?: { key: string; limit: number; subject: string };
 }
 
 /** The window a caller is counted in right now, or undefined when nothing limits it. */
 export function windowOf(caller: Caller, config: LimitsConfig, now = Date.now()): Window | undefined {
   if (caller.kind === "guest") {
     const day = new Date(now).toISOString().slice(0, 10);
-    return {
+    const window = {
       policy: "guest-daily",
       key: `guest:${caller.id}:${day}`,
       limit: config.guestDailyLimit,
       windowSeconds: DAY_MS / 1000,
       expireAt: (Math.floor(now / DAY_MS) + 1) * DAY_MS,
       subject: `guest:${caller.id}`,
+    };
+    if (config.guestIpDailyLimit === 0) return window;
+    // One atomic call counts both, so on Redis Cluster they share the day's hash tag.
+    return {
+      ...window,
+      key: `guest:{gd:${day}}:${caller.id}`,
+      also: {
+        key: `guest-ip:{gd:${day}}:${caller.ip}`,
+        limit: config.guestIpDailyLimit,
+        subject: `guest-ip:${caller.ip}`,
+      },
     };
   }
   if (caller.kind === "api_key" && caller.requestsPerMinute !== undefined) {
@@ -78,7 +91,7 @@ export class Limits {
     if (!w) return FREE;
     let result: Awaited<ReturnType<Store["consume"]>>;
     try {
-      result = await this.store.consume(w.key, w.limit, w.expireAt);
+      result = await this.store.consume(w.key, w.limit, w.expireAt, w.also);
     } catch (error) {
       if (!(error instanceof StoreUnavailable)) throw error;
       // Guests follow the configured policy; keys are authenticated, so their rpm fails open.
@@ -88,12 +101,17 @@ export class Limits {
       if (open) return FREE;
       throw storeUnavailableError("quota store");
     }
-    const resetSeconds = Math.ceil(result.resetMs / 1000);
+    // A counter refused before it ever existed (the address backstop) resets with its window.
+    const resetSeconds = Math.ceil((result.resetMs || Math.max(w.expireAt - Date.now(), 0)) / 1000);
     const headers = rateLimitHeaders(w, w.limit - result.count, resetSeconds);
     if (!result.allowed) {
       this.metrics.quotaDecisions.inc({ caller: caller.kind, decision: "rejected" });
-      const what =
-        caller.kind === "guest" ? `${w.limit} chats per day for guests` : `${w.limit} requests per minute`;
+      const byAddress = result.refusedBy === "also" && w.also !== undefined;
+      const what = byAddress
+        ? `${w.also?.limit} guest chats per day from one address`
+        : caller.kind === "guest"
+          ? `${w.limit} chats per day for guests`
+          : `${w.limit} requests per minute`;
       throw reasonError(
         Code.ResourceExhausted,
         caller.kind === "guest" ? Reason.quotaExceeded : Reason.rateLimited,
@@ -105,7 +123,12 @@ export class Limits {
             {
               desc: QuotaFailureSchema,
               value: {
-                violations: [{ subject: w.subject, description: `${what} (resets in ${resetSeconds} s)` }],
+                violations: [
+                  {
+                    subject: byAddress ? (w.also?.subject ?? w.subject) : w.subject,
+                    description: `${what} (resets in ${resetSeconds} s)`,
+                  },
+                ],
               },
             },
           ],
@@ -117,7 +140,7 @@ export class Limits {
       headers,
       refund: async () => {
         try {
-          await this.store.refund(w.key);
+          await this.store.refund(w.key, w.also?.key);
         } catch (error) {
           this.logger.warn({ err: (error as Error).message }, "quota refund failed");
         }

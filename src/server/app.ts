@@ -6,6 +6,7 @@ import { Artifacts } from "../artifacts/artifacts.js";
 import { BackendRegistry } from "../backends/registry.js";
 import type { Config } from "../config.js";
 import { ApiKeys } from "../identity/api-keys.js";
+import { guestSecretSource } from "../identity/guest-secret.js";
 import { JwtVerifier } from "../identity/jwt.js";
 import { CallerResolver } from "../identity/resolve-caller.js";
 import { Limits } from "../limits/limits.js";
@@ -91,7 +92,12 @@ export function build(config: Config, options: BuildOptions = {}): App {
   );
   const store = options.store ?? createStore(config.store);
   const apiKeys = new ApiKeys(store, config.identity.apiKeys);
-  const resolver = new CallerResolver(apiKeys, new JwtVerifier(config.identity), config.identity.trustProxy);
+  const resolver = new CallerResolver(
+    apiKeys,
+    new JwtVerifier(config.identity),
+    config.identity.trustProxy,
+    guestSecretSource(store, config.identity.guestSecret),
+  );
   const service = createAgentService({
     config,
     backends,

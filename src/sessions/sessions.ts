@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { create, fromJsonString, toJsonString } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
@@ -20,6 +21,14 @@ export function keptInSession(message: ChatMessage): boolean {
   return message.role !== Role.SYSTEM && message.role !== Role.DEVELOPER;
 }
 
+/**
+ * Where a session lives in the store: its id within its owner's namespace, so the same session_id
+ * from two callers names two conversations, and nobody can squat or probe another caller's id.
+ */
+function storeId(owner: string, id: string): string {
+  return `${createHash("sha256").update(owner).digest("base64url").slice(0, 22)}:${id}`;
+}
+
 /** Conversations by session_id, owned by the caller that created them. */
 export class Sessions {
   constructor(
@@ -29,7 +38,7 @@ export class Sessions {
 
   /** The stored history of a session the owner may continue; empty for a new session id. */
   async history(id: string, owner: string): Promise<ChatMessage[]> {
-    const stored = await guard(() => this.store.readSession(id));
+    const stored = await guard(() => this.store.readSession(storeId(owner, id)));
     if (!stored) return [];
     if (stored.owner !== owner) throw notFound(id);
     return stored.entries.map((entry) => fromJsonString(ChatMessageSchema, entry));
@@ -39,7 +48,7 @@ export class Sessions {
     const entries = messages.filter(keptInSession).map((m) => toJsonString(ChatMessageSchema, m));
     if (entries.length === 0) return;
     const result = await guard(() =>
-      this.store.appendSession(id, owner, entries, {
+      this.store.appendSession(storeId(owner, id), owner, entries, {
         ttlMs: this.config.sessionTtlMs,
         maxEntries: this.config.sessionMaxMessages,
       }),
@@ -48,7 +57,7 @@ export class Sessions {
   }
 
   async get(id: string, owner: string): Promise<Session> {
-    const stored = await guard(() => this.store.readSession(id));
+    const stored = await guard(() => this.store.readSession(storeId(owner, id)));
     if (!stored || stored.owner !== owner) throw notFound(id);
     return create(SessionSchema, {
       sessionId: id,
@@ -59,8 +68,9 @@ export class Sessions {
   }
 
   async delete(id: string, owner: string): Promise<void> {
-    const stored = await guard(() => this.store.readSession(id));
+    const key = storeId(owner, id);
+    const stored = await guard(() => this.store.readSession(key));
     if (!stored || stored.owner !== owner) throw notFound(id);
-    await guard(() => this.store.deleteSession(id));
+    await guard(() => this.store.deleteSession(key));
   }
 }

@@ -8,10 +8,26 @@ local v = redis.call('INCR', KEYS[1])
 if v == 1 then redis.call('PEXPIREAT', KEYS[1], ARGV[2]) end
 return {1, v, redis.call('PTTL', KEYS[1])}`;
 
-/** KEYS[1] counter → decrements unless already zero or gone. */
-export const REFUND = `
+/**
+ * KEYS counter, backstop; ARGV limit, backstop limit, expire-at ms → {allowed, count, pttl, refused
+ * by (0 none, 1 counter, 2 backstop)}. Both are counted, or neither.
+ */
+export const CONSUME_BOTH = `
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-if cur > 0 then return redis.call('DECR', KEYS[1]) end
+if cur + 1 > tonumber(ARGV[1]) then return {0, cur, redis.call('PTTL', KEYS[1]), 1} end
+local other = tonumber(redis.call('GET', KEYS[2]) or '0')
+if other + 1 > tonumber(ARGV[2]) then return {0, cur, redis.call('PTTL', KEYS[1]), 2} end
+for i = 1, 2 do
+  if redis.call('INCR', KEYS[i]) == 1 then redis.call('PEXPIREAT', KEYS[i], ARGV[3]) end
+end
+return {1, cur + 1, redis.call('PTTL', KEYS[1]), 0}`;
+
+/** KEYS counters → decrements each unless already zero or gone. */
+export const REFUND = `
+for i = 1, #KEYS do
+  local cur = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if cur > 0 then redis.call('DECR', KEYS[i]) end
+end
 return 0`;
 
 /** KEYS[1] counter → {count, pttl}. */

@@ -1,4 +1,4 @@
-import type { CounterState, SessionLimits, Store, StoredSession } from "./store.js";
+import type { ConsumeResult, CounterState, SessionLimits, Store, StoredSession } from "./store.js";
 
 interface Expiring<T> {
   value: T;
@@ -54,20 +54,35 @@ export class MemoryStore implements Store {
     for (const [scope, entry] of this.artifacts) if (entry.expiresAt <= now) this.dropArtifacts(scope);
   }
 
-  async consume(key: string, limit: number, expireAtMs: number) {
+  async consume(
+    key: string,
+    limit: number,
+    expireAtMs: number,
+    also?: { key: string; limit: number },
+  ): Promise<ConsumeResult> {
     const entry = this.live(this.counters, key);
     const count = entry?.value ?? 0;
-    if (count + 1 > limit)
-      return { allowed: false, count, resetMs: entry ? entry.expiresAt - this.now() : 0 };
-    const next = entry ?? { value: 0, expiresAt: expireAtMs };
-    next.value = count + 1;
-    this.counters.set(key, next);
+    const resetMs = entry ? entry.expiresAt - this.now() : 0;
+    if (count + 1 > limit) return { allowed: false, count, resetMs, refusedBy: "key" };
+    if (also && (this.live(this.counters, also.key)?.value ?? 0) + 1 > also.limit)
+      return { allowed: false, count, resetMs, refusedBy: "also" };
+    const next = this.increment(key, entry, expireAtMs);
+    if (also) this.increment(also.key, this.live(this.counters, also.key), expireAtMs);
     return { allowed: true, count: next.value, resetMs: next.expiresAt - this.now() };
   }
 
-  async refund(key: string) {
-    const entry = this.live(this.counters, key);
-    if (entry && entry.value > 0) entry.value--;
+  private increment(key: string, entry: Expiring<number> | undefined, expireAtMs: number) {
+    const next = entry ?? { value: 0, expiresAt: expireAtMs };
+    next.value++;
+    this.counters.set(key, next);
+    return next;
+  }
+
+  async refund(key: string, alsoKey?: string) {
+    for (const k of alsoKey ? [key, alsoKey] : [key]) {
+      const entry = this.live(this.counters, k);
+      if (entry && entry.value > 0) entry.value--;
+    }
   }
 
   async peek(key: string): Promise<CounterState> {

@@ -1,6 +1,7 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
-import { CONSUME, PEEK, REFUND, SESSION_APPEND, SESSION_READ } from "./lua.js";
+import { CONSUME, CONSUME_BOTH, PEEK, REFUND, SESSION_APPEND, SESSION_READ } from "./lua.js";
 import {
+  type ConsumeResult,
   type CounterState,
   type SessionLimits,
   type Store,
@@ -23,7 +24,14 @@ type Client = Redis | Cluster;
 
 interface Scripts {
   orionConsume(key: string, limit: number, expireAt: number): Promise<[number, number, number]>;
-  orionRefund(key: string): Promise<number>;
+  orionConsumeBoth(
+    key: string,
+    also: string,
+    limit: number,
+    alsoLimit: number,
+    expireAt: number,
+  ): Promise<[number, number, number, number]>;
+  orionRefund(keyCount: number, ...keys: string[]): Promise<number>;
   orionPeek(key: string): Promise<[number, number]>;
   orionSessionAppend(meta: string, log: string, ...args: (string | number)[]): Promise<number>;
   orionSessionRead(meta: string, log: string): Promise<[string, string, string, string[]] | null>;
@@ -69,7 +77,8 @@ export class RedisStore implements Store {
     }
     client.on("error", () => {}); // surfaced per command; reconnection runs in the background
     client.defineCommand("orionConsume", { numberOfKeys: 1, lua: CONSUME });
-    client.defineCommand("orionRefund", { numberOfKeys: 1, lua: REFUND });
+    client.defineCommand("orionConsumeBoth", { numberOfKeys: 2, lua: CONSUME_BOTH });
+    client.defineCommand("orionRefund", { lua: REFUND });
     client.defineCommand("orionPeek", { numberOfKeys: 1, lua: PEEK });
     client.defineCommand("orionSessionAppend", { numberOfKeys: 2, lua: SESSION_APPEND });
     client.defineCommand("orionSessionRead", { numberOfKeys: 2, lua: SESSION_READ });
@@ -105,16 +114,46 @@ export class RedisStore implements Store {
     return [`${this.prefix}{s:${id}}:meta`, `${this.prefix}{s:${id}}:log`];
   }
 
-  consume(key: string, limit: number, expireAtMs: number) {
+  consume(
+    key: string,
+    limit: number,
+    expireAtMs: number,
+    also?: { key: string; limit: number },
+  ): Promise<ConsumeResult> {
     return this.run(async () => {
-      const [allowed, count, pttl] = await this.client.orionConsume(this.counterKey(key), limit, expireAtMs);
-      return { allowed: allowed === 1, count, resetMs: Math.max(pttl, 0) };
+      if (!also) {
+        const [allowed, count, pttl] = await this.client.orionConsume(
+          this.counterKey(key),
+          limit,
+          expireAtMs,
+        );
+        return {
+          allowed: allowed === 1,
+          count,
+          resetMs: Math.max(pttl, 0),
+          ...(allowed ? {} : { refusedBy: "key" as const }),
+        };
+      }
+      const [allowed, count, pttl, refusedBy] = await this.client.orionConsumeBoth(
+        this.counterKey(key),
+        this.counterKey(also.key),
+        limit,
+        also.limit,
+        expireAtMs,
+      );
+      return {
+        allowed: allowed === 1,
+        count,
+        resetMs: Math.max(pttl, 0),
+        ...(refusedBy === 0 ? {} : { refusedBy: refusedBy === 1 ? ("key" as const) : ("also" as const) }),
+      };
     });
   }
 
-  refund(key: string) {
+  refund(key: string, alsoKey?: string) {
+    const keys = (alsoKey ? [key, alsoKey] : [key]).map((k) => this.counterKey(k));
     return this.run(async () => {
-      await this.client.orionRefund(this.counterKey(key));
+      await this.client.orionRefund(keys.length, ...keys);
     });
   }
 

@@ -6,10 +6,19 @@
 export interface Store {
   readonly kind: "memory" | "redis" | "redis-cluster";
 
-  /** If the counter + 1 stays within `limit`, increments it (expiring at `expireAtMs` when new). */
-  consume(key: string, limit: number, expireAtMs: number): Promise<CounterState & { allowed: boolean }>;
-  /** Gives one back (never below zero). */
-  refund(key: string): Promise<void>;
+  /**
+   * If the counter + 1 stays within `limit`, increments it (expiring at `expireAtMs` when new).
+   * With `also`, a second counter is checked and counted in the same atomic step: both or neither
+   * (on Redis Cluster the two keys must share a hash tag).
+   */
+  consume(
+    key: string,
+    limit: number,
+    expireAtMs: number,
+    also?: { key: string; limit: number },
+  ): Promise<ConsumeResult>;
+  /** Gives one back (never below zero), to each counter named. */
+  refund(key: string, alsoKey?: string): Promise<void>;
   peek(key: string): Promise<CounterState>;
 
   /** Appends to a session owned by `owner`; "forbidden" when someone else owns it. */
@@ -50,6 +59,12 @@ export interface CounterState {
   count: number;
   /** Milliseconds until the counter resets; 0 when it does not exist. */
   resetMs: number;
+}
+
+export interface ConsumeResult extends CounterState {
+  allowed: boolean;
+  /** When refused: which counter was full. */
+  refusedBy?: "key" | "also";
 }
 
 export interface SessionLimits {

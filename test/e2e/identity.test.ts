@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -6,6 +7,7 @@ import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
+import { defaultScript } from "../support/fake-upstream.js";
 import { type PrivateRedis, startRedis } from "../support/redis.js";
 import { hello, postChat, startServer, type TestServer, uniquePrefix } from "../support/server.js";
 
@@ -64,6 +66,7 @@ describe("who is calling", () => {
   it.each([
     ["a non-Bearer scheme", { authorization: "Basic dXNlcjpwYXNz" }, "Bearer <token>"],
     ["an empty bearer", { authorization: "Bearer " }, "Bearer <token>"],
+    ["an empty Authorization header", { authorization: "" }, "empty"],
     ["an unknown key", bearer("sk-not-a-real-key"), "not valid"],
   ])("refuses %s with 401, never falling back to guest", async (_name, headers, mention) => {
     await expect401(await postChat(server.url, hello, headers), mention);
@@ -111,8 +114,14 @@ describe("who is calling", () => {
         new SignJWT({ sub: "u" })
           .setProtectedHeader({ alg: "HS256" })
           .setNotBefore(Math.floor(Date.now() / 1000) + 3600)
+          .setExpirationTime("2h")
           .sign(secretKey),
       "nbf",
+    ],
+    [
+      "without an expiry",
+      () => new SignJWT({ sub: "u" }).setProtectedHeader({ alg: "HS256" }).setIssuedAt().sign(secretKey),
+      "no exp claim",
     ],
   ])("refuses a JWT that is %s", async (_name, make, mention) => {
     await expect401(await postChat(server.url, hello, bearer(await make())), mention);
@@ -182,5 +191,115 @@ describe("the orion keys CLI", () => {
     }).catch((e: { code: number; stderr: string }) => e);
     expect(error).toMatchObject({ code: 2 });
     expect((error as { stderr: string }).stderr).toContain("REDIS_URL");
+  });
+});
+
+describe("guest ids the server derives", () => {
+  const victim = { "user-agent": "victim-agent/1.0" };
+  const ask = (headers: Record<string, string>, sessionId?: string) =>
+    postChat(
+      server.url,
+      { ...hello, ...(sessionId ? { session_id: sessionId } : {}) },
+      { ...headers, "content-type": "application/json" },
+    );
+
+  it("cannot be computed from a guest's IP and User-Agent by someone else", async () => {
+    const reply = (await (await ask(victim, "victim-chat")).json()) as { session_id: string };
+    expect(reply.session_id).toBe("victim-chat");
+    // What the unkeyed derivation gave: sha256(ip + "\n" + user agent), 32 hex digits.
+    const guessed = `ipua_${createHash("sha256").update("127.0.0.1\nvictim-agent/1.0").digest("hex").slice(0, 32)}`;
+    for (const id of [guessed, "h_0123456789abcdef0123456789abcdef", "ipua_x"]) {
+      const read = await fetch(`${server.url}/v1/sessions/victim-chat`, { headers: { "x-browser-id": id } });
+      expect(read.status).toBe(404);
+    }
+    const theirs = await fetch(`${server.url}/v1/quota`, { headers: { "x-browser-id": guessed } });
+    expect(await theirs.json()).toMatchObject({ used_today: 0 });
+    const own = await fetch(`${server.url}/v1/sessions/victim-chat`, { headers: victim });
+    expect(own.status).toBe(200);
+  });
+
+  it("are the same on every instance sharing the store", async () => {
+    const other = await startServer({
+      REDIS_URL: redis.url,
+      ORION_REDIS_PREFIX: prefix,
+      ORION_GUEST_DAILY_LIMIT: "100",
+    });
+    try {
+      const agent = { "user-agent": `shared-agent/${Date.now()}` };
+      expect((await ask(agent)).status).toBe(200);
+      const seen = await fetch(`${other.url}/v1/quota`, { headers: agent });
+      expect(await seen.json()).toMatchObject({ used_today: 1 });
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe("ORION_JWT_MAX_AGE_SECONDS", () => {
+  it("refuses a token issued longer ago than the setting, even before it expires", async () => {
+    const strict = await startServer({ ORION_JWT_SECRET: SECRET, ORION_JWT_MAX_AGE_SECONDS: "600" });
+    try {
+      const old = await new SignJWT({ sub: "u" })
+        .setProtectedHeader({ alg: "HS256" })
+        .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
+        .setExpirationTime("1h")
+        .sign(secretKey);
+      await expect401(await postChat(strict.url, hello, bearer(old)), "iat");
+      expect((await postChat(strict.url, hello, bearer(await jwt({ sub: "u" })))).status).toBe(200);
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
+describe.each([
+  ["the embedded store", () => ({})],
+  ["Redis", () => ({ REDIS_URL: redis.url, ORION_REDIS_PREFIX: uniquePrefix() })],
+])("the per-address guest backstop on %s", (_name, storeEnv) => {
+  it("stops new browser ids from one address past ORION_GUEST_IP_DAILY_LIMIT", async () => {
+    const limited = await startServer({
+      ...storeEnv(),
+      ORION_GUEST_DAILY_LIMIT: "10",
+      ORION_GUEST_IP_DAILY_LIMIT: "3",
+      ORION_TRUST_PROXY: "true",
+    });
+    try {
+      const from = (ip: string, id: string) => ({ "x-forwarded-for": ip, "x-browser-id": id });
+      for (let i = 0; i < 3; i++)
+        expect((await postChat(limited.url, hello, from("203.0.113.7", `b${i}`))).status).toBe(200);
+      const refused = await postChat(limited.url, hello, from("203.0.113.7", "b-new"));
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(((await refused.json()) as { detail: string }).detail).toContain(
+        "3 guest chats per day from one address",
+      );
+      // The refused browser id was not charged; another address is not affected.
+      const quota = await fetch(`${limited.url}/v1/quota`, { headers: from("203.0.113.7", "b-new") });
+      expect(await quota.json()).toMatchObject({ used_today: 0 });
+      expect((await postChat(limited.url, hello, from("198.51.100.9", "b-new"))).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it("gives a failed chat back to both counters", async () => {
+    const limited = await startServer({
+      ...storeEnv(),
+      ORION_GUEST_DAILY_LIMIT: "10",
+      ORION_GUEST_IP_DAILY_LIMIT: "1",
+      ORION_TRUST_PROXY: "true",
+    });
+    try {
+      const headers = { "x-forwarded-for": "203.0.113.8", "x-browser-id": "refund-me" };
+      limited.upstream.script((_call, res) => {
+        res.writeHead(500, { "content-type": "application/json" });
+        res.end('{"error":{"message":"boom"}}');
+      });
+      expect((await postChat(limited.url, hello, headers)).status).toBe(502);
+      limited.upstream.script(defaultScript);
+      expect((await postChat(limited.url, hello, headers)).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
   });
 });

@@ -78,10 +78,6 @@ describe.each([
     const { session_id: id } = (await (await postChat(server.url, say("secret"), alice)).json()) as {
       session_id: string;
     };
-    const before = server.upstream.calls.length;
-    const continued = await postChat(server.url, say("tell me", { session_id: id }), mallory);
-    expect(continued.status).toBe(404);
-    expect(server.upstream.calls.length).toBe(before);
     expect((await fetch(`${server.url}/v1/sessions/${id}`, { headers: mallory })).status).toBe(404);
     expect(
       (await fetch(`${server.url}/v1/sessions/${id}`, { method: "DELETE", headers: mallory })).status,
@@ -91,8 +87,23 @@ describe.each([
       await client.getSession({ sessionId: id }, { headers: mallory }).catch((e: unknown) => e),
     );
     expect(error.code).toBe(Code.NotFound);
+    // The same id from another caller names another conversation: no history, no squatting.
+    const continued = await postChat(server.url, say("tell me", { session_id: id }), mallory);
+    expect(continued.status).toBe(200);
+    const sent = server.upstream.calls.at(-1)?.body.messages as { content: string }[];
+    expect(sent.map((m) => m.content)).toEqual(["tell me"]);
+    const hers = await client.getSession({ sessionId: id }, { headers: mallory });
+    expect(hers.session?.messages.map((m) => m.content)).toEqual([
+      "tell me",
+      "Hello from the fake upstream.",
+    ]);
     const mine = await client.getSession({ sessionId: id }, { headers: alice });
     expect(mine.session?.messages.map((m) => m.role)).toEqual([Role.USER, Role.ASSISTANT]);
+    expect(mine.session?.messages[0]?.content).toBe("secret");
+    // Alice keeps using her id, unaffected by Mallory's conversation under the same name.
+    expect((await postChat(server.url, say("more", { session_id: id }), alice)).status).toBe(200);
+    const after = await client.getSession({ sessionId: id }, { headers: alice });
+    expect(after.session?.messages).toHaveLength(4);
   });
 
   it("appends concurrent turns without losing any", async () => {

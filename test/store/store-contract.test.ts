@@ -63,6 +63,31 @@ describe.each(kinds)("the Store contract on %s", (kind) => {
     expect((await store().consume(k, 1, Date.now() + 60_000)).allowed).toBe(true);
   });
 
+  it("counts a second counter in the same step: both or neither, and refunds both", async () => {
+    // On a Cluster the two keys share a hash tag, as the guest quota's keys do.
+    const tag = `{day-${randomUUID()}}`;
+    const shared = `ip:${tag}`;
+    const expireAt = Date.now() + 60_000;
+    const browsers = [`b1:${tag}`, `b2:${tag}`, `b3:${tag}`];
+    const first = await store().consume(browsers[0] as string, 5, expireAt, { key: shared, limit: 2 });
+    expect(first).toMatchObject({ allowed: true, count: 1 });
+    expect(
+      (await store().consume(browsers[1] as string, 5, expireAt, { key: shared, limit: 2 })).allowed,
+    ).toBe(true);
+    const third = await store().consume(browsers[2] as string, 5, expireAt, { key: shared, limit: 2 });
+    expect(third).toMatchObject({ allowed: false, count: 0, refusedBy: "also" });
+    expect((await store().peek(browsers[2] as string)).count).toBe(0);
+    expect((await store().peek(shared)).count).toBe(2);
+    const full = `full:${tag}`;
+    await store().consume(full, 1, expireAt);
+    const refused = await store().consume(full, 1, expireAt, { key: shared, limit: 10 });
+    expect(refused).toMatchObject({ allowed: false, refusedBy: "key" });
+    expect((await store().peek(shared)).count).toBe(2);
+    await store().refund(browsers[0] as string, shared);
+    expect((await store().peek(browsers[0] as string)).count).toBe(0);
+    expect((await store().peek(shared)).count).toBe(1);
+  });
+
   it("expires counters at the given time", async () => {
     const k = key();
     await store().consume(k, 1, Date.now() + 150);
