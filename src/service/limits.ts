@@ -4,7 +4,7 @@ export const LIMITS = {
   n: { min: 1, max: 8, default: 1 },
   temperature: { min: 0, max: 2, default: 0 },
   topP: { exclusiveMin: 0, max: 1, default: 1 },
-  topK: { min: 1 },
+  topK: { min: 1, max: 1_000_000 },
   logprobs: { min: 0, max: 20 },
   penalty: { min: -2, max: 2 },
   stop: { maxItems: 4 },

@@ -105,9 +105,7 @@ export function validateRequest(request: ChatCompletionRequest, streaming: boole
   if (request.topP !== undefined && !(request.topP > 0))
     add("top_p", "must be greater than 0", "greater_than");
   range(add, "top_p", request.topP, 0, LIMITS.topP.max);
-  if (request.topK !== undefined && request.topK < LIMITS.topK.min) {
-    add("top_k", `must be greater than or equal to ${LIMITS.topK.min}`, "greater_than_equal");
-  }
+  range(add, "top_k", request.topK, LIMITS.topK.min, LIMITS.topK.max);
   range(add, "logprobs", request.logprobs, LIMITS.logprobs.min, LIMITS.logprobs.max);
   range(add, "presence_penalty", request.presencePenalty, LIMITS.penalty.min, LIMITS.penalty.max);
   range(add, "frequency_penalty", request.frequencyPenalty, LIMITS.penalty.min, LIMITS.penalty.max);

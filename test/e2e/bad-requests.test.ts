@@ -1,5 +1,9 @@
 import http from "node:http";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
 import { hello, postChat, startServer, type TestServer } from "../support/server.js";
 
 let server: TestServer;
@@ -79,6 +83,8 @@ const cases: [string, unknown, number, (string | number)[], string][] = [
   ],
   ["unknown model", { ...hello, model: "gpt-4o" }, 422, ["body", "model"], "enum"],
   ["max_tokens zero", { ...hello, max_tokens: 0 }, 422, ["body", "max_tokens"], "greater_than_equal"],
+  ["top_k past int32", { ...hello, top_k: 2 ** 40 }, 422, ["body", "top_k"], "less_than_equal"],
+  ["top_k past its range", { ...hello, top_k: 2_000_000 }, 422, ["body", "top_k"], "less_than_equal"],
   ["max_tokens too large", { ...hello, max_tokens: 32769 }, 422, ["body", "max_tokens"], "less_than_equal"],
   ["max_tokens fractional", { ...hello, max_tokens: 1.5 }, 422, ["body", "max_tokens"], "int_type"],
   ["max_tokens as a string", { ...hello, max_tokens: "100" }, 422, ["body", "max_tokens"], "number_type"],
@@ -286,6 +292,16 @@ describe("bad requests get an exact status and loc, and are never sent upstream"
         error: { code: "unsupported_media_type", message: expect.stringContaining("application/json") },
       });
     }
+  });
+
+  it("holds Connect and gRPC callers to the same top_k range as REST", async () => {
+    const client = createClient(AgentService, createGrpcTransport({ baseUrl: server.url }));
+    const error = await client
+      .createChatCompletion({ messages: [{ role: Role.USER, content: "hi" }], topK: 2_000_000 })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as ConnectError).code).toBe(Code.InvalidArgument);
+    expect((error as ConnectError).rawMessage).toContain("top_k");
   });
 
   it("names the setting when a tool provider is not configured (400)", async () => {

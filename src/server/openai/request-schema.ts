@@ -32,6 +32,8 @@ function wireEnum<E extends number>(names: EnumWireNames<E>) {
 
 const jsonObject = z.record(z.string(), z.unknown()).transform((o) => o as JsonObject);
 const int = z.number().int();
+/** Proto int32 fields: out-of-range values are a 422 here, as they are for Connect's decoder. */
+const int32 = z.int32();
 
 const urlRef = z
   .union([z.object({ url: z.string(), detail: wireEnum(wireNames.imageDetail).optional() }), z.string()])
@@ -234,14 +236,14 @@ export const chatRequestSchema = z
     messages: z.array(message),
     id: z.string().nullish(),
     model: wireEnum(wireNames.agentModel).nullish(),
-    max_tokens: int.nullish(),
-    max_completion_tokens: int.nullish(),
-    n: int.nullish(),
+    max_tokens: int32.nullish(),
+    max_completion_tokens: int32.nullish(),
+    n: int32.nullish(),
     temperature: z.number().nullish(),
     top_p: z.number().nullish(),
-    top_k: int.nullish(),
-    logprobs: z.union([z.boolean(), int]).nullish(),
-    top_logprobs: int.nullish(),
+    top_k: int32.nullish(),
+    logprobs: z.union([z.boolean(), int32]).nullish(),
+    top_logprobs: int32.nullish(),
     stream: z.boolean().nullish(),
     stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
     preview: z.boolean().nullish(),
