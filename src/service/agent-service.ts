@@ -93,6 +93,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
     plan: ChatPlan,
     owner: string,
     streaming: boolean,
+    signal: AbortSignal,
   ): Promise<{ backend: Backend; produced: ArtifactMeta[]; scope: string }> {
     const scope = Artifacts.scope(owner, plan.sessionId);
     const produced: ArtifactMeta[] = [];
@@ -102,6 +103,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
     const attached = await ingestAttachments(request.messages, artifacts, scope, {
       policy: config.fetch,
       limits: config.media,
+      signal,
     });
     const earlier = request.sessionId ? await artifacts.list(scope) : [];
     // An upstream model gets tools only when there are files for them; the local planner always
@@ -173,7 +175,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
         };
         let completion: ReturnType<typeof buildCompletion>;
         try {
-          const run = await agentFor(plan.request, plan, owner, false);
+          const run = await agentFor(plan.request, plan, owner, false, ctx.signal);
           const options = { signal: ctx.signal, requestId };
           let result = await run.backend.generate(backendRequest, options);
           const schema = schemaOf(plan.request.responseFormat);
@@ -218,7 +220,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       let produced = false;
       let run: Awaited<ReturnType<typeof agentFor>> | undefined;
       try {
-        run = await agentFor(plan.request, plan, owner, true);
+        run = await agentFor(plan.request, plan, owner, true, ctx.signal);
         for await (const part of run.backend.stream(backendRequest, { signal: ctx.signal, requestId })) {
           const chunk = builder.fromPart(part);
           if (chunk) {

@@ -89,3 +89,48 @@ describe("load_url through the guard", () => {
     expect(connections).toBe(1);
   });
 });
+
+describe("a remote attachment when the client leaves", () => {
+  it("stops fetching it at once instead of at the fetch timeout", async () => {
+    let closed: () => void = () => {};
+    const fetchClosed = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    let started: () => void = () => {};
+    const fetchStarted = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    // Sends headers and a first byte, then nothing: a slow remote file.
+    const slow = http.createServer((req, res) => {
+      res.writeHead(200, { "content-type": "text/csv" });
+      res.write("a");
+      started();
+      req.socket.once("close", () => closed());
+    });
+    await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+    const slowPort = (slow.address() as AddressInfo).port;
+    const { app, url } = await startBareServer({
+      ORION_URL_ALLOW_HOSTS: `127.0.0.1:${slowPort}`,
+      ORION_FETCH_TIMEOUT_MS: "60000",
+    });
+    try {
+      const client = new AbortController();
+      const answer = fetch(`${url}/v1/openai/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...withFile(`http://127.0.0.1:${slowPort}/slow.csv`), toolsets: ["core"] }),
+        signal: client.signal,
+      }).catch(() => undefined);
+      await fetchStarted;
+      client.abort();
+      await answer;
+      // Without cancellation the server would hold this fetch open for 60 s (the test would time out).
+      await fetchClosed;
+      expect(await app.openConnections()).toBeLessThanOrEqual(1);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((r) => slow.close(r));
+      await app.shutdown(0);
+    }
+  });
+});
