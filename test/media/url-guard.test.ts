@@ -55,11 +55,38 @@ describe("the address policy", () => {
     "fe80::1",
     "fd00:ec2::254",
     "not-an-ip",
+    // IPv6 forms that carry a forbidden IPv4 address, and other non-public IPv6 ranges.
+    "::127.0.0.1",
+    "::a00:1",
+    "::ffff:0:7f00:1",
+    "64:ff9b::7f00:1",
+    "64:ff9b::a9fe:a9fe",
+    "64:ff9b:1::a00:1",
+    "2002:7f00:1::1",
+    "2002:a00:1::",
+    "2001:0:4136:e378:8000:63bf:80ff:fffe",
+    "2001:0:7f00:1:8000:63bf:3fff:fdd2",
+    "fec0::1",
+    "2001:db8::1",
+    "ff02::1",
+    "::",
+    "198.18.0.1",
+    "192.0.2.1",
+    "240.0.0.1",
+    "255.255.255.255",
   ])("refuses %s", (address) => {
     expect(isForbiddenAddress(address)).toBe(true);
   });
 
-  it.each(["8.8.8.8", "172.32.0.1", "1.1.1.1", "2001:4860:4860::8888"])("allows %s", (address) => {
+  it.each([
+    "8.8.8.8",
+    "172.32.0.1",
+    "1.1.1.1",
+    "2001:4860:4860::8888",
+    "::ffff:8.8.8.8",
+    "64:ff9b::808:808",
+    "2002:808:808::1",
+  ])("allows %s", (address) => {
     expect(isForbiddenAddress(address)).toBe(false);
   });
 });
