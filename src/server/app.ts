@@ -119,7 +119,12 @@ export function build(config: Config, options: BuildOptions = {}): App {
     }),
     logger,
   });
-  const health = healthRoutes(lifecycle, metrics, [storeCheck(store), ...(options.readinessChecks ?? [])]);
+  const health = healthRoutes(
+    lifecycle,
+    metrics,
+    [storeCheck(store), ...(options.readinessChecks ?? [])],
+    config.metricsToken,
+  );
   const routeDeps = { service, lifecycle, requestIdOf: restRequestId };
 
   const router = new Router()

@@ -1,7 +1,9 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { Metrics } from "../observability/metrics.js";
-import { sendJson } from "./http/respond.js";
-import { type NodeRequest, type NodeResponse, writable } from "./http/types.js";
+import { sendHttpError, sendJson } from "./http/respond.js";
+import { headerOf, type NodeRequest, type NodeResponse, writable } from "./http/types.js";
 import type { Lifecycle } from "./lifecycle.js";
+import { simpleHttpError } from "./openai/errors.js";
 
 /** A dependency readiness depends on (the store, from the identity issue on). */
 export interface ReadinessCheck {
@@ -10,7 +12,19 @@ export interface ReadinessCheck {
   check: () => Promise<boolean>;
 }
 
-export function healthRoutes(lifecycle: Lifecycle, metrics: Metrics, checks: ReadinessCheck[]) {
+/** Compares in constant time, so the token cannot be guessed a byte at a time from response times. */
+function sameToken(given: string, expected: string): boolean {
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+export function healthRoutes(
+  lifecycle: Lifecycle,
+  metrics: Metrics,
+  checks: ReadinessCheck[],
+  metricsToken?: string,
+) {
   return {
     /** Alive: the process answers. */
     healthz(_req: NodeRequest, res: NodeResponse) {
@@ -29,7 +43,21 @@ export function healthRoutes(lifecycle: Lifecycle, metrics: Metrics, checks: Rea
         checks: Object.fromEntries(results),
       });
     },
-    async metrics(_req: NodeRequest, res: NodeResponse) {
+    async metrics(req: NodeRequest, res: NodeResponse) {
+      if (metricsToken !== undefined) {
+        const given = /^Bearer\s+(\S+)$/i.exec(headerOf(req, "authorization")?.trim() ?? "")?.[1];
+        if (given === undefined || !sameToken(given, metricsToken)) {
+          sendHttpError(res, {
+            ...simpleHttpError(
+              401,
+              "unauthenticated",
+              "/metrics needs the bearer token set in ORION_METRICS_TOKEN",
+            ),
+            headers: { "www-authenticate": 'Bearer realm="orion-metrics"' },
+          });
+          return;
+        }
+      }
       const text = await metrics.registry.metrics();
       writable(res).writeHead(200, { "content-type": metrics.registry.contentType });
       writable(res).end(text);

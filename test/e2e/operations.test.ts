@@ -250,3 +250,31 @@ describe("an error nobody planned for", () => {
     }
   });
 });
+
+describe("ORION_METRICS_TOKEN", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ ORION_METRICS_TOKEN: "scrape-token-123" });
+  });
+  afterAll(() => server.close());
+
+  it("keeps /metrics behind the bearer token, and health probes open", async () => {
+    for (const headers of [
+      {},
+      { authorization: "Bearer wrong-token" },
+      { authorization: "scrape-token-123" },
+    ]) {
+      const res = await fetch(`${server.url}/metrics`, { headers });
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toContain("Bearer");
+      expect(await res.text()).not.toContain("orion_requests_total");
+    }
+    const ok = await fetch(`${server.url}/metrics`, {
+      headers: { authorization: "Bearer scrape-token-123" },
+    });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain("orion_requests_total");
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+  });
+});
