@@ -32,6 +32,7 @@ import { headerOf, type NodeRequest, type NodeResponse, pathOf, writable } from 
 import { identifyRest, identifyRpc, kPeer } from "./identify.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createOnePortServer } from "./listener.js";
+import { malformedBinaryIsInvalidArgument } from "./malformed-message.js";
 import { observeHttp, observeRpc, restRequestId } from "./observe.js";
 import { deleteSessionRoute, getSessionRoute, quotaRoute } from "./openai/account-routes.js";
 import { artifactListRoute, artifactRoute } from "./openai/artifact-routes.js";
@@ -193,7 +194,10 @@ export function build(config: Config, options: BuildOptions = {}): App {
   };
 
   const rpc = connectNodeAdapter({
-    routes: (r) => r.service(AgentService, service),
+    routes: (r) => {
+      r.service(AgentService, service);
+      malformedBinaryIsInvalidArgument(r);
+    },
     readMaxBytes: config.maxBodyBytes,
     shutdownSignal: lifecycle.cutoff,
     interceptors: [observeRpc(metrics, logger), identifyRpc(resolver)],

@@ -294,6 +294,20 @@ describe("bad requests get an exact status and loc, and are never sent upstream"
     }
   });
 
+  it("answers a Connect call whose protobuf body is malformed with 400 invalid_argument", async () => {
+    const res = await fetch(`${server.url}/vlmrun.agent.v1.AgentService/CreateChatCompletion`, {
+      method: "POST",
+      headers: { "content-type": "application/proto" },
+      body: new Uint8Array([0x0f, 0xff, 0xff, 0x07]),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      code: "invalid_argument",
+      message: expect.stringContaining("parse binary"),
+    });
+    expect(server.logs.filter((l) => l.msg === "internal error")).toEqual([]);
+  });
+
   it("holds Connect and gRPC callers to the same top_k range as REST", async () => {
     const client = createClient(AgentService, createGrpcTransport({ baseUrl: server.url }));
     const error = await client

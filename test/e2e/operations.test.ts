@@ -259,11 +259,12 @@ describe("ORION_METRICS_TOKEN", () => {
   afterAll(() => server.close());
 
   it("keeps /metrics behind the bearer token, and health probes open", async () => {
-    for (const headers of [
+    const refused: Record<string, string>[] = [
       {},
       { authorization: "Bearer wrong-token" },
       { authorization: "scrape-token-123" },
-    ]) {
+    ];
+    for (const headers of refused) {
       const res = await fetch(`${server.url}/metrics`, { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get("www-authenticate")).toContain("Bearer");
