@@ -58,6 +58,7 @@ describe("client disconnects and deadlines abort the upstream call", () => {
       const controller = new AbortController();
       const pending = fetch(`${server.url}/v1/openai/chat/completions`, {
         method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify(hello),
         signal: controller.signal,
       }).catch(() => undefined);

@@ -1,0 +1,281 @@
+// Abuse bench: runs each attack of the hardening issue against the built server (dist/) in its own
+// process, while a probe on another connection asks /healthz every 10 ms. Prints, per attack, the
+// worst probe latency, the answer the attacker got, and the server's RSS before and after.
+//   npm run build && npm run bench:abuse
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import net from "node:net";
+import { createInterface } from "node:readline";
+import { lyingZip } from "../test/support/zips.js";
+
+const children: ChildProcess[] = [];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** An OpenAI-protocol upstream that answers with the user's last message, so answers are chosen. */
+async function echoUpstream(): Promise<string> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as { messages: { content: string }[] };
+      const content = String(body.messages.at(-1)?.content ?? "");
+      const text = JSON.stringify({
+        id: "e",
+        object: "chat.completion",
+        created: 1,
+        model: "echo",
+        choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      });
+      res.writeHead(200, { "content-type": "application/json" }).end(text);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  server.unref();
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+}
+
+function startServer(env: Record<string, string>): Promise<{ url: string; pid: number }> {
+  const child = spawn(process.execPath, ["dist/src/main.js"], {
+    env: { ...process.env, PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+      const url = /"url":"([^"]+)"/.exec(line)?.[1];
+      if (url) resolve({ url, pid: child.pid ?? 0 });
+    });
+  });
+}
+
+const rssMiB = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+
+/** /healthz every 10 ms on its own keep-alive connection; returns the worst latency seen (ms). */
+function probe(url: string) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  let worst = 0;
+  let failures = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now();
+      const ok = await new Promise<boolean>((resolve) => {
+        const req = http.get(`${url}/healthz`, { agent, timeout: 5_000 }, (res) => {
+          res.resume();
+          res.once("end", () => resolve(res.statusCode === 200));
+        });
+        req.once("timeout", () => req.destroy());
+        req.once("error", () => resolve(false));
+      });
+      worst = Math.max(worst, performance.now() - started);
+      if (!ok) failures++;
+      await sleep(10);
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+    agent.destroy();
+    return { worst, failures };
+  };
+}
+
+async function post(url: string, body: string | Buffer, headers: Record<string, string> = {}) {
+  const res = await fetch(`${url}/v1/openai/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : new Uint8Array(body),
+  });
+  const text = await res.text();
+  return `${res.status} ${/"(?:code)":"([a-z_]+)"/.exec(text)?.[1] ?? ""}`.trim();
+}
+
+/** Built once, before any probe runs: deflating the bomb takes the bench process seconds. */
+const bomb = lyingZip("SKILL.md", 900 * 1024 * 1024, 100).toString("base64");
+
+const withSchema = (schema: unknown, content = "hi") =>
+  JSON.stringify({
+    messages: [{ role: "user", content }],
+    response_format: { type: "json_schema", json_schema: { name: "x", schema } },
+  });
+
+function wideSchema(n: number, salt: number) {
+  const properties: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) properties[`p${salt}_${i}`] = { type: "string", description: "x".repeat(20) };
+  return { type: "object", properties };
+}
+
+function rawConnection(url: string): Promise<net.Socket> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), hostname, () => resolve(socket));
+    socket.on("error", () => {});
+  });
+}
+
+const attacks: [string, (url: string) => Promise<string>][] = [
+  [
+    "lone 'P' then silence (5 connections)",
+    async (url) => {
+      const sockets = await Promise.all(Array.from({ length: 5 }, () => rawConnection(url)));
+      for (const s of sockets) s.write("P");
+      await sleep(1_500);
+      for (const s of sockets) s.destroy();
+      return "held 1.5 s";
+    },
+  ],
+  [
+    "slowloris: 200 trickling + 200 silent connections",
+    async (url) => {
+      const sockets = await Promise.all(Array.from({ length: 400 }, () => rawConnection(url)));
+      const header = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+      for (let i = 0; i < 30; i++) {
+        for (const s of sockets.slice(0, 200)) s.write(header[i % header.length] as string);
+        await sleep(50);
+      }
+      const open = sockets.filter((s) => !s.destroyed).length;
+      for (const s of sockets) s.destroy();
+      return `${open} of 400 still open after 1.5 s (sniff/headers deadlines: 5 s / 30 s)`;
+    },
+  ],
+  [
+    "7 schemas of 20,000 properties (1.1 MB each)",
+    async (url) => {
+      const answers = [];
+      for (let i = 0; i < 7; i++) answers.push(await post(url, withSchema(wideSchema(20_000, i))));
+      return answers.join(", ");
+    },
+  ],
+  [
+    "pattern ^(a+)+$ against a 30-character answer",
+    (url) =>
+      post(url, withSchema({ type: "string", pattern: "^(a+)+$" }, JSON.stringify(`${"a".repeat(30)}b`))),
+  ],
+  [
+    "uniqueItems over a 20,000-item answer",
+    (url) =>
+      post(
+        url,
+        withSchema(
+          { type: "array", items: { type: "object" }, uniqueItems: true },
+          JSON.stringify(Array.from({ length: 20_000 }, (_, i) => ({ i }))),
+        ),
+      ),
+  ],
+  [
+    "skill zip declaring 100 bytes, inflating to 900 MiB",
+    (url) =>
+      post(
+        url,
+        JSON.stringify({
+          messages: [{ role: "user", content: "hi" }],
+          skills: [
+            {
+              type: "inline",
+              name: "bomb",
+              description: "d",
+              source: {
+                type: "base64",
+                media_type: "application/zip",
+                data: bomb,
+              },
+            },
+          ],
+        }),
+      ),
+  ],
+  [
+    "schema 5,000 levels deep",
+    (url) =>
+      post(
+        url,
+        `{"messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_schema","json_schema":{"name":"x","schema":${'{"type":"object","properties":{"a":'.repeat(5_000)}{}${"}}".repeat(5_000)}}}}`,
+      ),
+  ],
+  ["schema {$ref: '#'}", (url) => post(url, withSchema({ $ref: "#" }))],
+  [
+    "data:image/png,%E0%A4%A",
+    (url) =>
+      post(
+        url,
+        JSON.stringify({
+          messages: [
+            { role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png,%E0%A4%A" } }] },
+          ],
+          toolsets: ["core"],
+        }),
+      ),
+  ],
+  [
+    "40 MiB body with Content-Length",
+    (url) =>
+      new Promise((resolve) => {
+        const size = 40 * 1024 * 1024;
+        const req = http.request(
+          `${url}/v1/openai/chat/completions`,
+          { method: "POST", headers: { "content-type": "application/json", "content-length": size } },
+          (res) => {
+            res.resume();
+            res.once("end", () => resolve(String(res.statusCode)));
+          },
+        );
+        req.once("error", (error) => resolve(`client error ${(error as NodeJS.ErrnoException).code}`));
+        const chunk = Buffer.alloc(1024 * 1024, 0x20);
+        let sent = 0;
+        const pump = () => {
+          while (sent < size) {
+            sent += chunk.length;
+            if (!req.write(chunk)) return void req.once("drain", pump);
+          }
+          req.end();
+        };
+        pump();
+      }),
+  ],
+];
+
+async function main() {
+  const upstream = await echoUpstream();
+  const server = await startServer({
+    ORION_LLM_BASE_URL: upstream,
+    ORION_LLM_MODEL: "echo",
+    ORION_GUEST_DAILY_LIMIT: "1000000",
+    ORION_LOG_LEVEL: "info",
+  });
+  // Warm the schema worker, so its start-up is not counted against the first attack.
+  await post(server.url, withSchema({ type: "string" }, '"ok"'));
+  const startRss = rssMiB(server.pid);
+  console.log(`server RSS at start: ${startRss.toFixed(0)} MiB; probe: GET /healthz every 10 ms\n`);
+  console.log("| attack | attacker got | worst probe (ms) | failed probes | RSS before → after (MiB) |");
+  console.log("|---|---|---|---|---|");
+  for (const [name, attack] of attacks) {
+    const before = rssMiB(server.pid);
+    const stop = probe(server.url);
+    await sleep(50);
+    const answer = await attack(server.url);
+    await sleep(200);
+    const { worst, failures } = await stop();
+    await sleep(500);
+    const after = rssMiB(server.pid);
+    console.log(
+      `| ${name} | ${answer} | ${worst.toFixed(1)} | ${failures} | ${before.toFixed(0)} → ${after.toFixed(0)} |`,
+    );
+  }
+  console.log(
+    `\nserver RSS at the end: ${rssMiB(server.pid).toFixed(0)} MiB (start ${startRss.toFixed(0)} MiB)`,
+  );
+}
+
+main()
+  .catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const child of children) child.kill("SIGKILL");
+  });
