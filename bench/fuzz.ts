@@ -39,6 +39,7 @@ async function main() {
   });
   const statuses = new Map<number, number>();
   const faults: string[] = [];
+  const gateway = new Map<string, number>();
   let hangs = 0;
   let next = 0;
   const started = performance.now();
@@ -50,6 +51,10 @@ async function main() {
         const outcome = await sendFuzz(url, request, 30_000);
         statuses.set(outcome.status, (statuses.get(outcome.status) ?? 0) + 1);
         if (outcome.hung) hangs++;
+        if (outcome.status >= 500) {
+          const key = `${outcome.status} ${outcome.code ?? "?"}`;
+          gateway.set(key, (gateway.get(key) ?? 0) + 1);
+        }
         if (isServerFault(outcome) || outcome.status === -1)
           faults.push(
             `#${index} ${request.method} ${request.path} → ${outcome.status} ${outcome.code ?? ""}`,
@@ -71,6 +76,7 @@ async function main() {
       .map(([s, n]) => `${s === 0 ? "hung" : s === -1 ? "conn-error" : s}×${n}`)
       .join(", ")}`,
   );
+  console.log(`5xx by error code: ${[...gateway.entries()].map(([k, n]) => `${k}×${n}`).join(", ")}`);
   console.log(`5xx faults of ours: ${faults.length}; hangs: ${hangs}; /healthz at the end: ${health}`);
   console.log(`error log lines: ${errorLines.length}`);
   for (const line of [...faults, ...errorLines].slice(0, 20)) console.log(`  ${line}`);

@@ -10,7 +10,12 @@ import {
   type BackendResult,
   type CallOptions,
 } from "../backends/backend.js";
-import { CheckTimedOut, type SchemaValidator, UnusableSchema, type Verdict } from "../schema/validator.js";
+import {
+  CheckTooExpensive,
+  type SchemaValidator,
+  UnusableSchema,
+  type Verdict,
+} from "../schema/validator.js";
 import { Reason, reasonError, validationError } from "../service/errors.js";
 
 /** The JSON Schema a response_format asks for (both spellings), `{type: object}` for json_object. */
@@ -37,7 +42,7 @@ export async function prepareFormat(
   try {
     await validator.prepare(schema, signal);
   } catch (error) {
-    if (error instanceof UnusableSchema || error instanceof CheckTimedOut) throw unusable(error.message);
+    if (error instanceof UnusableSchema || error instanceof CheckTooExpensive) throw unusable(error.message);
     throw error;
   }
 }
@@ -53,7 +58,7 @@ export async function checkAnswer(
     return await validator.check(schema, answer, signal);
   } catch (error) {
     if (error instanceof UnusableSchema) throw unusable(error.message);
-    if (error instanceof CheckTimedOut) {
+    if (error instanceof CheckTooExpensive) {
       throw unusable(`${error.message}; simplify the schema (e.g. uniqueItems over long arrays)`);
     }
     throw error;

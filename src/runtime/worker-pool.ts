@@ -22,10 +22,18 @@ export interface WorkerPool<M extends Functions> {
  * `module` is the worker module's name beside the caller (`callerUrl` = the caller's
  * import.meta.url). From TypeScript sources it is reached through `tsx-worker.mjs`.
  */
+export interface WorkerPoolOptions {
+  maxThreads?: number;
+  /** Heap caps per thread; a job past them ends its thread (and fails) instead of the process. */
+  resourceLimits?: { maxOldGenerationSizeMb: number; maxYoungGenerationSizeMb?: number };
+  /** Threads idle this long are ended, giving their memory back; default: kept warm. */
+  idleTimeoutMs?: number;
+}
+
 export function workerPool<M extends Functions>(
   callerUrl: string,
   module: string,
-  maxThreads = 2,
+  { maxThreads = 2, resourceLimits, idleTimeoutMs }: WorkerPoolOptions = {},
 ): WorkerPool<M> {
   const fromSources = callerUrl.endsWith(".ts");
   const target = new URL(`./${module}${fromSources ? ".ts" : ".js"}`, callerUrl);
@@ -35,7 +43,8 @@ export function workerPool<M extends Functions>(
       filename: fileURLToPath(fromSources ? new URL("./tsx-worker.mjs", import.meta.url) : target),
       minThreads: 0,
       maxThreads: Math.max(1, Math.min(maxThreads, availableParallelism())),
-      idleTimeout: Number.POSITIVE_INFINITY,
+      idleTimeout: idleTimeoutMs ?? Number.POSITIVE_INFINITY,
+      ...(resourceLimits ? { resourceLimits } : {}),
     }));
   return {
     run(name, args, signal) {

@@ -15,15 +15,23 @@ export const DEFAULT_SCHEMA_LIMITS: SchemaLimits = { maxBytes: 64 * 1024, maxDep
  * iterative and stops at the first cap passed, so a hostile schema costs no more than a legal one.
  */
 export function measureSchema(schema: unknown, limits: SchemaLimits): { text: string } | { problem: string } {
-  const stack: [unknown, number][] = [[schema, 1]];
-  let nodes = 0;
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop() as [unknown, number];
-    if (value === null || typeof value !== "object") continue;
+  if (schema === null || typeof schema !== "object") return { text: JSON.stringify(schema) };
+  const values: object[] = [schema];
+  const depths: number[] = [1];
+  let nodes = 1;
+  while (values.length > 0) {
+    const value = values.pop() as Record<string, unknown>;
+    const depth = depths.pop() as number;
     if (depth > limits.maxDepth) return { problem: `it is nested deeper than ${limits.maxDepth} levels` };
-    if (++nodes > limits.maxNodes)
-      return { problem: `it has more than ${limits.maxNodes} objects and arrays` };
-    for (const child of Array.isArray(value) ? value : Object.values(value)) stack.push([child, depth + 1]);
+    // Counted as they are found, so a node with 20,000 children stops at the cap, not after them.
+    for (const key in value) {
+      const child = value[key];
+      if (child === null || typeof child !== "object") continue;
+      if (++nodes > limits.maxNodes)
+        return { problem: `it has more than ${limits.maxNodes} objects and arrays` };
+      values.push(child);
+      depths.push(depth + 1);
+    }
   }
   const text = JSON.stringify(schema);
   if (Buffer.byteLength(text) > limits.maxBytes)

@@ -15,8 +15,11 @@ export interface SchemaValidatorOptions {
 /** Why a schema cannot be used; the message names the cap or the construct. */
 export class UnusableSchema extends Error {}
 
-/** A check that ran out of time (the schema makes checking this answer too expensive). */
-export class CheckTimedOut extends Error {}
+/** A check that ran out of time or memory (the schema makes checking this answer too expensive). */
+export class CheckTooExpensive extends Error {}
+
+/** Heap a compile or check may use; past it the thread ends and the check fails, the server does not. */
+const WORKER_HEAP_MB = 256;
 
 export interface Verdict {
   ok: boolean;
@@ -29,7 +32,12 @@ interface Prepared {
   text: string;
 }
 
-const pool = workerPool<typeof ValidatorWorker>(import.meta.url, "validator-worker", 1);
+const pool = workerPool<typeof ValidatorWorker>(import.meta.url, "validator-worker", {
+  maxThreads: 1,
+  resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 32 },
+  // Compiled validators and a hostile answer's garbage are given back when checks stop coming.
+  idleTimeoutMs: 60_000,
+});
 
 /**
  * Callers' JSON Schemas (response_format): capped before they compile, compiled and checked on a
@@ -75,10 +83,12 @@ export class SchemaValidator {
     try {
       return await pool.run(name, args as never, signal ? AbortSignal.any([signal, deadline]) : deadline);
     } catch (error) {
+      const what = name === "compile" ? "compiling the schema" : "checking the answer against the schema";
       if (deadline.aborted && !signal?.aborted) {
-        throw new CheckTimedOut(
-          `${name === "compile" ? "compiling the schema" : "checking the answer against the schema"} took longer than ${this.options.timeoutMs} ms`,
-        );
+        throw new CheckTooExpensive(`${what} took longer than ${this.options.timeoutMs} ms`);
+      }
+      if ((error as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY") {
+        throw new CheckTooExpensive(`${what} needed more than ${WORKER_HEAP_MB} MB`);
       }
       throw error;
     }

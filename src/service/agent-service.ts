@@ -158,7 +158,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       const caller = callerOf(ctx);
       const owner = ownerOf(caller);
       const requestId = requestIdOf(ctx);
-      const plan = planChat(request, false, config, backends, skills);
+      const plan = await planChat(request, false, config, backends, skills);
       await prepareFormat(formats, plan.request.responseFormat, ctx.signal);
       await checkRequestUrls(request.messages, config.fetch);
       if (request.id) {
@@ -206,7 +206,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       const caller = callerOf(ctx);
       const owner = ownerOf(caller);
       const requestId = requestIdOf(ctx);
-      const plan = planChat(request, true, config, backends, skills);
+      const plan = await planChat(request, true, config, backends, skills);
       await prepareFormat(formats, plan.request.responseFormat, ctx.signal);
       await checkRequestUrls(request.messages, config.fetch);
       const history = request.sessionId ? await sessions.history(plan.sessionId, owner) : [];

@@ -44,18 +44,18 @@ function newCompletionId(): string {
  * Validates a request and resolves its defaults, backend and ids. Throws the ConnectError the
  * caller should see; nothing has been charged or called yet when it does.
  */
-export function planChat(
+export async function planChat(
   original: ChatCompletionRequest,
   streaming: boolean,
   config: Config,
   backends: BackendRegistry,
   skills: SkillLibrary,
-): ChatPlan {
+): Promise<ChatPlan> {
   const violations = validateRequest(original, streaming);
   if (violations.length > 0) throw validationError(violations);
   const { request, instructions } = applySkills(
     applyDefaults(original, config),
-    skills.resolve(original.skills),
+    await skills.resolve(original.skills),
   );
 
   for (const model of request.models) {

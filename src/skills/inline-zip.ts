@@ -27,23 +27,27 @@ function safePath(name: string): boolean {
 }
 
 /** Compressed bytes fed to the inflater at a time: deflate expands at most ~1032×, so one step stays small. */
-const STEP_BYTES = 1024;
+const STEP_BYTES = 256;
+/** Inflated bytes between two yields to the event loop (a few milliseconds of work). */
+const YIELD_BYTES = 64 * 1024;
 
 /**
  * Unpacks an inline skill zip with its limits checked as it inflates: entry count, paths (no
  * traversal), and the bytes actually produced (a zip bomb stops at the cap, whatever its headers
- * declare). Input is fed in small steps, so no step inflates much past the cap. A single top-level
- * folder is stripped, so zips of a folder and zips of its contents both work.
+ * declare). Input is fed in small steps, so no step inflates much past the cap, and the event loop
+ * gets a turn every 64 KiB of output (or of input), so a bundle at the cap never holds other callers up. A single
+ * top-level folder is stripped, so zips of a folder and zips of its contents both work.
  */
-export function unpackSkillZip(
+export async function unpackSkillZip(
   data: Uint8Array,
   limits: ZipLimits = DEFAULT_ZIP_LIMITS,
-): Map<string, string> {
+): Promise<Map<string, string>> {
   if (data.byteLength > limits.maxZipBytes)
     throw new InvalidSkill(`the zip is larger than ${limits.maxZipBytes} bytes`);
   const parts = new Map<string, Uint8Array[]>();
   let entries = 0;
   let total = 0;
+  let sinceYield = 0;
   const tooBig = () => new InvalidSkill(`the zip unpacks to more than ${limits.maxUnpackedBytes} bytes`);
   const unzip = new Unzip((file) => {
     if (++entries > limits.maxEntries)
@@ -57,6 +61,7 @@ export function unpackSkillZip(
     file.ondata = (error, chunk) => {
       if (error) throw error;
       total += chunk.byteLength;
+      sinceYield += chunk.byteLength;
       if (total > limits.maxUnpackedBytes) throw tooBig();
       chunks.push(chunk);
     };
@@ -66,6 +71,10 @@ export function unpackSkillZip(
   try {
     for (let at = 0; at < data.byteLength; at += STEP_BYTES) {
       unzip.push(data.subarray(at, at + STEP_BYTES), at + STEP_BYTES >= data.byteLength);
+      if (sinceYield >= YIELD_BYTES || at % YIELD_BYTES === 0) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
   } catch (error) {
     if (error instanceof InvalidSkill) throw error;

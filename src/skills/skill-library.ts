@@ -52,37 +52,34 @@ export class SkillLibrary {
   }
 
   /** Resolves a request's skill specs, in order; unknown references are 404, bad bundles 400. */
-  resolve(specs: SkillSpec[]): Skill[] {
-    return specs.map((spec, i) => {
-      if (spec.type === SkillType.INLINE) {
-        const data = spec.source?.data ?? new Uint8Array();
-        try {
-          const skill = skillFromFiles(unpackSkillZip(data), inlineSkillId(data));
-          return {
-            ...skill,
-            name: spec.name || skill.name,
-            description: spec.description || skill.description,
-          };
-        } catch (error) {
-          if (error instanceof InvalidSkill) throw invalidSkill(`skills[${i}]`, error);
-          throw error;
-        }
+  resolve(specs: SkillSpec[]): Promise<Skill[]> {
+    return Promise.all(specs.map((spec, i) => this.resolveOne(spec, i)));
+  }
+
+  private async resolveOne(spec: SkillSpec, i: number): Promise<Skill> {
+    if (spec.type === SkillType.INLINE) {
+      const data = spec.source?.data ?? new Uint8Array();
+      try {
+        const skill = skillFromFiles(await unpackSkillZip(data), inlineSkillId(data));
+        return {
+          ...skill,
+          name: spec.name || skill.name,
+          description: spec.description || skill.description,
+        };
+      } catch (error) {
+        if (error instanceof InvalidSkill) throw invalidSkill(`skills[${i}]`, error);
+        throw error;
       }
-      const [idName, idVersion] = (spec.skillId || spec.skillName).split(":");
-      const version = spec.skillVersion || idVersion || "latest";
-      const versions = this.byName.get(idName ?? "") ?? [];
-      const skill = version === "latest" ? versions[0] : versions.find((s) => s.version === version);
-      if (!skill) {
-        throw reasonError(
-          Code.NotFound,
-          Reason.notFound,
-          `skill "${idName}" (version ${version}) not found`,
-          {
-            metadata: { field: `skills[${i}]` },
-          },
-        );
-      }
-      return skill;
-    });
+    }
+    const [idName, idVersion] = (spec.skillId || spec.skillName).split(":");
+    const version = spec.skillVersion || idVersion || "latest";
+    const versions = this.byName.get(idName ?? "") ?? [];
+    const skill = version === "latest" ? versions[0] : versions.find((s) => s.version === version);
+    if (!skill) {
+      throw reasonError(Code.NotFound, Reason.notFound, `skill "${idName}" (version ${version}) not found`, {
+        metadata: { field: `skills[${i}]` },
+      });
+    }
+    return skill;
   }
 }

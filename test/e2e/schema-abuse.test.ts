@@ -101,6 +101,15 @@ describe("hostile response_format schemas and answers", () => {
     expect(((await connect.json()) as { code: string }).code).toBe("invalid_argument");
   });
 
+  it("refuses a body of 250,000 tiny values before parsing it", async () => {
+    const res = await probedWhile(
+      server.url,
+      postChat(server.url, `{"messages":[{"role":"user","content":"hi"}],"stop":[${"0,".repeat(250_000)}0]}`),
+    );
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as ErrorBody).detail[0]?.msg).toBe("JSON with more than 200000 values");
+  });
+
   it("refuses the same schemas over Connect with INVALID_ARGUMENT", async () => {
     const client = createClient(
       AgentService,

@@ -8,7 +8,7 @@ import {
 import { AgentService } from "../../../gen/vlmrun/agent/v1/service_pb.js";
 import type { Logger } from "../../observability/logger.js";
 import { BodyTooLarge, readBody, refuseBody } from "../http/body.js";
-import { MAX_JSON_DEPTH, nestsDeeperThan } from "../http/json-depth.js";
+import { JSON_SHAPE_LIMITS, jsonShapeProblem } from "../http/json-shape.js";
 import { sendHttpError, sendJson } from "../http/respond.js";
 import { headerOf, type NodeRequest, type NodeResponse } from "../http/types.js";
 import type { Lifecycle } from "../lifecycle.js";
@@ -53,6 +53,11 @@ async function parseRequest(req: NodeRequest, res: NodeResponse, maxBodyBytes: n
     }
     return undefined;
   }
+  const shape = jsonShapeProblem(raw, JSON_SHAPE_LIMITS);
+  if (shape) {
+    sendHttpError(res, validationHttpError([{ loc: ["body"], msg: shape, type: "json_invalid" }]));
+    return undefined;
+  }
   let json: unknown;
   try {
     json = JSON.parse(raw.toString("utf8"));
@@ -66,11 +71,6 @@ async function parseRequest(req: NodeRequest, res: NodeResponse, maxBodyBytes: n
       res,
       validationHttpError([{ loc: ["body"], msg: "Input should be a valid dictionary", type: "dict_type" }]),
     );
-    return undefined;
-  }
-  if (nestsDeeperThan(json, MAX_JSON_DEPTH)) {
-    const msg = `JSON nested deeper than ${MAX_JSON_DEPTH} levels`;
-    sendHttpError(res, validationHttpError([{ loc: ["body"], msg, type: "json_invalid" }]));
     return undefined;
   }
   const parsed = chatRequestSchema.safeParse(json);

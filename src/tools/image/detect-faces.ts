@@ -5,7 +5,7 @@ import type * as FaceWorker from "./detect/face-worker.js";
 import { IMAGE_REF, loadImage } from "./image-input.js";
 
 // One thread: the model is 5 MB of weights and about 200 MB of working memory per thread.
-const pool = workerPool<typeof FaceWorker>(import.meta.url, "detect/face-worker", 1);
+const pool = workerPool<typeof FaceWorker>(import.meta.url, "detect/face-worker", { maxThreads: 1 });
 
 export const detectFaces: Tool = {
   name: "detect_faces",

@@ -3,7 +3,7 @@ import { ToolError } from "../../tool.js";
 import type * as BodyWorker from "./body-worker.js";
 
 // One thread: the three models need about 150 MB of working memory together.
-const pool = workerPool<typeof BodyWorker>(import.meta.url, "body-worker", 1);
+const pool = workerPool<typeof BodyWorker>(import.meta.url, "body-worker", { maxThreads: 1 });
 
 async function run<K extends "detect" | "segmentPerson">(
   name: K,
