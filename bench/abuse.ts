@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import net from "node:net";
 import { createInterface } from "node:readline";
 import { Worker } from "node:worker_threads";
+import { uploadWithContentLength } from "../test/support/uploads.js";
 import { lyingZip } from "../test/support/zips.js";
 
 const children: ChildProcess[] = [];
@@ -227,28 +228,10 @@ const attacks: [string, (url: string) => Promise<string>][] = [
   [
     "40 MiB body with Content-Length",
     (url) =>
-      new Promise((resolve) => {
-        const size = 40 * 1024 * 1024;
-        const req = http.request(
-          `${url}/v1/openai/chat/completions`,
-          { method: "POST", headers: { "content-type": "application/json", "content-length": size } },
-          (res) => {
-            res.resume();
-            res.once("end", () => resolve(String(res.statusCode)));
-          },
-        );
-        req.once("error", (error) => resolve(`client error ${(error as NodeJS.ErrnoException).code}`));
-        const chunk = Buffer.alloc(1024 * 1024, 0x20);
-        let sent = 0;
-        const pump = () => {
-          while (sent < size) {
-            sent += chunk.length;
-            if (!req.write(chunk)) return void req.once("drain", pump);
-          }
-          req.end();
-        };
-        pump();
-      }),
+      uploadWithContentLength(url, 40 * 1024 * 1024).then(
+        (status) => String(status),
+        (error: NodeJS.ErrnoException) => `client error ${error.code}`,
+      ),
   ],
 ];
 

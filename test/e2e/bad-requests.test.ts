@@ -1,10 +1,10 @@
-import http from "node:http";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
 import { hello, postChat, startServer, type TestServer } from "../support/server.js";
+import { uploadWithContentLength } from "../support/uploads.js";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -229,34 +229,7 @@ describe("bad requests get an exact status and loc, and are never sent upstream"
   });
 
   it("answers a 40 MiB upload with a readable 413, not a reset, and serves the next request", async () => {
-    const size = 40 * 1024 * 1024;
-    const { hostname, port } = new URL(server.url);
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request(
-        {
-          host: hostname,
-          port,
-          method: "POST",
-          path: "/v1/openai/chat/completions",
-          headers: { "content-type": "application/json", "content-length": size },
-        },
-        (res) => {
-          res.resume();
-          res.once("end", () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.once("error", reject);
-      const chunk = Buffer.alloc(1024 * 1024, 0x20);
-      let sent = 0;
-      const pump = () => {
-        while (sent < size) {
-          sent += chunk.length;
-          if (!req.write(chunk)) return void req.once("drain", pump);
-        }
-        req.end();
-      };
-      pump();
-    });
+    const status = await uploadWithContentLength(server.url, 40 * 1024 * 1024);
     expect(status).toBe(413);
     expect((await postChat(server.url, hello)).status).toBe(200);
   });
