@@ -1,0 +1,164 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, type HandlerContext } from "@connectrpc/connect";
+import {
+  ArtifactPreviewSchema,
+  type ChatCompletion,
+  type ChatCompletionRequest,
+  type ChatMessage,
+} from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import { type AssembleDeps, type AssembledAgent, assembleAgent } from "../agent/assemble.js";
+import { prepareFormat, schemaOf } from "../agent/response-format.js";
+import { previewsOf } from "../artifacts/previews.js";
+import type { Backend, BackendRequest, CallOptions } from "../backends/backend.js";
+import type { BackendRegistry } from "../backends/registry.js";
+import { type Caller, kCaller, ownerOf } from "../identity/caller.js";
+import type { Admission, Limits } from "../limits/limits.js";
+import { checkRequestUrls } from "../media/request-urls.js";
+import type { Logger } from "../observability/logger.js";
+import type { SchemaValidator } from "../schema/validator.js";
+import type { Sessions } from "../sessions/sessions.js";
+import type { SkillLibrary } from "../skills/skill-library.js";
+import { type ChatPlan, planChat } from "./chat-plan.js";
+import { kRequestId, requestIdFrom } from "./context.js";
+import { Reason, reasonError } from "./errors.js";
+import type { Idempotency } from "./idempotency.js";
+
+export interface ChatDeps extends AssembleDeps {
+  backends: BackendRegistry;
+  limits: Limits;
+  sessions: Sessions;
+  idempotency: Idempotency;
+  skills: SkillLibrary;
+  /** Callers' response_format schemas. */
+  formats: SchemaValidator;
+  logger: Logger;
+}
+
+export function requestIdOf(ctx: HandlerContext): string {
+  return ctx.values.get(kRequestId) || requestIdFrom(ctx.requestHeader.get("x-request-id"));
+}
+
+export function callerOf(ctx: HandlerContext): Caller {
+  const caller = ctx.values.get(kCaller);
+  if (!caller) throw reasonError(Code.Internal, Reason.unauthenticated, "the caller was not identified");
+  return caller;
+}
+
+/**
+ * One chat, the same whether its answer is delivered whole or streamed: `open` prepares (every
+ * check that can refuse it: validation, response_format, URLs, idempotency, session ownership) and
+ * only then admits it against the quota; the delivery runs the agent and ends with `settle` or
+ * `fail`. So no surface and no delivery can charge a request that was going to be refused.
+ */
+export class ChatRun {
+  readonly options: CallOptions;
+  private agent: AssembledAgent | undefined;
+
+  private constructor(
+    private readonly deps: ChatDeps,
+    readonly request: ChatCompletionRequest,
+    private readonly ctx: HandlerContext,
+    private readonly streaming: boolean,
+    private readonly owner: string,
+    private readonly requestId: string,
+    readonly plan: ChatPlan,
+    /** The model's input: skill instructions, the session's history, then this request. */
+    readonly backendRequest: BackendRequest,
+    private readonly admission: Admission,
+    /** A non-streaming request with an `id`: its completion is kept for retries. */
+    private readonly idempotent: boolean,
+  ) {
+    this.options = { signal: ctx.signal, requestId };
+  }
+
+  /** Prepares and admits a chat, or returns the stored completion an idempotent retry asks for. */
+  static async open(
+    deps: ChatDeps,
+    request: ChatCompletionRequest,
+    ctx: HandlerContext,
+    streaming: boolean,
+  ): Promise<ChatRun | { replay: ChatCompletion }> {
+    const caller = callerOf(ctx);
+    const owner = ownerOf(caller);
+    const requestId = requestIdOf(ctx);
+    const plan = await planChat(request, streaming, deps.config, deps.backends, deps.skills);
+    await prepareFormat(deps.formats, plan.request.responseFormat, ctx.signal);
+    await checkRequestUrls(request.messages, deps.config.fetch);
+    const idempotent = !streaming && request.id !== "";
+    if (idempotent) {
+      const stored = await deps.idempotency.claim(owner, request.id);
+      if (stored) return { replay: stored };
+    }
+    try {
+      const history = request.sessionId ? await deps.sessions.history(plan.sessionId, owner) : [];
+      const admission = await deps.limits.admit(caller);
+      for (const [name, value] of Object.entries(admission.headers)) ctx.responseHeader.set(name, value);
+      const backendRequest = {
+        ...plan.backendRequest,
+        messages: [...plan.instructions, ...history, ...request.messages],
+      };
+      return new ChatRun(
+        deps,
+        request,
+        ctx,
+        streaming,
+        owner,
+        requestId,
+        plan,
+        backendRequest,
+        admission,
+        idempotent,
+      );
+    } catch (error) {
+      if (idempotent) await deps.idempotency.release(owner, request.id);
+      throw error;
+    }
+  }
+
+  /** The model, or the agent loop around it; attachments become the session's artifacts here. */
+  async backend(): Promise<Backend> {
+    this.agent ??= await assembleAgent(this.deps, {
+      request: this.plan.request,
+      model: this.plan.backend,
+      sessionId: this.plan.sessionId,
+      owner: this.owner,
+      streaming: this.streaming,
+      signal: this.ctx.signal,
+    });
+    return this.agent.backend;
+  }
+
+  /** The JSON Schema answers must match, when the request has a response_format. */
+  get schema() {
+    return schemaOf(this.plan.request.responseFormat);
+  }
+
+  /** `preview: true`: small renditions of what the run produced. */
+  async previews() {
+    const agent = this.agent;
+    if (!this.request.preview || !agent || agent.produced.length === 0) return [];
+    const shown = await previewsOf(agent.produced, (id) => this.deps.artifacts.get(agent.scope, id));
+    return shown.map((p) => create(ArtifactPreviewSchema, p));
+  }
+
+  /** A failure: before any output the chat is given back, and an idempotent id is freed. */
+  async fail(outputSent: boolean): Promise<void> {
+    if (!outputSent) await this.admission.refund();
+    if (this.idempotent) await this.deps.idempotency.release(this.owner, this.request.id);
+  }
+
+  /** Success: the turn joins the session, and an idempotent request keeps its completion. */
+  async settle(reply: ChatMessage, completion?: ChatCompletion): Promise<void> {
+    try {
+      await this.deps.sessions.append(this.plan.sessionId, this.owner, [...this.request.messages, reply]);
+    } catch (error) {
+      // The answer exists already; losing the history is logged, not turned into a failed reply.
+      this.deps.logger.error(
+        { req_id: this.requestId, err: (error as Error).message, session_id: this.plan.sessionId },
+        "session append failed",
+      );
+    }
+    if (this.idempotent && completion)
+      await this.deps.idempotency.complete(this.owner, this.request.id, completion);
+  }
+}
