@@ -58,7 +58,7 @@ async function main() {
     prefix: "bench:",
     commandTimeoutMs: 1_000,
   });
-  await store.ready();
+  await store.ready(5_000);
   console.log(
     `\nOrion Server quota benchmark — ${SECONDS}s per run, node ${process.version}, redis on :${port}`,
   );

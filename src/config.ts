@@ -2,14 +2,81 @@ import { existsSync, readFileSync } from "node:fs";
 import path, { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { AgentModel, type Model, type Toolset } from "../gen/vlmrun/agent/v1/enums_pb.js";
-import type { FetchPolicy } from "./media/guarded-fetch.js";
-import type { MediaLimits } from "./media/part-bytes.js";
 import { packageRoot } from "./runtime/package-root.js";
-import { DEFAULT_SCHEMA_LIMITS } from "./schema/schema-limits.js";
-import type { SchemaValidatorOptions } from "./schema/validator.js";
-import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "./server/listener.js";
-import type { SearchConfig } from "./tools/web/web-search.js";
 import { wireNames } from "./wire/names.js";
+
+// Every shape this module parses is defined here, so config depends on no feature module.
+
+/** How remote URLs (content parts, tools) may be fetched. */
+export interface FetchPolicy {
+  /** Allow private and loopback targets (ORION_ALLOW_PRIVATE_URLS). */
+  allowPrivate: boolean;
+  /** Hosts (or host:port) allowed even when they resolve to forbidden addresses. */
+  allowHosts: string[];
+  maxBytes: number;
+  timeoutMs: number;
+  maxRedirects: number;
+}
+
+/** The kinds of attached media. */
+export type MediaKind = "image" | "video" | "audio" | "document";
+
+export interface MediaLimits {
+  /** Largest part of each kind, in bytes. */
+  perKind: Record<MediaKind, number>;
+  /** Largest total of all parts in one request. */
+  total: number;
+}
+
+/** The web_search tool's endpoint. */
+export interface SearchConfig {
+  /** A SearXNG instance (or anything answering its JSON API): ORION_SEARCH_URL. */
+  url: string;
+  apiKey: string | undefined;
+  timeoutMs: number;
+}
+
+/** Deadlines and caps for every stage of a connection (the `ORION_*_TIMEOUT_MS` settings). */
+export interface ConnectionLimits {
+  /** Until the first bytes decide the protocol. */
+  sniffTimeoutMs: number;
+  /** Until an HTTP/1 request's headers are complete. */
+  headersTimeoutMs: number;
+  /** Until a whole request (headers and body) has arrived, on HTTP/1 and on each HTTP/2 stream. */
+  requestTimeoutMs: number;
+  /** An idle HTTP/1 keep-alive connection, and an HTTP/2 session with no open stream. */
+  idleTimeoutMs: number;
+  /** Open connections at most; more are closed on arrival and counted by `onRefused`. */
+  maxConnections: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  sniffTimeoutMs: 5_000,
+  headersTimeoutMs: 30_000,
+  requestTimeoutMs: 120_000,
+  idleTimeoutMs: 65_000,
+  maxConnections: 10_000,
+};
+
+/** Caps on a caller's JSON Schema, checked before anything compiles it. */
+export interface SchemaLimits {
+  /** The schema as JSON text, in bytes. */
+  maxBytes: number;
+  /** Nesting of objects and arrays. */
+  maxDepth: number;
+  /** Objects and arrays in all (each property, subschema and list counts). */
+  maxNodes: number;
+}
+
+export const DEFAULT_SCHEMA_LIMITS: SchemaLimits = { maxBytes: 64 * 1024, maxDepth: 32, maxNodes: 2_000 };
+
+export interface SchemaValidatorOptions {
+  limits: SchemaLimits;
+  /** Longest a compile or a check may take; past it the worker thread is ended. */
+  timeoutMs: number;
+  /** Bytes of schema text whose compiled validators are kept. */
+  cacheBytes: number;
+}
 
 /** An OpenAI-compatible upstream endpoint and the model name to ask it for. */
 export interface UpstreamConfig {
@@ -57,13 +124,18 @@ export interface IdentityConfig {
   jwtMaxAgeSeconds: number | undefined;
 }
 
-export interface LimitsConfig {
+/** Guest chats per day and what happens when the store cannot count them. */
+export interface QuotaConfig {
   guestDailyLimit: number;
   /** Guest chats a day from one address, whatever the browser id (0 = no such backstop). */
   guestIpDailyLimit: number;
-  quotaFailureMode: QuotaFailureMode;
-  sessionTtlMs: number;
-  sessionMaxMessages: number;
+  failureMode: QuotaFailureMode;
+}
+
+/** How long conversations (and the artifacts made in them) are kept, and how much of them. */
+export interface SessionConfig {
+  ttlMs: number;
+  maxMessages: number;
   artifactMaxBytes: number;
 }
 
@@ -115,7 +187,8 @@ export interface Config {
   skillsDir: string | undefined;
   store: StoreConfig;
   identity: IdentityConfig;
-  limits: LimitsConfig;
+  quota: QuotaConfig;
+  sessions: SessionConfig;
 }
 
 export class ConfigError extends Error {}
@@ -240,6 +313,7 @@ export function loadDefaults(dir: string): RequestDefaults {
 }
 
 export function loadConfig(env: Env = process.env, dir = process.cwd()): Config {
+  const providerTimeoutMs = integer(env, "ORION_PROVIDER_TIMEOUT_MS", 60_000, 100, 3_600_000);
   const upstreams = Object.fromEntries(VARIANTS.map((v) => [v, upstreamFor(env, v)])) as Record<
     Variant,
     UpstreamConfig | undefined
@@ -252,7 +326,7 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
       url: httpUrl(env, urlSetting),
       apiKey: text(env, `ORION_MODEL_${stem}_API_KEY`),
       model: text(env, `ORION_MODEL_${stem}_MODEL`),
-      timeoutMs: integer(env, "ORION_PROVIDER_TIMEOUT_MS", 60_000, 100, 3_600_000),
+      timeoutMs: providerTimeoutMs,
       jobTimeoutMs: integer(env, "ORION_PROVIDER_JOB_TIMEOUT_MS", 600_000, 100, 24 * 3_600_000),
       urlSetting,
     });
@@ -289,7 +363,7 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
         ? {
             url,
             apiKey: text(env, "ORION_SEARCH_API_KEY"),
-            timeoutMs: integer(env, "ORION_PROVIDER_TIMEOUT_MS", 60_000, 100, 3_600_000),
+            timeoutMs: providerTimeoutMs,
           }
         : undefined;
     })(),
@@ -346,12 +420,14 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
         ? integer(env, "ORION_JWT_MAX_AGE_SECONDS", 0, 1, 365 * 86_400)
         : undefined,
     },
-    limits: {
+    quota: {
       guestDailyLimit: integer(env, "ORION_GUEST_DAILY_LIMIT", 10, 0, 1_000_000_000),
       guestIpDailyLimit: integer(env, "ORION_GUEST_IP_DAILY_LIMIT", 0, 0, 1_000_000_000),
-      quotaFailureMode: oneOf(env, "ORION_QUOTA_FAILURE_MODE", ["closed", "open"] as const, "closed"),
-      sessionTtlMs: integer(env, "ORION_SESSION_TTL_SECONDS", 7 * 24 * 3600, 1, 365 * 24 * 3600) * 1000,
-      sessionMaxMessages: integer(env, "ORION_SESSION_MAX_MESSAGES", 200, 2, 100_000),
+      failureMode: oneOf(env, "ORION_QUOTA_FAILURE_MODE", ["closed", "open"] as const, "closed"),
+    },
+    sessions: {
+      ttlMs: integer(env, "ORION_SESSION_TTL_SECONDS", 7 * 24 * 3600, 1, 365 * 24 * 3600) * 1000,
+      maxMessages: integer(env, "ORION_SESSION_MAX_MESSAGES", 200, 2, 100_000),
       artifactMaxBytes: integer(env, "ORION_ARTIFACT_MAX_BYTES", 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     },
   };

@@ -16,7 +16,7 @@ import {
   type CallOptions,
   type UsageCounts,
 } from "../backends/backend.js";
-import { toDataUrl } from "../tools/core/data-url.js";
+import { toDataUrl } from "../media/data-url.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import type { Tool, ToolContext } from "../tools/tool.js";
 import type { Caps } from "./caps.js";

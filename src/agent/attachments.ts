@@ -1,9 +1,9 @@
 import sharp from "sharp";
 import type { ChatMessage, ContentPart } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import type { Artifacts } from "../artifacts/artifacts.js";
-import type { FetchPolicy } from "../media/guarded-fetch.js";
-import { type MediaKind, type MediaLimits, MediaRejected, partBytes } from "../media/part-bytes.js";
-import { validationError } from "../service/errors.js";
+import type { FetchPolicy, MediaKind, MediaLimits } from "../config.js";
+import { validationError } from "../errors.js";
+import { MediaRejected, partBytes } from "../media/part-bytes.js";
 
 export interface Attachment {
   id: string;

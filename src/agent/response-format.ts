@@ -2,7 +2,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { ChatMessageSchema, type ResponseFormat } from "../../gen/vlmrun/agent/v1/chat_pb.js";
-import { ResponseFormatType, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import { Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import {
   addUsage,
   type Backend,
@@ -10,22 +10,14 @@ import {
   type BackendResult,
   type CallOptions,
 } from "../backends/backend.js";
+import { Reason, reasonError, validationError } from "../errors.js";
+import { schemaOf } from "../schema/schema-of.js";
 import {
   CheckTooExpensive,
   type SchemaValidator,
   UnusableSchema,
   type Verdict,
 } from "../schema/validator.js";
-import { Reason, reasonError, validationError } from "../service/errors.js";
-
-/** The JSON Schema a response_format asks for (both spellings), `{type: object}` for json_object. */
-export function schemaOf(format: ResponseFormat | undefined): JsonObject | undefined {
-  if (!format) return undefined;
-  if (format.type === ResponseFormatType.JSON_OBJECT) return { type: "object" };
-  if (format.type === ResponseFormatType.JSON_SCHEMA)
-    return format.jsonSchema?.schema ?? format.schema ?? { type: "object" };
-  return undefined;
-}
 
 function unusable(message: string) {
   return validationError([{ field: "response_format", description: message, type: "value_error" }]);

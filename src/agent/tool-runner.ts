@@ -1,6 +1,7 @@
 import type { JsonValue } from "@bufbuild/protobuf";
+import { ToolError } from "../errors.js";
 import type { ToolRegistry } from "../tools/registry.js";
-import { type ToolContext, ToolError } from "../tools/tool.js";
+import type { ToolContext } from "../tools/tool.js";
 
 export interface ToolOutcome {
   ok: boolean;

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Code } from "@connectrpc/connect";
-import { guardStore, Reason, reasonError } from "../service/errors.js";
+import { guardStore, Reason, reasonError } from "../errors.js";
 import type { Store } from "../store/store.js";
 
 export interface ArtifactMeta {

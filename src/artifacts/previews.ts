@@ -1,6 +1,6 @@
 import sharp from "sharp";
+import { toDataUrl } from "../media/data-url.js";
 import { firstFrame } from "../media/ffmpeg.js";
-import { toDataUrl } from "../tools/core/data-url.js";
 import type { ArtifactMeta } from "./artifacts.js";
 
 const EDGE = 256;

@@ -10,7 +10,7 @@ import type { AgentEventKind, FinishReason } from "../../gen/vlmrun/agent/v1/enu
 
 /**
  * The narrow seam between the agent and whatever writes its answers: an upstream model
- * (OpenAI-compatible HTTP) or, later, the built-in local planner. The service never knows
+ * (OpenAI-compatible HTTP) or the built-in local planner. The service never knows
  * which one it drives.
  */
 export interface Backend {

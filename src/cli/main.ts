@@ -2,7 +2,6 @@ import { parseArgs } from "node:util";
 import { ConfigError, loadConfig, PLANS, type Plan } from "../config.js";
 import { ApiKeys } from "../identity/api-keys.js";
 import { createStore } from "../store/create-store.js";
-import { RedisStore } from "../store/redis-store.js";
 
 const USAGE = `usage: orion keys create --user <id> [--plan starter|pro|enterprise] [--rpm <n>]
        orion keys list
@@ -40,7 +39,7 @@ async function main(argv: string[]) {
     commandTimeoutMs: Math.max(config.store.commandTimeoutMs, 2_000),
   });
   try {
-    if (store instanceof RedisStore) await store.ready();
+    await store.ready(5_000);
     const keys = new ApiKeys(store, config.identity.apiKeys);
     switch (command) {
       case "create": {

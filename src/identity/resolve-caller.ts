@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
-import { ERROR_DOMAIN, guardStore, Reason } from "../service/errors.js";
+import { ERROR_DOMAIN, guardStore, Reason } from "../errors.js";
 import type { ApiKeys } from "./api-keys.js";
 import { type Caller, PLAN_RPM } from "./caller.js";
 import { InvalidToken, type JwtVerifier } from "./jwt.js";

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ToolError } from "../tools/tool.js";
+import { ToolError } from "../errors.js";
 
 const FFMPEG = process.env.ORION_FFMPEG ?? "ffmpeg";
 const FFPROBE = process.env.ORION_FFPROBE ?? "ffprobe";

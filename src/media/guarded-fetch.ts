@@ -2,17 +2,8 @@ import { lookup } from "node:dns/promises";
 import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
+import type { FetchPolicy } from "../config.js";
 import { isForbiddenAddress } from "./address-policy.js";
-
-export interface FetchPolicy {
-  /** Allow private and loopback targets (ORION_ALLOW_PRIVATE_URLS). */
-  allowPrivate: boolean;
-  /** Hosts (or host:port) allowed even when they resolve to forbidden addresses. */
-  allowHosts: string[];
-  maxBytes: number;
-  timeoutMs: number;
-  maxRedirects: number;
-}
 
 export class FetchRefused extends Error {
   constructor(

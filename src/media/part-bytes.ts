@@ -1,15 +1,7 @@
 import { fileTypeFromBuffer } from "file-type";
-import { parseDataUrl } from "../tools/core/data-url.js";
-import { type FetchPolicy, FetchRefused, guardedFetch } from "./guarded-fetch.js";
-
-export type MediaKind = "image" | "video" | "audio" | "document";
-
-export interface MediaLimits {
-  /** Largest part of each kind, in bytes. */
-  perKind: Record<MediaKind, number>;
-  /** Largest total of all parts in one request. */
-  total: number;
-}
+import type { FetchPolicy, MediaKind, MediaLimits } from "../config.js";
+import { parseDataUrl } from "./data-url.js";
+import { FetchRefused, guardedFetch } from "./guarded-fetch.js";
 
 export class MediaRejected extends Error {
   constructor(

@@ -1,6 +1,7 @@
 import type { ChatMessage } from "../../gen/vlmrun/agent/v1/chat_pb.js";
-import { type FieldViolation, validationError } from "../service/errors.js";
-import { checkUrl, type FetchPolicy, FetchRefused } from "./guarded-fetch.js";
+import type { FetchPolicy } from "../config.js";
+import { type FieldViolation, validationError } from "../errors.js";
+import { checkUrl, FetchRefused } from "./guarded-fetch.js";
 
 const FIELD = {
   imageUrl: "image_url",

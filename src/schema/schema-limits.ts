@@ -1,14 +1,4 @@
-/** Caps on a caller's JSON Schema, checked before anything compiles it. */
-export interface SchemaLimits {
-  /** The schema as JSON text, in bytes. */
-  maxBytes: number;
-  /** Nesting of objects and arrays. */
-  maxDepth: number;
-  /** Objects and arrays in all (each property, subschema and list counts). */
-  maxNodes: number;
-}
-
-export const DEFAULT_SCHEMA_LIMITS: SchemaLimits = { maxBytes: 64 * 1024, maxDepth: 32, maxNodes: 2_000 };
+import type { SchemaLimits } from "../config.js";
 
 /**
  * The schema's JSON text when it is within the caps, else which cap it passes. The walk is

@@ -1,16 +1,9 @@
 import { createHash } from "node:crypto";
 import type { JsonObject } from "@bufbuild/protobuf";
+import type { SchemaValidatorOptions } from "../config.js";
 import { workerPool } from "../runtime/worker-pool.js";
-import { measureSchema, type SchemaLimits } from "./schema-limits.js";
+import { measureSchema } from "./schema-limits.js";
 import type * as ValidatorWorker from "./validator-worker.js";
-
-export interface SchemaValidatorOptions {
-  limits: SchemaLimits;
-  /** Longest a compile or a check may take; past it the worker thread is ended. */
-  timeoutMs: number;
-  /** Bytes of schema text whose compiled validators are kept. */
-  cacheBytes: number;
-}
 
 /** Why a schema cannot be used; the message names the cap or the construct. */
 export class UnusableSchema extends Error {}

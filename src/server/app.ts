@@ -5,25 +5,24 @@ import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
 import { Artifacts } from "../artifacts/artifacts.js";
 import { BackendRegistry } from "../backends/registry.js";
 import type { Config } from "../config.js";
+import { Reason, reasonError } from "../errors.js";
 import { ApiKeys } from "../identity/api-keys.js";
 import { guestSecretSource } from "../identity/guest-secret.js";
 import { JwtVerifier } from "../identity/jwt.js";
 import { CallerResolver } from "../identity/resolve-caller.js";
-import { Limits } from "../limits/limits.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
-import { providerTools, unconfiguredProviderTools } from "../providers/catalog.js";
+import { Quota } from "../quota/quota.js";
 import { SchemaValidator } from "../schema/validator.js";
 import { createAgentService } from "../service/agent-service.js";
 import { kRequestId, requestIdFrom } from "../service/context.js";
-import { Reason, reasonError } from "../service/errors.js";
 import { Idempotency } from "../service/idempotency.js";
 import { Sessions } from "../sessions/sessions.js";
 import { SkillLibrary } from "../skills/skill-library.js";
 import { createStore } from "../store/create-store.js";
-import { RedisStore } from "../store/redis-store.js";
 import type { Store } from "../store/store.js";
 import { builtinTools } from "../tools/builtin.js";
+import { providerTools, unconfiguredProviderTools } from "../tools/providers/catalog.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import { createCors } from "./cors.js";
 import { healthRoutes, type ReadinessCheck } from "./health-routes.js";
@@ -34,15 +33,15 @@ import { Lifecycle } from "./lifecycle.js";
 import { createOnePortServer } from "./listener.js";
 import { malformedBinaryIsInvalidArgument } from "./malformed-message.js";
 import { observeHttp, observeRpc, restRequestId } from "./observe.js";
-import { deleteSessionRoute, getSessionRoute, quotaRoute } from "./openai/account-routes.js";
-import { artifactListRoute, artifactRoute } from "./openai/artifact-routes.js";
-import { chatCompletionsRoute } from "./openai/chat-route.js";
-import { httpErrorOf, simpleHttpError } from "./openai/errors.js";
-import { modelRoute, modelsRoute } from "./openai/models-route.js";
-import { skillsRoute } from "./openai/skills-route.js";
-import { toolsRoute } from "./openai/tools-route.js";
 import { loadAssets } from "./playground/assets.js";
 import { playgroundRoutes } from "./playground/playground-route.js";
+import { deleteSessionRoute, getSessionRoute, quotaRoute } from "./rest/account-routes.js";
+import { artifactListRoute, artifactRoute } from "./rest/artifact-routes.js";
+import { chatCompletionsRoute } from "./rest/chat-route.js";
+import { httpErrorOf, simpleHttpError } from "./rest/errors.js";
+import { modelRoute, modelsRoute } from "./rest/models-route.js";
+import { skillsRoute } from "./rest/skills-route.js";
+import { toolsRoute } from "./rest/tools-route.js";
 import { Router } from "./router.js";
 
 export interface App {
@@ -102,8 +101,8 @@ export function build(config: Config, options: BuildOptions = {}): App {
   const service = createAgentService({
     config,
     backends,
-    limits: new Limits(store, config.limits, metrics, logger),
-    sessions: new Sessions(store, config.limits),
+    quota: new Quota(store, config.quota, metrics, logger),
+    sessions: new Sessions(store, config.sessions),
     idempotency: new Idempotency(store),
     formats: new SchemaValidator(config.schema),
     tools:
@@ -115,8 +114,8 @@ export function build(config: Config, options: BuildOptions = {}): App {
       logger.warn({ path, err: (error as Error).message }, "skipping a skill bundle that does not load"),
     ),
     artifacts: new Artifacts(store, {
-      maxBytes: config.limits.artifactMaxBytes,
-      ttlMs: config.limits.sessionTtlMs,
+      maxBytes: config.sessions.artifactMaxBytes,
+      ttlMs: config.sessions.ttlMs,
     }),
     logger,
   });
@@ -236,9 +235,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
     apiKeys,
     async listen() {
       // Serve once the shared store is connected (or after a bounded wait: readiness then says why).
-      if (store instanceof RedisStore) {
-        await store.ready(5_000).catch(() => logger.warn("the store is not reachable yet; serving anyway"));
-      }
+      await store.ready(5_000).catch(() => logger.warn("the store is not reachable yet; serving anyway"));
       return new Promise<string>((resolve, reject) => {
         server.net.once("error", reject);
         server.net.listen(config.port, config.host, () => {

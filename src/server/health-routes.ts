@@ -3,7 +3,7 @@ import type { Metrics } from "../observability/metrics.js";
 import { sendHttpError, sendJson } from "./http/respond.js";
 import { headerOf, type NodeRequest, type NodeResponse, writable } from "./http/types.js";
 import type { Lifecycle } from "./lifecycle.js";
-import { simpleHttpError } from "./openai/errors.js";
+import { simpleHttpError } from "./rest/errors.js";
 
 /** A dependency readiness depends on (the store, from the identity issue on). */
 export interface ReadinessCheck {

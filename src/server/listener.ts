@@ -1,31 +1,10 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import type { ConnectionLimits } from "../config.js";
 import type { NodeHandler } from "./http/types.js";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-
-/** Deadlines and caps for every stage of a connection (the `ORION_*_TIMEOUT_MS` settings). */
-export interface ConnectionLimits {
-  /** Until the first bytes decide the protocol. */
-  sniffTimeoutMs: number;
-  /** Until an HTTP/1 request's headers are complete. */
-  headersTimeoutMs: number;
-  /** Until a whole request (headers and body) has arrived, on HTTP/1 and on each HTTP/2 stream. */
-  requestTimeoutMs: number;
-  /** An idle HTTP/1 keep-alive connection, and an HTTP/2 session with no open stream. */
-  idleTimeoutMs: number;
-  /** Open connections at most; more are closed on arrival and counted by `onRefused`. */
-  maxConnections: number;
-}
-
-export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
-  sniffTimeoutMs: 5_000,
-  headersTimeoutMs: 30_000,
-  requestTimeoutMs: 120_000,
-  idleTimeoutMs: 65_000,
-  maxConnections: 10_000,
-};
 
 export interface OnePortServer {
   readonly net: net.Server;
@@ -38,7 +17,7 @@ export interface OnePortServer {
 }
 
 export interface OnePortOptions {
-  limits?: ConnectionLimits;
+  limits: ConnectionLimits;
   /** Called for each connection refused because `maxConnections` were open. */
   onRefused?: () => void;
 }
@@ -61,8 +40,8 @@ export function protocolOf(head: Buffer): Protocol {
  * the h2c server (gRPC, Connect, REST over h2c), any other to the HTTP/1.1 server (Connect,
  * gRPC-Web, REST, browsers). Node's `allowHTTP1` only works with TLS, hence the sniffing.
  */
-export function createOnePortServer(handler: NodeHandler, options: OnePortOptions = {}): OnePortServer {
-  const limits = options.limits ?? DEFAULT_CONNECTION_LIMITS;
+export function createOnePortServer(handler: NodeHandler, options: OnePortOptions): OnePortServer {
+  const { limits } = options;
   const h1 = http.createServer(
     {
       keepAliveTimeout: limits.idleTimeoutMs,

@@ -11,11 +11,11 @@ import {
 import { checkAnswer, enforceFormat, formatUnmet } from "../agent/response-format.js";
 import { Artifacts } from "../artifacts/artifacts.js";
 import { variantOf } from "../config.js";
+import { Reason, reasonError } from "../errors.js";
 import { ownerOf } from "../identity/caller.js";
 import { wireNames } from "../wire/names.js";
 import { type ChatDeps, ChatRun, callerOf } from "./chat-run.js";
 import { buildCompletion, ChunkBuilder } from "./completion-builder.js";
-import { Reason, reasonError } from "./errors.js";
 import { logUnexpectedErrors } from "./log-unexpected.js";
 
 export type AgentServiceDeps = ChatDeps;
@@ -29,7 +29,7 @@ const CREATED = BigInt(Math.floor(Date.now() / 1000));
  * delivered whole or as a stream by the two methods below.
  */
 export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof AgentService> {
-  const { config, backends, limits, sessions, artifacts, tools, skills, formats, logger } = deps;
+  const { config, backends, quota, sessions, artifacts, tools, skills, formats, logger } = deps;
 
   const service: ServiceImpl<typeof AgentService> = {
     async createChatCompletion(request, ctx) {
@@ -130,7 +130,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
     },
 
     async getQuota(_request, ctx) {
-      return create(GetQuotaResponseSchema, await limits.status(callerOf(ctx)));
+      return create(GetQuotaResponseSchema, await quota.status(callerOf(ctx)));
     },
 
     async getSession(request, ctx) {

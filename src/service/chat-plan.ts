@@ -12,11 +12,11 @@ import { AgentModel, ResponseFormatType, Role } from "../../gen/vlmrun/agent/v1/
 import type { Backend, BackendRequest } from "../backends/backend.js";
 import type { BackendRegistry } from "../backends/registry.js";
 import { type Config, variantOf } from "../config.js";
+import { Reason, reasonError, validationError } from "../errors.js";
 import type { Skill } from "../skills/skill.js";
 import type { SkillLibrary } from "../skills/skill-library.js";
 import { wireNames } from "../wire/names.js";
-import { Reason, reasonError, validationError } from "./errors.js";
-import { LIMITS } from "./limits.js";
+import { RANGES } from "./ranges.js";
 import { validateRequest } from "./validate-request.js";
 
 /** Everything decided about a chat request before the backend is called. */
@@ -86,8 +86,8 @@ export async function planChat(
   const backendRequest: BackendRequest = {
     messages: request.messages,
     sampling: {
-      n: request.n ?? LIMITS.n.default,
-      temperature: request.temperature ?? LIMITS.temperature.default,
+      n: request.n ?? RANGES.n.default,
+      temperature: request.temperature ?? RANGES.temperature.default,
       stop: request.stop,
     },
     tools: request.tools,

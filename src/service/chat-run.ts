@@ -7,25 +7,26 @@ import {
   type ChatMessage,
 } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { type AssembleDeps, type AssembledAgent, assembleAgent } from "../agent/assemble.js";
-import { prepareFormat, schemaOf } from "../agent/response-format.js";
+import { prepareFormat } from "../agent/response-format.js";
 import { previewsOf } from "../artifacts/previews.js";
 import type { Backend, BackendRequest, CallOptions } from "../backends/backend.js";
 import type { BackendRegistry } from "../backends/registry.js";
+import { Reason, reasonError } from "../errors.js";
 import { type Caller, kCaller, ownerOf } from "../identity/caller.js";
-import type { Admission, Limits } from "../limits/limits.js";
 import { checkRequestUrls } from "../media/request-urls.js";
 import type { Logger } from "../observability/logger.js";
+import type { Admission, Quota } from "../quota/quota.js";
+import { schemaOf } from "../schema/schema-of.js";
 import type { SchemaValidator } from "../schema/validator.js";
 import type { Sessions } from "../sessions/sessions.js";
 import type { SkillLibrary } from "../skills/skill-library.js";
 import { type ChatPlan, planChat } from "./chat-plan.js";
 import { kRequestId, requestIdFrom } from "./context.js";
-import { Reason, reasonError } from "./errors.js";
 import type { Idempotency } from "./idempotency.js";
 
 export interface ChatDeps extends AssembleDeps {
   backends: BackendRegistry;
-  limits: Limits;
+  quota: Quota;
   sessions: Sessions;
   idempotency: Idempotency;
   skills: SkillLibrary;
@@ -91,7 +92,7 @@ export class ChatRun {
     }
     try {
       const history = request.sessionId ? await deps.sessions.history(plan.sessionId, owner) : [];
-      const admission = await deps.limits.admit(caller);
+      const admission = await deps.quota.admit(caller);
       for (const [name, value] of Object.entries(admission.headers)) ctx.responseHeader.set(name, value);
       const backendRequest = {
         ...plan.backendRequest,

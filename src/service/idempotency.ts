@@ -1,8 +1,8 @@
 import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { type ChatCompletion, ChatCompletionSchema } from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import { guardStore, Reason, reasonError } from "../errors.js";
 import type { Store } from "../store/store.js";
-import { guardStore, Reason, reasonError } from "./errors.js";
 
 const DAY_MS = 86_400_000;
 const PENDING = "pending";

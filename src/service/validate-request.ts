@@ -1,8 +1,8 @@
 import type { ChatCompletionRequest, ChatMessage, ContentPart } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { ResponseFormatType, Role, SkillType } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import type { FieldViolation } from "../errors.js";
 import { wireNames } from "../wire/names.js";
-import type { FieldViolation } from "./errors.js";
-import { LIMITS } from "./limits.js";
+import { RANGES } from "./ranges.js";
 
 type Add = (field: string, description: string, type: string) => void;
 
@@ -94,23 +94,23 @@ export function validateRequest(request: ChatCompletionRequest, streaming: boole
   request.messages.forEach((message, i) => {
     validateMessage(add, `messages[${i}]`, message);
   });
-  if (request.id.length > LIMITS.idLength)
-    add("id", `must be at most ${LIMITS.idLength} characters`, "string_too_long");
+  if (request.id.length > RANGES.idLength)
+    add("id", `must be at most ${RANGES.idLength} characters`, "string_too_long");
   if (!known(wireNames.agentModel.values, request.model) && request.model !== 0) {
     add("model", `must be one of ${wireNames.agentModel.spellings.join(", ")}`, "enum");
   }
-  range(add, "max_tokens", request.maxTokens, LIMITS.maxTokens.min, LIMITS.maxTokens.max);
-  range(add, "n", request.n, LIMITS.n.min, LIMITS.n.max);
-  range(add, "temperature", request.temperature, LIMITS.temperature.min, LIMITS.temperature.max);
+  range(add, "max_tokens", request.maxTokens, RANGES.maxTokens.min, RANGES.maxTokens.max);
+  range(add, "n", request.n, RANGES.n.min, RANGES.n.max);
+  range(add, "temperature", request.temperature, RANGES.temperature.min, RANGES.temperature.max);
   if (request.topP !== undefined && !(request.topP > 0))
     add("top_p", "must be greater than 0", "greater_than");
-  range(add, "top_p", request.topP, 0, LIMITS.topP.max);
-  range(add, "top_k", request.topK, LIMITS.topK.min, LIMITS.topK.max);
-  range(add, "logprobs", request.logprobs, LIMITS.logprobs.min, LIMITS.logprobs.max);
-  range(add, "presence_penalty", request.presencePenalty, LIMITS.penalty.min, LIMITS.penalty.max);
-  range(add, "frequency_penalty", request.frequencyPenalty, LIMITS.penalty.min, LIMITS.penalty.max);
-  if (request.stop.length > LIMITS.stop.maxItems) {
-    add("stop", `at most ${LIMITS.stop.maxItems} stop sequences`, "too_long");
+  range(add, "top_p", request.topP, 0, RANGES.topP.max);
+  range(add, "top_k", request.topK, RANGES.topK.min, RANGES.topK.max);
+  range(add, "logprobs", request.logprobs, RANGES.logprobs.min, RANGES.logprobs.max);
+  range(add, "presence_penalty", request.presencePenalty, RANGES.penalty.min, RANGES.penalty.max);
+  range(add, "frequency_penalty", request.frequencyPenalty, RANGES.penalty.min, RANGES.penalty.max);
+  if (request.stop.length > RANGES.stop.maxItems) {
+    add("stop", `at most ${RANGES.stop.maxItems} stop sequences`, "too_long");
   }
   if (request.stream && !streaming) {
     add("stream", "CreateChatCompletion does not stream; call StreamChatCompletion", "value_error");
@@ -118,7 +118,7 @@ export function validateRequest(request: ChatCompletionRequest, streaming: boole
   if (request.streamOptions?.includeUsage && !streaming) {
     add("stream_options", "stream_options is only allowed when stream is true", "value_error");
   }
-  if (request.sessionId !== "" && !LIMITS.sessionId.test(request.sessionId)) {
+  if (request.sessionId !== "" && !RANGES.sessionId.test(request.sessionId)) {
     add(
       "session_id",
       "must be 1-128 characters of letters, digits, '_', '-', '.', ':'",
@@ -127,21 +127,21 @@ export function validateRequest(request: ChatCompletionRequest, streaming: boole
   }
 
   const metadataKeys = Object.keys(request.metadata);
-  if (metadataKeys.length > LIMITS.metadata.maxKeys) {
-    add("metadata", `at most ${LIMITS.metadata.maxKeys} keys`, "too_long");
+  if (metadataKeys.length > RANGES.metadata.maxKeys) {
+    add("metadata", `at most ${RANGES.metadata.maxKeys} keys`, "too_long");
   }
   for (const key of metadataKeys) {
-    if (key.length > LIMITS.metadata.maxKeyLength) {
+    if (key.length > RANGES.metadata.maxKeyLength) {
       add(
         `metadata.${key}`,
-        `keys must be at most ${LIMITS.metadata.maxKeyLength} characters`,
+        `keys must be at most ${RANGES.metadata.maxKeyLength} characters`,
         "string_too_long",
       );
     }
-    if ((request.metadata[key] ?? "").length > LIMITS.metadata.maxValueLength) {
+    if ((request.metadata[key] ?? "").length > RANGES.metadata.maxValueLength) {
       add(
         `metadata.${key}`,
-        `values must be at most ${LIMITS.metadata.maxValueLength} characters`,
+        `values must be at most ${RANGES.metadata.maxValueLength} characters`,
         "string_too_long",
       );
     }
@@ -183,7 +183,7 @@ export function validateRequest(request: ChatCompletionRequest, streaming: boole
     const name = tool.function?.name ?? "";
     if (tool.type !== "" && tool.type !== "function")
       add(`tools[${i}].type`, "must be function", "literal_error");
-    if (!LIMITS.toolName.test(name)) {
+    if (!RANGES.toolName.test(name)) {
       add(
         `tools[${i}].function.name`,
         "must be 1-64 characters of letters, digits, '_' or '-'",

@@ -5,8 +5,8 @@ import { Code } from "@connectrpc/connect";
 import { type ChatMessage, ChatMessageSchema } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { type Session, SessionSchema } from "../../gen/vlmrun/agent/v1/service_pb.js";
-import type { LimitsConfig } from "../config.js";
-import { guardStore, Reason, reasonError } from "../service/errors.js";
+import type { SessionConfig } from "../config.js";
+import { guardStore, Reason, reasonError } from "../errors.js";
 import type { Store } from "../store/store.js";
 
 function notFound(id: string) {
@@ -33,7 +33,7 @@ function storeId(owner: string, id: string): string {
 export class Sessions {
   constructor(
     private readonly store: Store,
-    private readonly config: LimitsConfig,
+    private readonly config: SessionConfig,
   ) {}
 
   /** The stored history of a session the owner may continue; empty for a new session id. */
@@ -49,8 +49,8 @@ export class Sessions {
     if (entries.length === 0) return;
     const result = await guard(() =>
       this.store.appendSession(storeId(owner, id), owner, entries, {
-        ttlMs: this.config.sessionTtlMs,
-        maxEntries: this.config.sessionMaxMessages,
+        ttlMs: this.config.ttlMs,
+        maxEntries: this.config.maxMessages,
       }),
     );
     if (result === "forbidden") throw notFound(id);

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Code } from "@connectrpc/connect";
 import type { SkillSpec } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { SkillType } from "../../gen/vlmrun/agent/v1/enums_pb.js";
-import { Reason, reasonError } from "../service/errors.js";
+import { Reason, reasonError } from "../errors.js";
 import { inlineSkillId, unpackSkillZip } from "./inline-zip.js";
 import { InvalidSkill, invalidSkill, type Skill, skillFromFiles } from "./skill.js";
 

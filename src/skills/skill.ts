@@ -2,7 +2,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { parse as parseYaml } from "yaml";
 import { type AgentModel, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
-import { Reason, reasonError } from "../service/errors.js";
+import { Reason, reasonError } from "../errors.js";
 import { wireNames } from "../wire/names.js";
 
 /** A skill bundle: instructions (SKILL.md), optional execution config (vlmrun.yaml) and output schema. */

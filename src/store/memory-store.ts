@@ -194,6 +194,8 @@ export class MemoryStore implements Store {
 
   async ping() {}
 
+  async ready(_timeoutMs: number) {}
+
   async close() {
     clearInterval(this.sweeper);
   }

@@ -86,7 +86,7 @@ export class RedisStore implements Store {
   }
 
   /** Resolves once connected (or the cluster is ready); for start-up and tests. */
-  ready(timeoutMs = 5_000): Promise<void> {
+  ready(timeoutMs: number): Promise<void> {
     if (this.client.status === "ready") return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new StoreUnavailable("not ready in time")), timeoutMs);

@@ -52,6 +52,8 @@ export interface Store {
 
   /** Resolves when the store answers; rejects otherwise (within its command timeout). */
   ping(): Promise<void>;
+  /** Resolves once connected (at once for the embedded store); rejects after `timeoutMs`. */
+  ready(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 

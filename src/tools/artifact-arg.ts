@@ -1,4 +1,5 @@
-import { type ToolContext, ToolError } from "./tool.js";
+import { ToolError } from "../errors.js";
+import type { ToolContext } from "./tool.js";
 
 /** The id an artifact argument names: "img_ab12cd", or Orion's {"id": "img_ab12cd"} form. */
 export function refId(ref: unknown): string {

@@ -1,4 +1,4 @@
-import type { FetchPolicy } from "../media/guarded-fetch.js";
+import type { FetchPolicy, SearchConfig } from "../config.js";
 import { imageInfo } from "./core/image-info.js";
 import { loadUrl } from "./core/load-url.js";
 import { readText } from "./core/read-text.js";
@@ -29,7 +29,7 @@ import { videoProbe } from "./video/video-probe.js";
 import { chart } from "./viz/chart.js";
 import { overlay } from "./viz/overlay.js";
 import { fetchPage } from "./web/fetch-page.js";
-import { type SearchConfig, webSearch, webSearchInfo } from "./web/web-search.js";
+import { webSearch, webSearchInfo } from "./web/web-search.js";
 
 /** The server tools that need no provider: one file per tool, listed here. */
 export function builtinTools(fetchPolicy: FetchPolicy, search?: SearchConfig): ToolRegistry {

@@ -34,6 +34,3 @@ export interface Tool {
   timeoutMs?: number;
   execute(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolResult>;
 }
-
-/** A tool's own failure (bad input, unreadable file): reported to the model, never a crash. */
-export class ToolError extends Error {}

@@ -1,7 +1,7 @@
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { CATALOG, providerTools } from "../../src/providers/catalog.js";
+import { CATALOG, providerTools } from "../../src/tools/providers/catalog.js";
 import { ToolRegistry } from "../../src/tools/registry.js";
 import type { ToolResult } from "../../src/tools/tool.js";
 import { wireNames } from "../../src/wire/names.js";

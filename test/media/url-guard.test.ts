@@ -1,8 +1,9 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FetchPolicy } from "../../src/config.js";
 import { isForbiddenAddress } from "../../src/media/address-policy.js";
-import { type FetchPolicy, FetchRefused, guardedFetch } from "../../src/media/guarded-fetch.js";
+import { FetchRefused, guardedFetch } from "../../src/media/guarded-fetch.js";
 
 /** A local listener that counts the connections it receives. */
 async function listener(host: string, handler: http.RequestListener) {

@@ -17,7 +17,7 @@ beforeAll(async () => {
     prefix: "contract:",
     commandTimeoutMs: 1_000,
   });
-  await Promise.all([standalone.ready(), clustered.ready()]);
+  await Promise.all([standalone.ready(5_000), clustered.ready(5_000)]);
   stores.memory = new MemoryStore();
   stores.redis = standalone;
   stores["redis-cluster"] = clustered;

@@ -1,4 +1,4 @@
-import type { FetchPolicy } from "../../src/media/guarded-fetch.js";
+import type { FetchPolicy } from "../../src/config.js";
 
 /** The default URL policy (no private targets), with small limits for tests. */
 export const TEST_FETCH_POLICY: FetchPolicy = {

@@ -8,8 +8,8 @@ import {
   SkillType,
   Toolset,
 } from "../../gen/vlmrun/agent/v1/enums_pb.js";
-import { locOf } from "../../src/server/openai/errors.js";
-import { chatRequestSchema } from "../../src/server/openai/request-schema.js";
+import { locOf } from "../../src/server/rest/errors.js";
+import { chatRequestSchema } from "../../src/server/rest/request-schema.js";
 
 function parse(body: unknown) {
   const result = chatRequestSchema.safeParse(body);

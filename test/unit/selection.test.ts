@@ -5,8 +5,8 @@ import { Model, Role, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { capsFor } from "../../src/agent/caps.js";
 import { selectToolsets } from "../../src/agent/selection.js";
 import { loadConfig } from "../../src/config.js";
-import { providerTools } from "../../src/providers/catalog.js";
 import { builtinTools } from "../../src/tools/builtin.js";
+import { providerTools } from "../../src/tools/providers/catalog.js";
 import { TEST_FETCH_POLICY } from "../support/fetch-policy.js";
 
 const request = (text: string, extra: Record<string, unknown> = {}, parts: unknown[] = []) =>

@@ -6,7 +6,7 @@ import {
   type ToolDefinition,
 } from "../../../gen/vlmrun/agent/v1/chat_pb.js";
 import { FinishReason, Role } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
-import { schemaOf } from "../../agent/response-format.js";
+import { schemaOf } from "../../schema/schema-of.js";
 import type {
   Backend,
   BackendRequest,

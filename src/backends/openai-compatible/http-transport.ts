@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { Reason, reasonError } from "../../service/errors.js";
+import { Reason, reasonError } from "../../errors.js";
 
 /** A streamed upstream response; `body` must be consumed or destroyed. */
 export interface UpstreamResponse {

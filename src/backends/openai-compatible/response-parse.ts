@@ -8,7 +8,7 @@ import {
   ToolCallSchema,
 } from "../../../gen/vlmrun/agent/v1/chat_pb.js";
 import { FinishReason } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
-import { Reason, reasonError } from "../../service/errors.js";
+import { Reason, reasonError } from "../../errors.js";
 import { wireNames } from "../../wire/names.js";
 import type { BackendChoice, BackendResult, BackendStreamPart, UsageCounts } from "../backend.js";
 

@@ -1,4 +1,4 @@
-import type { HttpError } from "../openai/errors.js";
+import type { HttpError } from "../rest/errors.js";
 import { type NodeResponse, writable } from "./types.js";
 
 export function sendJson(

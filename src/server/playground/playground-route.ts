@@ -1,8 +1,8 @@
 import { gzipSync } from "node:zlib";
-import type { MediaLimits } from "../../media/part-bytes.js";
+import type { MediaLimits } from "../../config.js";
 import { sendHttpError } from "../http/respond.js";
 import { headerOf, type NodeRequest, type NodeResponse, pathOf, writable } from "../http/types.js";
-import { simpleHttpError } from "../openai/errors.js";
+import { simpleHttpError } from "../rest/errors.js";
 import type { RouteHandler } from "../router.js";
 import { type Asset, etagOf } from "./assets.js";
 

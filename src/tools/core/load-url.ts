@@ -1,7 +1,9 @@
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
-import { type FetchPolicy, FetchRefused, guardedFetch } from "../../media/guarded-fetch.js";
-import { type Tool, ToolError } from "../tool.js";
-import { parseDataUrl } from "./data-url.js";
+import type { FetchPolicy } from "../../config.js";
+import { ToolError } from "../../errors.js";
+import { parseDataUrl } from "../../media/data-url.js";
+import { FetchRefused, guardedFetch } from "../../media/guarded-fetch.js";
+import type { Tool } from "../tool.js";
 
 /** Stores a file from a data: URL, or fetched from an http(s) URL through the URL guard. */
 export function loadUrl(policy: FetchPolicy): Tool {

@@ -1,7 +1,8 @@
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import { ToolError } from "../../errors.js";
 import { isTextual } from "../../media/part-bytes.js";
 import { artifactArg } from "../artifact-arg.js";
-import { type Tool, ToolError } from "../tool.js";
+import type { Tool } from "../tool.js";
 import { htmlToText } from "./html-text.js";
 
 const MAX_CHARS = 100_000;

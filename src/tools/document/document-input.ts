@@ -1,7 +1,8 @@
 import type { JsonObject } from "@bufbuild/protobuf";
+import { ToolError } from "../../errors.js";
 import { artifactArg } from "../artifact-arg.js";
 import { IMAGE_REF, imageArtifact } from "../image/image-input.js";
-import { type ToolContext, ToolError } from "../tool.js";
+import type { ToolContext } from "../tool.js";
 import { pdfJob } from "./pdf.js";
 
 /** The schema of a document argument: "doc_ab12cd" (a PDF, DOCX or other file the user attached). */

@@ -1,6 +1,7 @@
 import mammoth from "mammoth";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
-import { type Tool, ToolError } from "../tool.js";
+import { ToolError } from "../../errors.js";
+import type { Tool } from "../tool.js";
 import { DOCX_TYPE, FILE_REF, loadFile } from "./document-input.js";
 
 const MAX_CHARS = 200_000;

@@ -1,7 +1,8 @@
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import { ToolError } from "../../errors.js";
 import { IMAGE_REF, imageArtifact } from "../image/image-input.js";
 import { applyToRegions, BOXES, type Xywh } from "../image/regions.js";
-import { type Tool, ToolError, type ToolResult } from "../tool.js";
+import type { Tool, ToolResult } from "../tool.js";
 import { FILE_REF, loadFile, onPdf, PDF_TYPE } from "./document-input.js";
 import { findPhrase, pad } from "./find-words.js";
 import { recognize } from "./ocr-engine.js";

@@ -1,5 +1,6 @@
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
-import { type Tool, ToolError } from "../tool.js";
+import { ToolError } from "../../errors.js";
+import type { Tool } from "../tool.js";
 import { IMAGE_REF, loadImage, savePng } from "./image-input.js";
 import { unitCoordinates } from "./regions.js";
 

@@ -1,6 +1,7 @@
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import { ToolError } from "../../errors.js";
 import { workerPool } from "../../runtime/worker-pool.js";
-import { type Tool, ToolError } from "../tool.js";
+import type { Tool } from "../tool.js";
 import type * as FaceWorker from "./detect/face-worker.js";
 import { IMAGE_REF, loadImage } from "./image-input.js";
 

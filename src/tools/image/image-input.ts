@@ -1,7 +1,8 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import sharp, { type Sharp } from "sharp";
+import { ToolError } from "../../errors.js";
 import { artifactArg } from "../artifact-arg.js";
-import { type ToolContext, ToolError } from "../tool.js";
+import type { ToolContext } from "../tool.js";
 
 /** The schema of an image argument: "img_ab12cd" or {"id": "img_ab12cd"} (Orion's ref form). */
 export const IMAGE_REF: JsonObject = {

@@ -1,7 +1,8 @@
 import path from "node:path";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import { ToolError } from "../../errors.js";
 import { ffmpeg, probe, readBytes, withVideoFile } from "../../media/ffmpeg.js";
-import { type Tool, ToolError } from "../tool.js";
+import type { Tool } from "../tool.js";
 import { loadVideo, seconds, VIDEO_REF } from "./video-input.js";
 
 export const trim: Tool = {

@@ -1,7 +1,8 @@
 import sharp from "sharp";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import { ToolError } from "../../errors.js";
 import { workerPool } from "../../runtime/worker-pool.js";
-import { type Tool, ToolError } from "../tool.js";
+import type { Tool } from "../tool.js";
 import type * as ChartWorker from "./chart-worker.js";
 
 const pool = workerPool<typeof ChartWorker>(import.meta.url, "chart-worker");

@@ -1,8 +1,9 @@
 import sharp, { type OverlayOptions } from "sharp";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import { ToolError } from "../../errors.js";
 import { IMAGE_REF, loadImage } from "../image/image-input.js";
 import { LABELLED_BOXES, LABELLED_POINTS, overlaySvg } from "../image/overlay-svg.js";
-import { type Tool, ToolError } from "../tool.js";
+import type { Tool } from "../tool.js";
 
 function hex(color: string): [number, number, number] {
   const n = Number.parseInt(color.slice(1), 16);

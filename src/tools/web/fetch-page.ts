@@ -1,7 +1,9 @@
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
-import { type FetchPolicy, FetchRefused, guardedFetch } from "../../media/guarded-fetch.js";
+import type { FetchPolicy } from "../../config.js";
+import { ToolError } from "../../errors.js";
+import { FetchRefused, guardedFetch } from "../../media/guarded-fetch.js";
 import { htmlTitle, htmlToText } from "../core/html-text.js";
-import { type Tool, ToolError } from "../tool.js";
+import type { Tool } from "../tool.js";
 
 const MAX_CHARS = 100_000;
 

@@ -1,14 +1,9 @@
 import { z } from "zod";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
-import { callProvider } from "../../providers/provider-http.js";
-import { type Tool, ToolError } from "../tool.js";
-
-export interface SearchConfig {
-  /** A SearXNG instance (or anything answering its JSON API): ORION_SEARCH_URL. */
-  url: string;
-  apiKey: string | undefined;
-  timeoutMs: number;
-}
+import type { SearchConfig } from "../../config.js";
+import { ToolError } from "../../errors.js";
+import { callProvider } from "../providers/provider-http.js";
+import type { Tool } from "../tool.js";
 
 const Answer = z.object({
   results: z.array(

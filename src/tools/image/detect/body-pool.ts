@@ -1,5 +1,5 @@
+import { ToolError } from "../../../errors.js";
 import { workerPool } from "../../../runtime/worker-pool.js";
-import { ToolError } from "../../tool.js";
 import type * as BodyWorker from "./body-worker.js";
 
 // One thread: the three models need about 150 MB of working memory together.

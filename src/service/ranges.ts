@@ -1,5 +1,5 @@
-/** Request limits of SPEC §2, in one place for validation, docs and tests. */
-export const LIMITS = {
+/** Value ranges of SPEC §2 (request fields), in one place for validation, docs and tests. */
+export const RANGES = {
   maxTokens: { min: 1, max: 32768, default: 32768 },
   n: { min: 1, max: 8, default: 1 },
   temperature: { min: 0, max: 2, default: 0 },

@@ -1,9 +1,10 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { z } from "zod";
-import type { ArtifactMeta } from "../artifacts/artifacts.js";
-import type { ProviderConfig } from "../config.js";
-import { IMAGE_REF, imageArtifact } from "../tools/image/image-input.js";
-import { type Tool, type ToolContext, ToolError } from "../tools/tool.js";
+import type { ArtifactMeta } from "../../artifacts/artifacts.js";
+import type { ProviderConfig } from "../../config.js";
+import { ToolError } from "../../errors.js";
+import { IMAGE_REF, imageArtifact } from "../image/image-input.js";
+import type { Tool, ToolContext } from "../tool.js";
 import { callProvider, mediaOf } from "./provider-http.js";
 import { type ProviderSpec, toolHead } from "./provider-spec.js";
 

@@ -5,8 +5,8 @@ import {
   BadRequestSchema,
   ErrorInfoSchema,
   RetryInfoSchema,
-} from "../../gen/google/rpc/error_details_pb.js";
-import { StoreUnavailable } from "../store/store.js";
+} from "../gen/google/rpc/error_details_pb.js";
+import { StoreUnavailable } from "./store/store.js";
 
 /** The `google.rpc.ErrorInfo` domain of every error this server raises. */
 export const ERROR_DOMAIN = "orion-server";
@@ -134,3 +134,6 @@ export function errorFacts(error: ConnectError): ErrorFacts {
     retryAfterSeconds: retry?.retryDelay ? Number(retry.retryDelay.seconds) : undefined,
   };
 }
+
+/** A tool's own failure (bad input, unreadable file): reported to the model, never a crash. */
+export class ToolError extends Error {}

@@ -1,9 +1,10 @@
 import { z } from "zod";
-import type { ProviderConfig } from "../config.js";
-import { toDataUrl } from "../tools/core/data-url.js";
-import { IMAGE_REF, imageArtifact } from "../tools/image/image-input.js";
-import { type Tool, ToolError } from "../tools/tool.js";
-import { loadVideo, VIDEO_REF } from "../tools/video/video-input.js";
+import type { ProviderConfig } from "../../config.js";
+import { ToolError } from "../../errors.js";
+import { toDataUrl } from "../../media/data-url.js";
+import { IMAGE_REF, imageArtifact } from "../image/image-input.js";
+import type { Tool } from "../tool.js";
+import { loadVideo, VIDEO_REF } from "../video/video-input.js";
 import { callProvider } from "./provider-http.js";
 import { type ProviderSpec, toolHead } from "./provider-spec.js";
 

@@ -1,9 +1,9 @@
-import { Model, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
-import type { ProviderConfig } from "../config.js";
-import { BOXES } from "../tools/image/regions.js";
-import type { UnavailableTool } from "../tools/registry.js";
-import type { Tool } from "../tools/tool.js";
-import { wireNames } from "../wire/names.js";
+import { Model, Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import type { ProviderConfig } from "../../config.js";
+import { wireNames } from "../../wire/names.js";
+import { BOXES } from "../image/regions.js";
+import type { UnavailableTool } from "../registry.js";
+import type { Tool } from "../tool.js";
 import { type InferSpec, inferTool } from "./infer.js";
 import { type JobSpec, jobTool } from "./jobs.js";
 import { type VisionChatSpec, visionChatTool } from "./vision-chat.js";

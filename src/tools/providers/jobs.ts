@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
-import type { ProviderConfig } from "../config.js";
-import { IMAGE_REF, imageArtifact } from "../tools/image/image-input.js";
-import { type Tool, ToolError } from "../tools/tool.js";
+import type { ProviderConfig } from "../../config.js";
+import { ToolError } from "../../errors.js";
+import { IMAGE_REF, imageArtifact } from "../image/image-input.js";
+import type { Tool } from "../tool.js";
 import { callProvider, mediaOf } from "./provider-http.js";
 import { type ProviderSpec, toolHead } from "./provider-spec.js";
 

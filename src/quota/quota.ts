@@ -1,10 +1,10 @@
 import { Code } from "@connectrpc/connect";
 import { QuotaFailureSchema } from "../../gen/google/rpc/error_details_pb.js";
-import type { LimitsConfig } from "../config.js";
+import type { QuotaConfig } from "../config.js";
+import { guardStore, Reason, reasonError, storeUnavailableError } from "../errors.js";
 import type { Caller } from "../identity/caller.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
-import { guardStore, Reason, reasonError, storeUnavailableError } from "../service/errors.js";
 import { type Store, StoreUnavailable } from "../store/store.js";
 
 /** A charged request: headers to return, and the refund for a failure before any output. */
@@ -29,7 +29,7 @@ interface Window {
 }
 
 /** The window a caller is counted in right now, or undefined when nothing limits it. */
-export function windowOf(caller: Caller, config: LimitsConfig, now = Date.now()): Window | undefined {
+export function windowOf(caller: Caller, config: QuotaConfig, now = Date.now()): Window | undefined {
   if (caller.kind === "guest") {
     const day = new Date(now).toISOString().slice(0, 10);
     const window = {
@@ -78,10 +78,10 @@ function rateLimitHeaders(w: Window, remaining: number, resetSeconds: number): R
  * Guest daily chats and API-key requests per minute, each decided by one atomic store call.
  * Rejected attempts are not counted; a failure before any output is refunded.
  */
-export class Limits {
+export class Quota {
   constructor(
     private readonly store: Store,
-    private readonly config: LimitsConfig,
+    private readonly config: QuotaConfig,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {}
@@ -95,7 +95,7 @@ export class Limits {
     } catch (error) {
       if (!(error instanceof StoreUnavailable)) throw error;
       // Guests follow the configured policy; keys are authenticated, so their rpm fails open.
-      const open = caller.kind !== "guest" || this.config.quotaFailureMode === "open";
+      const open = caller.kind !== "guest" || this.config.failureMode === "open";
       this.metrics.quotaDecisions.inc({ caller: caller.kind, decision: open ? "fail_open" : "fail_closed" });
       this.logger.warn({ err: error.message, caller: caller.kind, open }, "quota store unavailable");
       if (open) return FREE;

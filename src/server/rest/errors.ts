@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { errorFacts, Reason } from "../../service/errors.js";
+import { errorFacts, Reason } from "../../errors.js";
 import type { LocIssue } from "./validation-issues.js";
 
 /** An error as the REST surface sends it: status, headers and the combined FastAPI + OpenAI body. */

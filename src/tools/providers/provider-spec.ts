@@ -1,5 +1,5 @@
-import type { Model, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
-import type { Tool } from "../tools/tool.js";
+import type { Model, Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import type { Tool } from "../tool.js";
 
 /** What every provider adapter is told about the provider it serves and the tool it adds. */
 export interface ProviderSpec {

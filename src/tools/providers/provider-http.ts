@@ -1,5 +1,5 @@
-import type { ProviderConfig } from "../config.js";
-import { ToolError } from "../tools/tool.js";
+import type { ProviderConfig } from "../../config.js";
+import { ToolError } from "../../errors.js";
 
 /** The most a provider may send back (masks, meshes and videos arrive base64 in JSON). */
 const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
