@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, type ServiceImpl } from "@connectrpc/connect";
-import { ChatMessageSchema } from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import { ArtifactRefSchema, ChatMessageSchema } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { AgentModel, Model, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import {
   type AgentService,
@@ -44,6 +44,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
           result = await enforceFormat(formats, schema, result, backend, run.backendRequest, run.options);
         completion = buildCompletion(run.plan, result);
         completion.previews = await run.previews();
+        completion.artifacts = run.artifacts().map((a) => create(ArtifactRefSchema, a));
       } catch (error) {
         await run.fail(false);
         throw error;
@@ -88,8 +89,8 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       }
       const shown = await run.previews();
       if (shown.length > 0) yield builder.previewChunk(shown);
-      const usage = builder.usageChunk();
-      if (usage) yield usage;
+      const last = builder.finalChunk(run.artifacts());
+      if (last) yield last;
       await run.settle(builder.transcript(0));
     },
 

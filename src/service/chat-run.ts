@@ -142,6 +142,17 @@ export class ChatRun {
     return shown.map((p) => create(ArtifactPreviewSchema, p));
   }
 
+  /** Every artifact the run produced, in order, with where to fetch it. */
+  artifacts(): { id: string; contentType: string; bytes: bigint; url: string }[] {
+    const session = encodeURIComponent(this.plan.sessionId);
+    return (this.agent?.produced ?? []).map((a) => ({
+      id: a.id,
+      contentType: a.contentType,
+      bytes: BigInt(a.size),
+      url: `/v1/artifacts?object_id=${encodeURIComponent(a.id)}&session_id=${session}`,
+    }));
+  }
+
   /** A failure: before any output the chat is given back, and an idempotent id is freed. */
   async fail(outputSent: boolean): Promise<void> {
     if (!outputSent) await this.admission.refund();

@@ -1,5 +1,6 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import {
+  type ArtifactRefSchema,
   type ChatCompletion,
   type ChatCompletionChunk,
   ChatCompletionChunkSchema,
@@ -181,11 +182,19 @@ export class ChunkBuilder {
     return chunk;
   }
 
-  /** The final usage chunk (empty `choices`), when the request asked for one. */
-  usageChunk(): ChatCompletionChunk | undefined {
-    if (!this.plan.includeUsage) return undefined;
+  /**
+   * The last chunk (empty `choices`): the usage, when the request asked for it, and the list of
+   * every artifact the run produced; none when there is neither.
+   */
+  finalChunk(artifacts: MessageInitShape<typeof ArtifactRefSchema>[]): ChatCompletionChunk | undefined {
+    if (!this.plan.includeUsage && artifacts.length === 0) return undefined;
     const chunk = this.chunk([]);
-    chunk.usage = create(ChatCompletionChunkSchema, { usage: usageOf(this.usage) }).usage;
+    const parts = create(ChatCompletionChunkSchema, {
+      ...(this.plan.includeUsage ? { usage: usageOf(this.usage) } : {}),
+      artifacts,
+    });
+    chunk.usage = parts.usage;
+    chunk.artifacts = parts.artifacts;
     return chunk;
   }
 

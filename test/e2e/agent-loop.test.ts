@@ -1,6 +1,11 @@
+import { fromJson } from "@bufbuild/protobuf";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import OpenAI from "openai";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ChatCompletionRequestSchema } from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
 import {
   defaultScript,
   sendJson,
@@ -425,5 +430,106 @@ describe("live tool events", () => {
     } finally {
       await own.close();
     }
+  });
+});
+
+describe("the artifacts list beside the answer", () => {
+  /** Like cropThenAnswer, but the model's text never names what was made. */
+  function cropThenSayDone(call: UpstreamCall, res: import("node:http").ServerResponse) {
+    if (lastTool(call)) {
+      if (call.body.stream) streamText(call, res, ["Done."], TURN_USAGE);
+      else sendJson(res, 200, reply(call, { content: "Done." }, "stop"));
+      return;
+    }
+    const args = JSON.stringify({ image: attachedId(call), xywh: [0, 0, 0.5, 1] });
+    if (call.body.stream)
+      streamToolCall(call, res, { id: "call_crop", name: "crop", arguments: args }, TURN_USAGE);
+    else callTools(call, res, [["call_crop", "crop", args]]);
+  }
+
+  interface Listed {
+    id: string;
+    content_type: string;
+    bytes: number;
+    url: string;
+  }
+
+  async function expectFetchable(listed: Listed[], sessionId: string) {
+    expect(listed).toHaveLength(1);
+    const [made] = listed as [Listed];
+    expect(made).toMatchObject({ id: expect.stringMatching(/^img_[0-9a-f]{6}$/), content_type: "image/png" });
+    expect(made.url).toBe(`/v1/artifacts?object_id=${made.id}&session_id=${sessionId}`);
+    const res = await fetch(`${server.url}${made.url}`, { headers: browser });
+    expect(res.status).toBe(200);
+    expect((await res.arrayBuffer()).byteLength).toBe(made.bytes);
+  }
+
+  it("names every file the run made, though the model's text does not (REST, stream, SDK, gRPC)", async () => {
+    server.upstream.script(cropThenSayDone);
+    try {
+      const res = await postChat(server.url, ask(), browser);
+      const body = (await res.json()) as {
+        session_id: string;
+        artifacts: Listed[];
+        choices: { message: { content: string } }[];
+      };
+      expect(body.choices[0]?.message.content).toBe("Done.");
+      await expectFetchable(body.artifacts, body.session_id);
+
+      const streamed = await postChat(
+        server.url,
+        ask({ stream: true, stream_options: { include_usage: true } }),
+        browser,
+      );
+      const chunks = sseData(await streamed.text())
+        .filter((d) => d !== "[DONE]")
+        .map(
+          (d) =>
+            JSON.parse(d) as {
+              session_id: string;
+              usage?: unknown;
+              artifacts?: Listed[];
+              choices: unknown[];
+            },
+        );
+      const last = chunks.at(-1);
+      expect(last?.choices).toEqual([]);
+      expect(last?.usage).toBeDefined();
+      expect(chunks.filter((c) => c.artifacts)).toHaveLength(1);
+      await expectFetchable(last?.artifacts ?? [], last?.session_id ?? "");
+
+      const sdk = new OpenAI({ baseURL: `${server.url}/v1/openai`, apiKey: "sk-agent-tests-1" });
+      const viaSdk = (await sdk.chat.completions.create(ask() as never)) as unknown as {
+        artifacts: Listed[];
+      };
+      expect(viaSdk.artifacts).toHaveLength(1);
+
+      const grpc = createClient(AgentService, createGrpcTransport({ baseUrl: server.url }));
+      const rpcReply = await grpc.createChatCompletion(
+        fromJson(ChatCompletionRequestSchema, {
+          toolsets: ["TOOLSET_CORE", "TOOLSET_IMAGE"],
+          messages: [
+            {
+              role: "ROLE_USER",
+              parts: [{ text: "Crop the left half of this image." }, { imageUrl: { url: redHalfBlueHalf } }],
+            },
+          ],
+        }),
+        { headers: browser },
+      );
+      expect(rpcReply.artifacts.map((a) => a.contentType)).toEqual(["image/png"]);
+      expect(rpcReply.artifacts[0]?.url).toContain(`session_id=${rpcReply.sessionId}`);
+    } finally {
+      server.upstream.script(defaultScript);
+    }
+  });
+
+  it("is empty when nothing was made", async () => {
+    const body = (await (
+      await postChat(server.url, { messages: [{ role: "user", content: "hi" }] }, browser)
+    ).json()) as {
+      artifacts: unknown[];
+    };
+    expect(body.artifacts).toEqual([]);
   });
 });

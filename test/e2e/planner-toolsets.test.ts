@@ -26,6 +26,8 @@ const dataUrl = (type: string, bytes: Uint8Array | Buffer) =>
 interface Streamed {
   text: string;
   events: { kind: string; tool_name: string; message: string; artifact_ids: string[] }[];
+  /** The final chunk's list of every file the run made. */
+  artifacts: { id: string; url: string }[];
 }
 
 /** A streamed chat (so the router picks the toolsets), gathered into text and agent events. */
@@ -43,6 +45,7 @@ async function ask(text: string, part: Record<string, unknown>): Promise<Streame
         JSON.parse(d) as {
           choices: { delta: { content?: string } }[];
           agent_event?: Streamed["events"][0];
+          artifacts?: Streamed["artifacts"];
           error?: unknown;
         },
     );
@@ -50,6 +53,7 @@ async function ask(text: string, part: Record<string, unknown>): Promise<Streame
   return {
     text: chunks.map((c) => c.choices[0]?.delta.content ?? "").join(""),
     events: chunks.flatMap((c) => (c.agent_event ? [c.agent_event] : [])),
+    artifacts: chunks.at(-1)?.artifacts ?? [],
   };
 }
 const finished = (s: Streamed) => s.events.filter((e) => e.kind === "tool.finished").map((e) => e.tool_name);
@@ -99,8 +103,17 @@ describe("the local planner routes to each toolset's tools", () => {
       video_url: { url: dataUrl("video/mp4", makeVideo()) },
     });
     expect(finished(reply)).toEqual(["sample_frames"]);
-    expect(reply.events.find((e) => e.kind === "tool.finished")?.artifact_ids).toHaveLength(4);
+    const frames = reply.events.find((e) => e.kind === "tool.finished")?.artifact_ids ?? [];
+    expect(frames).toHaveLength(4);
     expect(reply.text).toContain("sampled 4 frames");
+    // Reachable from the reply alone: named in the text in order, and listed beside it.
+    const positions = frames.map((id) => reply.text.indexOf(id));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(reply.artifacts.map((a) => a.id)).toEqual(frames);
+    for (const a of reply.artifacts) {
+      expect((await fetch(`${url}${a.url}`, { headers: browser })).status).toBe(200);
+    }
   });
 
   it("'chart these numbers' → a chart image of them", async () => {

@@ -262,9 +262,14 @@ function handleChunk(turn: AssistantTurn, chunk: ChatCompletionChunk) {
       [AgentEventKind.TOOL_FAILED]: "failed",
     };
     turn.tool(event.callId, event.toolName, status[event.kind] ?? "running", event.message);
-    for (const id of event.artifactIds) void showArtifact(turn, id);
   }
   for (const p of chunk.previews) turn.preview(p.objectId, p.dataUrl);
+  // The final chunk lists every file the run made, in order: that list is what the turn shows.
+  if (chunk.artifacts.length > 0) {
+    void (async () => {
+      for (const a of chunk.artifacts) await showArtifact(turn, a.id);
+    })();
+  }
   for (const choice of chunk.choices) {
     const delta = choice.delta?.content;
     if (choice.index === 0 && delta) turn.appendText(delta);

@@ -174,13 +174,21 @@ export class LocalPlanner implements Backend {
       });
   }
 
-  /** Writes the answer from the tools' outputs, and only from them. */
+  /**
+   * Writes the answer from the tools' outputs, and only from them. Every artifact a tool made is
+   * named, in the order it was made, so the caller can fetch it from the reply alone.
+   */
   private answerFrom(outputs: (ToolOutput & { error?: string })[]): string {
     return outputs
       .map((o) => {
         if (o.error) return `The tool failed: ${o.error}.`;
+        const made = o.artifacts ?? [];
+        const said = o.summary ?? "done";
+        const summary = made.every((id) => said.includes(id))
+          ? said
+          : `${said} (files made: ${made.join(", ")})`;
         const text = (o.result as { text?: unknown } | undefined)?.text;
-        return typeof text === "string" ? `${o.summary ?? "done"}:\n\n${text}` : `${o.summary ?? "done"}.`;
+        return typeof text === "string" ? `${summary}:\n\n${text}` : `${summary}.`;
       })
       .join("\n");
   }

@@ -1,6 +1,7 @@
 import type {
   AgentEvent,
   ArtifactPreview,
+  ArtifactRef,
   ChatCompletion,
   ChatCompletionChunk,
   ChatMessage,
@@ -82,7 +83,12 @@ export function completionJson(c: ChatCompletion) {
   };
   if (c.systemFingerprint) body.system_fingerprint = c.systemFingerprint;
   if (c.previews.length > 0) body.previews = c.previews.map(previewJson);
+  body.artifacts = c.artifacts.map(artifactRefJson);
   return body;
+}
+
+function artifactRefJson(a: ArtifactRef) {
+  return { id: a.id, content_type: a.contentType, bytes: Number(a.bytes), url: a.url };
 }
 
 export function chunkJson(c: ChatCompletionChunk) {
@@ -123,6 +129,7 @@ export function chunkJson(c: ChatCompletionChunk) {
   if (c.usage) body.usage = usageJson(c.usage);
   if (c.agentEvent) body.agent_event = agentEventJson(c.agentEvent);
   if (c.previews.length > 0) body.previews = c.previews.map(previewJson);
+  if (c.artifacts.length > 0) body.artifacts = c.artifacts.map(artifactRefJson);
   return body;
 }
 
