@@ -1,8 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, type ServiceImpl } from "@connectrpc/connect";
-import { ArtifactRefSchema, ChatMessageSchema } from "../../gen/vlmrun/agent/v1/chat_pb.js";
-import { AgentModel, Model, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import {
+  ArtifactRefSchema,
+  type ChatCompletionChunk,
+  ChatMessageSchema,
+} from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import { AgentModel, FinishReason, Model, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import {
   type AgentService,
   GetQuotaResponseSchema,
@@ -15,7 +19,7 @@ import { Reason, reasonError } from "../errors.js";
 import { ownerOf } from "../identity/caller.js";
 import { wireNames } from "../wire/names.js";
 import { type ChatDeps, ChatRun, callerOf } from "./chat-run.js";
-import { buildCompletion, ChunkBuilder } from "./completion-builder.js";
+import { buildCompletion, ChunkBuilder, replayChunks } from "./completion-builder.js";
 import { logUnexpectedErrors } from "./log-unexpected.js";
 
 export type AgentServiceDeps = ChatDeps;
@@ -61,37 +65,54 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
 
     async *streamChatCompletion(request, ctx) {
       const run = await ChatRun.open(deps, request, ctx, true);
-      if ("replay" in run) throw new Error("streamed chats are not replayed");
+      if ("replay" in run) {
+        yield* replayChunks(run.replay, run.plan.includeUsage);
+        return;
+      }
       const builder = new ChunkBuilder(run.plan);
+      const schema = run.schema;
+      // With a response_format, each choice's finish waits until its whole answer is checked, so a
+      // mismatch is never preceded by finish_reason "stop".
+      const held: ChatCompletionChunk[] = [];
       let produced = false;
+      let ended = false;
       try {
-        const backend = await run.backend();
-        for await (const part of backend.stream(run.backendRequest, run.options)) {
-          const chunk = builder.fromPart(part);
-          if (chunk) {
+        try {
+          const backend = await run.backend();
+          for await (const part of backend.stream(run.backendRequest, run.options)) {
+            const chunk = builder.fromPart(part);
+            if (!chunk) continue;
+            if (schema && chunk.choices.some((c) => c.finishReason !== FinishReason.UNSPECIFIED)) {
+              held.push(chunk);
+              continue;
+            }
             produced = true;
             yield chunk;
           }
+          if (schema) {
+            for (let choice = 0; choice < (request.n ?? 1); choice++) {
+              const answer = builder.transcript(choice);
+              if (answer.toolCalls.length > 0) continue;
+              const verdict = await checkAnswer(formats, schema, answer.content, ctx.signal);
+              if (!verdict.ok) throw formatUnmet(verdict.problems, false);
+            }
+          }
+        } catch (error) {
+          ended = true;
+          await run.fail(produced);
+          throw error;
         }
-      } catch (error) {
-        await run.fail(produced);
-        throw error;
+        yield* held;
+        const shown = await run.previews();
+        if (shown.length > 0) yield builder.previewChunk(shown);
+        const artifacts = run.artifacts();
+        const last = builder.finalChunk(artifacts);
+        if (last) yield last;
+        ended = true;
+        await run.settle(builder.transcript(0), builder.completion(artifacts));
+      } finally {
+        if (!ended) await run.abandon();
       }
-      const schema = run.schema;
-      if (schema) {
-        // A streamed answer is already out; it is checked as a whole and a mismatch is reported in-band.
-        for (let choice = 0; choice < (request.n ?? 1); choice++) {
-          const answer = builder.transcript(choice);
-          if (answer.toolCalls.length > 0) continue;
-          const verdict = await checkAnswer(formats, schema, answer.content, ctx.signal);
-          if (!verdict.ok) throw formatUnmet(verdict.problems, false);
-        }
-      }
-      const shown = await run.previews();
-      if (shown.length > 0) yield builder.previewChunk(shown);
-      const last = builder.finalChunk(run.artifacts());
-      if (last) yield last;
-      await run.settle(builder.transcript(0));
     },
 
     listModels() {

@@ -66,7 +66,7 @@ export class ChatRun {
     /** The model's input: skill instructions, the session's history, then this request. */
     readonly backendRequest: BackendRequest,
     private readonly admission: Admission,
-    /** A non-streaming request with an `id`: its completion is kept for retries. */
+    /** A request with an `id`: its completion is kept for retries, whole or streamed. */
     private readonly idempotent: boolean,
   ) {
     this.options = { signal: ctx.signal, requestId };
@@ -78,17 +78,17 @@ export class ChatRun {
     request: ChatCompletionRequest,
     ctx: HandlerContext,
     streaming: boolean,
-  ): Promise<ChatRun | { replay: ChatCompletion }> {
+  ): Promise<ChatRun | { replay: ChatCompletion; plan: ChatPlan }> {
     const caller = callerOf(ctx);
     const owner = ownerOf(caller);
     const requestId = requestIdOf(ctx);
     const plan = await planChat(request, streaming, deps.config, deps.backends, deps.skills);
     await prepareFormat(deps.formats, plan.request.responseFormat, ctx.signal);
     await checkRequestUrls(request.messages, deps.config.fetch);
-    const idempotent = !streaming && request.id !== "";
+    const idempotent = request.id !== "";
     if (idempotent) {
       const stored = await deps.idempotency.claim(owner, request.id);
-      if (stored) return { replay: stored };
+      if (stored) return { replay: stored, plan };
     }
     try {
       const history = request.sessionId ? await deps.sessions.history(plan.sessionId, owner) : [];
@@ -156,6 +156,11 @@ export class ChatRun {
   /** A failure: before any output the chat is given back, and an idempotent id is freed. */
   async fail(outputSent: boolean): Promise<void> {
     if (!outputSent) await this.admission.refund();
+    if (this.idempotent) await this.deps.idempotency.release(this.owner, this.request.id);
+  }
+
+  /** The client left before the end: an idempotent id is freed, so a retry runs again. */
+  async abandon(): Promise<void> {
     if (this.idempotent) await this.deps.idempotency.release(this.owner, this.request.id);
   }
 

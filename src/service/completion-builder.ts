@@ -9,7 +9,7 @@ import {
   ChatMessageSchema,
   type ChunkChoiceSchema,
 } from "../../gen/vlmrun/agent/v1/chat_pb.js";
-import { Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import { FinishReason, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { BackendResult, BackendStreamPart, UsageCounts } from "../backends/backend.js";
 import type { ChatPlan } from "./chat-plan.js";
 
@@ -48,6 +48,58 @@ export function buildCompletion(plan: ChatPlan, result: BackendResult): ChatComp
   });
 }
 
+type ChatCompletionChunkInit = Exclude<MessageInitShape<typeof ChatCompletionChunkSchema>, ChatCompletionChunk>;
+
+/**
+ * A stored completion as the stream that would have carried it (an idempotent retry of a streamed
+ * request): per choice its message in one delta, then its finish; then the final chunk.
+ */
+export function replayChunks(completion: ChatCompletion, includeUsage: boolean): ChatCompletionChunk[] {
+  const chunk = (init: Pick<ChatCompletionChunkInit, "choices" | "usage" | "artifacts">) =>
+    create(ChatCompletionChunkSchema, {
+      id: completion.id,
+      object: "chat.completion.chunk",
+      created: completion.created,
+      model: completion.model,
+      sessionId: completion.sessionId,
+      systemFingerprint: completion.systemFingerprint,
+      ...init,
+    });
+  const chunks = completion.choices.flatMap((choice) => [
+    chunk({
+      choices: [
+        {
+          index: choice.index,
+          delta: {
+            role: Role.ASSISTANT,
+            ...(choice.message?.content !== undefined ? { content: choice.message.content } : {}),
+            ...(choice.message?.refusal !== undefined ? { refusal: choice.message.refusal } : {}),
+            toolCalls: (choice.message?.toolCalls ?? []).map((call, index) => ({
+              index,
+              id: call.id,
+              type: call.type || "function",
+              function: { name: call.function?.name ?? "", arguments: call.function?.arguments ?? "" },
+            })),
+          },
+        },
+      ],
+    }),
+    chunk({
+      choices: [{ index: choice.index, delta: { toolCalls: [] }, finishReason: choice.finishReason }],
+    }),
+  ]);
+  if (includeUsage || completion.artifacts.length > 0) {
+    chunks.push(
+      chunk({
+        choices: [],
+        ...(includeUsage ? { usage: completion.usage } : {}),
+        artifacts: completion.artifacts,
+      }),
+    );
+  }
+  return chunks;
+}
+
 /** Turns backend stream parts into `chat.completion.chunk`s, one per part, as they arrive. */
 export class ChunkBuilder {
   private readonly started = new Set<number>();
@@ -57,6 +109,7 @@ export class ChunkBuilder {
   /** Per choice: the text and tool calls streamed so far, for the session history. */
   private readonly texts = new Map<number, string>();
   private readonly calls = new Map<number, Map<number, { id: string; name: string; arguments: string }>>();
+  private readonly finishes = new Map<number, FinishReason>();
 
   constructor(private readonly plan: ChatPlan) {}
 
@@ -81,6 +134,7 @@ export class ChunkBuilder {
 
   private collect(part: BackendStreamPart): void {
     if (part.type === "text") this.texts.set(part.choice, (this.texts.get(part.choice) ?? "") + part.text);
+    if (part.type === "finish") this.finishes.set(part.choice, part.reason);
     if (part.type === "tool-call") {
       let calls = this.calls.get(part.choice);
       if (!calls) {
@@ -106,6 +160,33 @@ export class ChunkBuilder {
         type: "function",
         function: { name: c.name, arguments: c.arguments },
       })),
+    });
+  }
+
+  /** The whole `chat.completion` the stream amounted to (kept for idempotent retries). */
+  completion(artifacts: MessageInitShape<typeof ArtifactRefSchema>[]): ChatCompletion {
+    const indexes = [...new Set([...this.started, ...this.finishes.keys()])].sort((a, b) => a - b);
+    return create(ChatCompletionSchema, {
+      id: this.plan.completionId,
+      object: "chat.completion",
+      created: this.plan.created,
+      model: this.plan.modelName,
+      choices: indexes.map((index) => {
+        const said = this.transcript(index);
+        return {
+          index,
+          message: {
+            role: Role.ASSISTANT,
+            ...(said.content !== undefined ? { content: said.content } : {}),
+            toolCalls: said.toolCalls,
+          },
+          finishReason: this.finishes.get(index) ?? FinishReason.STOP,
+        };
+      }),
+      usage: usageOf(this.usage),
+      sessionId: this.plan.sessionId,
+      systemFingerprint: this.fingerprint,
+      artifacts,
     });
   }
 

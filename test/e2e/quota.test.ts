@@ -10,7 +10,7 @@ import { Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
 import { defaultScript, sendJson, streamText } from "../support/fake-upstream.js";
 import { type PrivateRedis, startRedis } from "../support/redis.js";
-import { hello, postChat, startServer, type TestServer, uniquePrefix } from "../support/server.js";
+import { hello, postChat, sseData, startServer, type TestServer, uniquePrefix } from "../support/server.js";
 
 const run = promisify(execFile);
 let redis: PrivateRedis;
@@ -140,6 +140,69 @@ describe("guest daily quota (Redis)", () => {
         { authorization: "Bearer sk-enterprise-01" },
       );
       expect(duplicate.status).toBe(409);
+      release();
+      expect((await first).status).toBe(200);
+    } finally {
+      server.upstream.script(defaultScript);
+    }
+  });
+
+  it("replays a streamed request's answer for a retry with the same id, charging once", async () => {
+    const before = server.upstream.calls.length;
+    const streamed = (id: string) =>
+      postChat(
+        server.url,
+        { ...hello, id, stream: true, stream_options: { include_usage: true } },
+        guest("g-idem-stream"),
+      ).then(async (res) => {
+        expect(res.status).toBe(200);
+        return sseData(await res.text())
+          .filter((d) => d !== "[DONE]")
+          .map(
+            (d) =>
+              JSON.parse(d) as {
+                id: string;
+                choices: { delta: { content?: string }; finish_reason: string | null }[];
+                usage?: unknown;
+              },
+          );
+      });
+    const text = (chunks: Awaited<ReturnType<typeof streamed>>) =>
+      chunks.map((c) => c.choices[0]?.delta.content ?? "").join("");
+    const first = await streamed("stream-retry-1");
+    const again = await streamed("stream-retry-1");
+    expect(server.upstream.calls.length).toBe(before + 1);
+    expect(again[0]?.id).toBe(first[0]?.id);
+    expect(text(again)).toBe(text(first));
+    expect(again.some((c) => c.choices[0]?.finish_reason === "stop")).toBe(true);
+    expect(again.at(-1)?.usage).toEqual(first.at(-1)?.usage);
+    expect(await quotaOf(server.url, guest("g-idem-stream"))).toMatchObject({ used_today: 1 });
+    // A whole answer and a streamed retry of it are the same request.
+    const whole = (await (
+      await postChat(server.url, { ...hello, id: "mixed-1" }, guest("g-idem-stream"))
+    ).json()) as {
+      id: string;
+    };
+    const replayed = await streamed("mixed-1");
+    expect(replayed[0]?.id).toBe(whole.id);
+    expect(server.upstream.calls.length).toBe(before + 2);
+  });
+
+  it("answers 409 to a streamed duplicate while the first is running", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    server.upstream.script(async (call, res) => {
+      await gate;
+      streamText(call, res, ["ok"]);
+    });
+    try {
+      const body = { ...hello, id: "dup-stream-1", stream: true };
+      const headers = { authorization: "Bearer sk-enterprise-01" };
+      const first = postChat(server.url, body, headers);
+      await until(() => server.upstream.calls.some((c) => c.body.stream === true && !c.wasAborted()));
+      expect((await postChat(server.url, body, headers)).status).toBe(409);
       release();
       expect((await first).status).toBe(200);
     } finally {

@@ -121,6 +121,48 @@ describe("response_format with an upstream model", () => {
       const events = sseData(await res.text());
       expect(JSON.parse(events.at(-2) ?? "{}").error.code).toBe("response_format_unmet");
       expect(events.at(-1)).toBe("[DONE]");
+      // The finish waits for the check: a mismatch is never preceded by finish_reason "stop".
+      const finishes = events
+        .slice(0, -2)
+        .map((e) => JSON.parse(e) as { choices: { finish_reason: string | null }[] })
+        .flatMap((c) => c.choices.map((choice) => choice.finish_reason));
+      expect(finishes.filter((f) => f !== null)).toEqual([]);
+    } finally {
+      server.upstream.script(defaultScript);
+    }
+  });
+
+  it("releases a streamed answer's finish once the answer is checked and matches", async () => {
+    server.upstream.script((call, res) => {
+      startSse(res);
+      sendEvent(
+        res,
+        chunk(call, [
+          { index: 0, delta: { role: "assistant", content: '{"city":"Oslo",' }, finish_reason: null },
+        ]),
+      );
+      sendEvent(
+        res,
+        chunk(call, [{ index: 0, delta: { content: '"population":709000}' }, finish_reason: "stop" }]),
+      );
+      sendEvent(res, "[DONE]");
+      res.end();
+    });
+    try {
+      const res = await postChat(server.url, {
+        ...hello,
+        stream: true,
+        response_format: { type: "json_schema", schema },
+      });
+      const events = sseData(await res.text());
+      expect(events.at(-1)).toBe("[DONE]");
+      const chunks = events
+        .slice(0, -1)
+        .map((e) => JSON.parse(e) as { error?: unknown; choices: { finish_reason: string | null }[] });
+      expect(chunks.find((c) => c.error)).toBeUndefined();
+      expect(chunks.flatMap((c) => c.choices.map((x) => x.finish_reason)).filter((f) => f !== null)).toEqual([
+        "stop",
+      ]);
     } finally {
       server.upstream.script(defaultScript);
     }
