@@ -83,6 +83,10 @@ export interface UpstreamConfig {
   baseUrl: string;
   apiKey: string | undefined;
   model: string;
+  /** Whether the upstream takes `tools` (ORION_LLM_TOOLS, per variant ORION_LLM_TOOLS_<V>). */
+  tools: boolean;
+  /** The variable that decided `tools`, named in errors. */
+  toolsSetting: string;
 }
 
 export interface ProviderConfig {
@@ -241,7 +245,9 @@ function upstreamFor(env: Env, variant: Variant): UpstreamConfig | undefined {
     );
   }
   const apiKey = text(env, `ORION_LLM_API_KEY${suffix}`) ?? text(env, "ORION_LLM_API_KEY");
-  return { baseUrl, apiKey, model };
+  const toolsSetting = text(env, `ORION_LLM_TOOLS${suffix}`) ? `ORION_LLM_TOOLS${suffix}` : "ORION_LLM_TOOLS";
+  const tools = oneOf(env, toolsSetting, ["on", "off"], "on") === "on";
+  return { baseUrl, apiKey, model, tools, toolsSetting };
 }
 
 function apiKeys(env: Env): IdentityConfig["apiKeys"] {

@@ -37,8 +37,8 @@ export interface AgentSetup {
   caps: Caps;
   /** Tool context without the signal and progress (both are per call). */
   toolContext: Omit<ToolContext, "signal" | "progress">;
-  /** A note for the model about the attached files, prepended as a system message. */
-  attachmentsNote?: string;
+  /** The files the model can name and what each tool is for, prepended as a system message. */
+  systemNote?: string;
 }
 
 function capMessage(caps: Caps, steps: number, calls: number): string {
@@ -83,11 +83,17 @@ export class AgentBackend implements Backend {
     };
   }
 
+  /** The request's messages with the server's note after the caller's own leading instructions. */
   private initialMessages(request: BackendRequest): ChatMessage[] {
-    const note = this.setup.attachmentsNote;
-    return note
-      ? [create(ChatMessageSchema, { role: Role.SYSTEM, content: note }), ...request.messages]
-      : [...request.messages];
+    const note = this.setup.systemNote;
+    if (!note) return [...request.messages];
+    const at = request.messages.findIndex((m) => m.role !== Role.SYSTEM && m.role !== Role.DEVELOPER);
+    const split = at === -1 ? request.messages.length : at;
+    return [
+      ...request.messages.slice(0, split),
+      create(ChatMessageSchema, { role: Role.SYSTEM, content: note }),
+      ...request.messages.slice(split),
+    ];
   }
 
   /**

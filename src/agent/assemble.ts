@@ -1,17 +1,29 @@
+import { Code } from "@connectrpc/connect";
 import type { ChatCompletionRequest } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { type ArtifactMeta, Artifacts } from "../artifacts/artifacts.js";
 import type { Backend } from "../backends/backend.js";
 import { type Config, variantOf } from "../config.js";
+import { Reason, reasonError } from "../errors.js";
 import type { ToolRegistry } from "../tools/registry.js";
+import type { Need, Tool } from "../tools/tool.js";
 import { AgentBackend } from "./agent-backend.js";
-import { attachmentsNote, ingestAttachments } from "./attachments.js";
+import { ingestAttachments } from "./attachments.js";
 import { capsFor } from "./caps.js";
-import { selectToolsets } from "./selection.js";
+import { chosenToolsets, selectToolsets } from "./selection.js";
+import { systemNote } from "./system-note.js";
 
 export interface AssembleDeps {
   config: Config;
   tools: ToolRegistry;
   artifacts: Artifacts;
+}
+
+/** The kind of file a stored artifact is, as tools' needs name it. */
+function kindOf(contentType: string): Need {
+  if (contentType.startsWith("image/")) return "image";
+  if (contentType.startsWith("video/")) return "video";
+  if (contentType.startsWith("audio/")) return "audio";
+  return "document";
 }
 
 /** The backend a chat runs on, with what its tools made and where those live. */
@@ -44,7 +56,8 @@ export async function assembleAgent(
   const scope = Artifacts.scope(chat.owner, chat.sessionId);
   const produced: ArtifactMeta[] = [];
   const plain = { backend: chat.model, produced, scope };
-  const selected = tools.select(selectToolsets(request, chat.streaming), request.models);
+  const toolsets = selectToolsets(request, chat.streaming);
+  const selected = tools.select(toolsets, request.models);
   if (selected.length === 0) return plain;
   const attached = await ingestAttachments(request.messages, artifacts, scope, {
     policy: config.fetch,
@@ -52,19 +65,37 @@ export async function assembleAgent(
     signal: chat.signal,
   });
   const earlier = request.sessionId ? await artifacts.list(scope) : [];
-  // An upstream model gets tools only when there are files for them; the local planner always
-  // sees them, since choosing tools is all it does.
-  if (attached.length === 0 && earlier.length === 0 && chat.model.kind !== "local") return plain;
   const known = [
     ...attached,
     ...earlier
       .filter((a) => !attached.some((b) => b.id === a.id))
-      .map((a) => ({ id: a.id, description: `${a.id} (${a.contentType})` })),
+      .map((a) => ({ id: a.id, description: `${a.id} (${a.contentType})`, kind: kindOf(a.contentType) })),
   ];
-  const note = attachmentsNote(known);
+  // Offered: the selected tools whose needs are met by a file at hand, and the tools that need no
+  // file when their toolset was chosen or their provider named. The local planner sees every
+  // selected tool: telling the caller what a tool would need is part of its answer.
+  const have = new Set<Need>(known.map((f) => f.kind));
+  const chosen = chosenToolsets(request, toolsets);
+  const meets = (t: Tool) =>
+    t.needs.some((need) =>
+      need === "none"
+        ? chosen.has(t.toolset) || (t.provider !== undefined && request.models.includes(t.provider))
+        : have.has(need),
+    );
+  const offered = chat.model.kind === "local" ? selected : selected.filter(meets);
+  if (offered.length === 0) return plain;
+  if (!chat.model.capabilities.tools) {
+    throw reasonError(
+      Code.FailedPrecondition,
+      Reason.unsupported,
+      `this request needs server tools (${offered.map((t) => t.name).join(", ")}), but the model behind it is configured not to take tools (${chat.model.capabilities.toolsSetting ?? "ORION_LLM_TOOLS"}=off); send it without toolsets, models or files for tools, or use a model that calls tools`,
+      { metadata: { setting: chat.model.capabilities.toolsSetting ?? "ORION_LLM_TOOLS" } },
+    );
+  }
+  const note = systemNote(known, offered);
   const backend = new AgentBackend(chat.model, {
     registry: tools,
-    tools: selected,
+    tools: offered,
     caps: capsFor(variantOf(request.model), attached.length),
     toolContext: {
       artifacts: {
@@ -76,7 +107,7 @@ export async function assembleAgent(
         get: (ref) => artifacts.get(scope, ref),
       },
     },
-    ...(note ? { attachmentsNote: note } : {}),
+    ...(note ? { systemNote: note } : {}),
   });
   return { backend, produced, scope };
 }

@@ -8,6 +8,7 @@ import { MediaRejected, partBytes } from "../media/part-bytes.js";
 export interface Attachment {
   id: string;
   description: string;
+  kind: MediaKind;
 }
 
 const KINDS: Partial<Record<NonNullable<ContentPart["part"]["case"]>, [MediaKind, string]>> = {
@@ -72,14 +73,8 @@ export async function ingestAttachments(
         bytes.mediaType,
         `attachment-${i}-${j}`,
       );
-      found.push({ id: stored.id, description: `${stored.id} (${description})` });
+      found.push({ id: stored.id, description: `${stored.id} (${description})`, kind: kind[0] });
     }
   }
   return found;
-}
-
-/** The note that tells the model which ids its tools can use. */
-export function attachmentsNote(attachments: Attachment[]): string | undefined {
-  if (attachments.length === 0) return undefined;
-  return `Files attached to this conversation, usable by id in tool calls: ${attachments.map((a) => a.description).join("; ")}. Tools that create files return new ids; mention them in your answer.`;
 }

@@ -41,3 +41,14 @@ export function selectToolsets(request: ChatCompletionRequest, streaming: boolea
   }
   return [...chosen];
 }
+
+/**
+ * The toolsets the request chose, as opposed to the default `core` every request gets: its
+ * `toolsets`, or those the router added from its words and media. Tools that need no file are
+ * offered only from these (and for the providers the request names), so a request that chooses
+ * nothing stays a plain chat until there are files for tools to work on.
+ */
+export function chosenToolsets(request: ChatCompletionRequest, toolsets: readonly Toolset[]): Set<Toolset> {
+  if (request.toolsets.length > 0) return new Set(request.toolsets);
+  return new Set(toolsets.filter((t) => t !== Toolset.CORE));
+}

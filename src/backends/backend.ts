@@ -29,6 +29,10 @@ export interface BackendCapabilities {
   followsInstructions: boolean;
   /** Whether it reads image parts (tool-made images are then shown to it). */
   vision: boolean;
+  /** Whether it takes `tools` and answers with tool calls (ORION_LLM_TOOLS). */
+  tools: boolean;
+  /** The setting that turns `tools` off, named in errors (e.g. ORION_LLM_TOOLS_PRO). */
+  toolsSetting?: string;
 }
 
 export interface SamplingOptions {

@@ -16,7 +16,13 @@ export class BackendRegistry {
     for (const variant of VARIANTS) {
       const upstream = config.upstreams[variant];
       if (!upstream) continue;
-      const key = `${upstream.baseUrl}\n${upstream.model}\n${upstream.apiKey ?? ""}`;
+      const key = [
+        upstream.baseUrl,
+        upstream.model,
+        upstream.apiKey ?? "",
+        upstream.toolsSetting,
+        upstream.tools,
+      ].join("\n");
       let backend = shared.get(key);
       if (!backend) {
         const description = `openai-compatible:${upstream.model}`;

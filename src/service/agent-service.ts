@@ -136,6 +136,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
           provider: tool.provider ?? Model.UNSPECIFIED,
           available: reason === undefined,
           unavailableReason: reason ?? "",
+          needs: [...tool.needs],
         })),
         providers: wireNames.model.values.map((model) => {
           const provider = config.providers.get(model);

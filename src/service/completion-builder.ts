@@ -48,7 +48,10 @@ export function buildCompletion(plan: ChatPlan, result: BackendResult): ChatComp
   });
 }
 
-type ChatCompletionChunkInit = Exclude<MessageInitShape<typeof ChatCompletionChunkSchema>, ChatCompletionChunk>;
+type ChatCompletionChunkInit = Exclude<
+  MessageInitShape<typeof ChatCompletionChunkSchema>,
+  ChatCompletionChunk
+>;
 
 /**
  * A stored completion as the stream that would have carried it (an idempotent retry of a streamed

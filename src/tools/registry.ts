@@ -1,13 +1,14 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { Ajv, type ValidateFunction } from "ajv";
 import type { Model, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
-import type { Tool } from "./tool.js";
+import type { Need, Tool } from "./tool.js";
 
 /** A tool this server could offer once configured: shown in ListModels with what enables it. */
 export interface UnavailableTool {
   name: string;
   description: string;
   toolset: Toolset;
+  needs: readonly Need[];
   provider?: Model;
   reason: string;
 }
@@ -26,7 +27,10 @@ export class ToolRegistry {
   }
 
   /** Every tool, available or not, for listing. */
-  catalog(): { tool: Pick<Tool, "name" | "description" | "toolset" | "provider">; reason?: string }[] {
+  catalog(): {
+    tool: Pick<Tool, "name" | "description" | "toolset" | "needs" | "provider">;
+    reason?: string;
+  }[] {
     return [
       ...[...this.tools.values()].map((tool) => ({ tool })),
       ...this.missing.map((m) => ({ tool: m, reason: m.reason })),

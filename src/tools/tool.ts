@@ -21,11 +21,17 @@ export interface ToolResult {
   artifacts: ArtifactMeta[];
 }
 
+/** What a tool works on: a kind of file in the request or the session, or nothing ("none"). */
+export type Need = "image" | "video" | "document" | "audio" | "none";
+export const NEEDS: readonly Need[] = ["image", "video", "document", "audio", "none"];
+
 /** A server-side tool: its JSON Schema is checked before `execute` runs. */
 export interface Tool {
   name: string;
   description: string;
   toolset: Toolset;
+  /** It can run when any of these is at hand (a file of that kind, or "none": always). */
+  needs: readonly Need[];
   /** JSON Schema (an object schema) of the arguments. */
   parameters: JsonObject;
   /** Set on a tool provider's tools: offered when the request's `models` names the provider. */

@@ -346,6 +346,7 @@ describe("cancellation", () => {
       name: "slow_scan",
       description: "Takes a long time.",
       toolset: Toolset.IMAGE,
+      needs: ["image"],
       parameters: { type: "object", properties: {} },
       execute: (_args, ctx) =>
         new Promise((_, reject) => {
@@ -389,6 +390,7 @@ describe("live tool events", () => {
       name: "gated_scan",
       description: "Waits for the test.",
       toolset: Toolset.IMAGE,
+      needs: ["image"],
       parameters: { type: "object", properties: {} },
       async execute(_args, ctx) {
         ctx.progress("warming up");

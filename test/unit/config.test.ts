@@ -36,6 +36,8 @@ describe("configuration from the environment", () => {
       baseUrl: "http://llm.local:8000/v1",
       apiKey: undefined,
       model: "qwen",
+      tools: true,
+      toolsSetting: "ORION_LLM_TOOLS",
     });
     expect(config.upstreams.pro?.model).toBe("qwen-large");
     expect(config.upstreams.lite?.baseUrl).toBe("http://small.local/v1");

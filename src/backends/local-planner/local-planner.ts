@@ -71,7 +71,7 @@ function countWords(messages: ChatMessage[]): number {
 export class LocalPlanner implements Backend {
   readonly kind = "local";
   readonly description = "local";
-  readonly capabilities = { logprobs: false, followsInstructions: false, vision: false };
+  readonly capabilities = { logprobs: false, followsInstructions: false, vision: false, tools: true };
 
   async generate(request: BackendRequest, options: CallOptions): Promise<BackendResult> {
     if (options.signal.aborted) throw options.signal.reason;

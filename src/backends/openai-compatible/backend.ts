@@ -3,7 +3,13 @@ import type { UpstreamConfig } from "../../config.js";
 import type { Backend, BackendRequest, BackendResult, BackendStreamPart, CallOptions } from "../backend.js";
 import { HttpTransport, readBody } from "./http-transport.js";
 import { upstreamBody } from "./request-body.js";
-import { ChunkAssembler, completionOf, upstreamStatusError } from "./response-parse.js";
+import {
+  ChunkAssembler,
+  completionOf,
+  refusesTools,
+  toolsRefusedError,
+  upstreamStatusError,
+} from "./response-parse.js";
 
 const MAX_ERROR_BODY = 64 * 1024;
 const MAX_COMPLETION_BODY = 64 * 1024 * 1024;
@@ -29,7 +35,13 @@ export class OpenAICompatibleBackend implements Backend {
     private readonly options: OpenAICompatibleOptions,
   ) {
     this.description = `openai-compatible:${upstream.model}`;
-    this.capabilities = { logprobs: true, followsInstructions: true, vision: options.vision };
+    this.capabilities = {
+      logprobs: true,
+      followsInstructions: true,
+      vision: options.vision,
+      tools: upstream.tools,
+      toolsSetting: upstream.toolsSetting,
+    };
     this.transport = new HttpTransport(upstream.baseUrl, {
       timeoutMs: options.timeoutMs,
       maxSockets: options.maxSockets,
@@ -59,6 +71,9 @@ export class OpenAICompatibleBackend implements Backend {
       () => "",
     );
     const retryAfter = response.headers["retry-after"];
+    if (request.tools.length > 0 && refusesTools(response.status, text)) {
+      throw toolsRefusedError(response.status, text, this.upstream.toolsSetting);
+    }
     throw upstreamStatusError(response.status, retryAfter, text, this.transport.origin);
   }
 

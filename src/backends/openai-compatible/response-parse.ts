@@ -198,6 +198,25 @@ function upstreamMessage(bodyText: string): string {
 }
 
 /** Explains an upstream HTTP error status as the error our caller should see. */
+/** Whether an upstream's 400/422 says it does not take tools (vLLM without --enable-auto-tool-choice…). */
+export function refusesTools(status: number, bodyText: string): boolean {
+  return (
+    (status === 400 || status === 422) &&
+    /tool/i.test(bodyText) &&
+    /not supported|unsupported|does not support|not enabled|enable-auto-tool-choice|no tools/i.test(bodyText)
+  );
+}
+
+/** The upstream's refusal of a request that needed server tools, saying so and naming the setting. */
+export function toolsRefusedError(status: number, bodyText: string, setting: string): ConnectError {
+  return reasonError(
+    Code.InvalidArgument,
+    Reason.upstreamRejected,
+    `upstream model rejected the request (${status}) because it does not accept tools, which this request needs: ${upstreamMessage(bodyText)} (if the model cannot call tools, set ${setting}=off so such requests are refused up front)`,
+    { metadata: { upstream_status: String(status) } },
+  );
+}
+
 export function upstreamStatusError(
   status: number,
   retryAfterHeader: string | undefined,

@@ -24,6 +24,7 @@ export function toolsRoute(deps: RestDeps) {
           description: t.description,
           toolset: wireNames.toolset.toWire(t.toolset) ?? null,
           provider: wireNames.model.toWire(t.provider) ?? null,
+          needs: t.needs,
           available: t.available,
           ...(t.available ? {} : { unavailable_reason: t.unavailableReason }),
         })),

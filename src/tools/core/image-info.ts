@@ -7,6 +7,7 @@ export const imageInfo: Tool = {
   description:
     "Size of an image (how big it is: width and height in pixels, its dimensions or resolution), its format, colour channels and file size.",
   toolset: Toolset.CORE,
+  needs: ["image"],
   parameters: {
     type: "object",
     properties: { image: IMAGE_REF },

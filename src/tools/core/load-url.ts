@@ -11,6 +11,7 @@ export function loadUrl(policy: FetchPolicy): Tool {
     name: "load_url",
     description: "Load a file from a URL (http(s) or data:) into an artifact, returning its id.",
     toolset: Toolset.CORE,
+    needs: ["none"],
     parameters: {
       type: "object",
       properties: {

@@ -11,6 +11,7 @@ export const readText: Tool = {
   name: "read_text",
   description: "Read the text of a text file artifact (txt, md, csv, json, html as plain text).",
   toolset: Toolset.CORE,
+  needs: ["document"],
   parameters: {
     type: "object",
     properties: { file: { type: "string", pattern: "^doc_[0-9a-f]{6}" } },

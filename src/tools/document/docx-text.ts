@@ -10,6 +10,7 @@ export const docxText: Tool = {
   name: "docx_text",
   description: "Extract the text of a Word document (.docx), paragraph by paragraph.",
   toolset: Toolset.DOCUMENT,
+  needs: ["document"],
   parameters: {
     type: "object",
     properties: { file: FILE_REF },

@@ -116,6 +116,7 @@ export const layout: Tool = {
   description:
     "Page layout of a document image or PDF page: blocks of type heading, text and picture (figures, photos, charts), each with its box as normalised [x, y, w, h], in reading order.",
   toolset: Toolset.DOCUMENT,
+  needs: ["image", "document"],
   parameters: { type: "object", properties: PICTURE_OR_PAGE, additionalProperties: false },
   async execute(args, ctx) {
     const picture = await pictureOf(args, ctx);

@@ -8,6 +8,7 @@ export const ocr: Tool = {
   description:
     "Read the text in an image, or in a page of a scanned PDF (OCR): the text, plus each line and word with its box as normalised [x, y, w, h] and a confidence from 0 to 1.",
   toolset: Toolset.DOCUMENT,
+  needs: ["image", "document"],
   parameters: { type: "object", properties: PICTURE_OR_PAGE, additionalProperties: false },
   async execute(args, ctx) {
     const picture = await pictureOf(args, ctx);

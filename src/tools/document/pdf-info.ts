@@ -8,6 +8,7 @@ export const pdfInfo: Tool = {
   description:
     "PDF document info: page count, page sizes in points, title, author, and how much text each page has (a page with no text is a scan: render it and use ocr).",
   toolset: Toolset.DOCUMENT,
+  needs: ["document"],
   parameters: {
     type: "object",
     properties: { file: FILE_REF },

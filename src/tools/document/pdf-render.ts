@@ -8,6 +8,7 @@ export const pdfRender: Tool = {
   description:
     "Render a PDF page to a PNG image (scale 2 = 144 dpi, good for reading and OCR); returns the new image artifact.",
   toolset: Toolset.DOCUMENT,
+  needs: ["document"],
   parameters: {
     type: "object",
     properties: {

@@ -10,6 +10,7 @@ export const pdfText: Tool = {
   description:
     "Extract the text of a PDF, page by page (all pages, or the pages given). Pages that are scanned images have no text: use ocr on them.",
   toolset: Toolset.DOCUMENT,
+  needs: ["document"],
   parameters: {
     type: "object",
     properties: { file: FILE_REF, pages: { type: "array", items: PAGE, maxItems: 1000 } },

@@ -13,6 +13,7 @@ export const redact: Tool = {
   description:
     "Redact text or regions: black boxes over every occurrence of the given texts (found by OCR in an image, in the text layer of a PDF) and over the given boxes. Returns a new image, or a new PDF whose pages are flattened images, so the redacted text cannot be copied out.",
   toolset: Toolset.DOCUMENT,
+  needs: ["image", "document"],
   parameters: {
     type: "object",
     properties: {

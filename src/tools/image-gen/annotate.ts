@@ -9,6 +9,7 @@ export const annotate: Tool = {
   description:
     "Draw labelled boxes and points on an image (for example detections, or regions to point out); returns a new image.",
   toolset: Toolset.IMAGE_GEN,
+  needs: ["image"],
   parameters: {
     type: "object",
     properties: {

@@ -8,6 +8,7 @@ export const blurRegions: Tool = {
   description:
     "Blur or pixelate regions of an image (for example detected faces or licence plates), leaving the rest untouched; returns a new image. Pixelate (or redact) when the content must not be recoverable.",
   toolset: Toolset.IMAGE_GEN,
+  needs: ["image"],
   parameters: {
     type: "object",
     properties: {

@@ -9,6 +9,7 @@ export const crop: Tool = {
   description:
     "Crop an image to a box given as normalised [x, y, w, h] (0..1, from the top-left corner); returns a new image.",
   toolset: Toolset.IMAGE,
+  needs: ["image"],
   parameters: {
     type: "object",
     properties: {

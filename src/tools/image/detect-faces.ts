@@ -13,6 +13,7 @@ export const detectFaces: Tool = {
   description:
     "Find the faces in an image (SSD MobileNet, on this server): each face's box as normalised [x, y, w, h] and a confidence. Use with blur_regions to blur the faces.",
   toolset: Toolset.IMAGE,
+  needs: ["image"],
   parameters: {
     type: "object",
     properties: {

@@ -8,6 +8,7 @@ export const detectObjects: Tool = {
   description:
     "Detect common objects in an image (the 80 COCO classes: person, car, dog, cup, chair…, CenterNet on this server): each object's label, confidence and box as normalised [x, y, w, h].",
   toolset: Toolset.IMAGE,
+  needs: ["image"],
   parameters: {
     type: "object",
     properties: {

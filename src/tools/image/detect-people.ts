@@ -8,6 +8,7 @@ export const detectPeople: Tool = {
   description:
     "Find the person in an image and their body pose (MoveNet on this server): the person's box and the keypoints it can see (of 17: nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles) as normalised [x, y] with confidences.",
   toolset: Toolset.IMAGE,
+  needs: ["image"],
   parameters: {
     type: "object",
     properties: { image: IMAGE_REF },

@@ -8,6 +8,7 @@ export const dominantColors: Tool = {
   name: "dominant_colors",
   description: "The most common colours of an image, as hex values with their share of the pixels.",
   toolset: Toolset.IMAGE,
+  needs: ["image"],
   parameters: {
     type: "object",
     properties: { image: IMAGE_REF, count: { type: "integer", minimum: 1, maximum: 10 } },

@@ -6,6 +6,7 @@ export const flip: Tool = {
   name: "flip",
   description: "Flip (mirror) an image horizontally (left–right) or vertically (upside down).",
   toolset: Toolset.IMAGE,
+  needs: ["image"],
   parameters: {
     type: "object",
     properties: {

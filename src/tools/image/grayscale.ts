@@ -6,6 +6,7 @@ export const grayscale: Tool = {
   name: "grayscale",
   description: "Convert an image to grayscale (black and white).",
   toolset: Toolset.IMAGE,
+  needs: ["image"],
   parameters: {
     type: "object",
     properties: { image: IMAGE_REF },

@@ -8,6 +8,7 @@ export const resize: Tool = {
   description:
     "Resize an image to a width and/or height in pixels (aspect ratio kept when only one is given).",
   toolset: Toolset.IMAGE,
+  needs: ["image"],
   parameters: {
     type: "object",
     properties: {

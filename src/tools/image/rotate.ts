@@ -6,6 +6,7 @@ export const rotate: Tool = {
   name: "rotate",
   description: "Rotate an image clockwise by a number of degrees (multiples of 90 keep every pixel).",
   toolset: Toolset.IMAGE,
+  needs: ["image"],
   parameters: {
     type: "object",
     properties: { image: IMAGE_REF, degrees: { type: "number", minimum: -360, maximum: 360 } },

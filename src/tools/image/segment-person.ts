@@ -8,6 +8,7 @@ export const segmentPerson: Tool = {
   description:
     "Person segmentation: a mask image the size of the input, white where a person is and black elsewhere (MediaPipe Selfie on this server), with how much of the image it covers. Use overlay to show it.",
   toolset: Toolset.IMAGE,
+  needs: ["image"],
   parameters: {
     type: "object",
     properties: { image: IMAGE_REF },

@@ -30,6 +30,7 @@ export const CATALOG: Entry[] = [
     provider: Model.GOOGLE_GEMINI_3_ANALYSIS,
     tool: "gemini_analyze",
     toolset: Toolset.IMAGE,
+    needs: ["image", "video"],
     video: true,
     description:
       "Ask Gemini 3 about images or a video: description, reading, counting, comparison. Answers in text.",
@@ -39,6 +40,7 @@ export const CATALOG: Entry[] = [
     provider: Model.GOOGLE_GEMINI_ROBOTICS_ER,
     tool: "gemini_robotics_er",
     toolset: Toolset.IMAGE,
+    needs: ["image", "video"],
     video: true,
     description:
       "Embodied spatial reasoning with Gemini Robotics-ER: point to objects, give boxes or trajectories, reason about what a robot can grasp. Ask for JSON to get coordinates.",
@@ -48,6 +50,7 @@ export const CATALOG: Entry[] = [
     provider: Model.NVIDIA_COSMOS_REASON_2_8B,
     tool: "cosmos_reason",
     toolset: Toolset.VIDEO,
+    needs: ["image", "video"],
     video: true,
     description: "Physical and temporal reasoning over a video or images with NVIDIA Cosmos-Reason 2 (8B).",
   },
@@ -56,6 +59,7 @@ export const CATALOG: Entry[] = [
     provider: Model.QWEN_QWEN3_VL_8B,
     tool: "qwen3_vl",
     toolset: Toolset.IMAGE,
+    needs: ["image", "video"],
     video: true,
     description: "Ask Qwen3-VL (8B) about images or a video: description, grounding, charts, documents.",
   },
@@ -64,6 +68,7 @@ export const CATALOG: Entry[] = [
     provider: Model.VLM_DOTS_OCR,
     tool: "dots_ocr",
     toolset: Toolset.DOCUMENT,
+    needs: ["image"],
     video: false,
     defaultPrompt:
       "Extract all text from the document image in reading order, as Markdown; tables as Markdown tables.",
@@ -75,6 +80,7 @@ export const CATALOG: Entry[] = [
     provider: Model.GOOGLE_GEMINI_3_IMAGE,
     tool: "gemini_image",
     toolset: Toolset.IMAGE_GEN,
+    needs: ["none"],
     task: "image.generate",
     description:
       "Generate an image from a prompt, or edit a given image as the prompt says, with Gemini 3 Image.",
@@ -84,6 +90,7 @@ export const CATALOG: Entry[] = [
     provider: Model.GOOGLE_VEO_3_1,
     tool: "veo_video",
     toolset: Toolset.VIDEO,
+    needs: ["none"],
     task: "video.generate",
     description:
       "Generate a video clip from a prompt (optionally starting from an image) with Veo 3.1. Takes minutes.",
@@ -93,6 +100,7 @@ export const CATALOG: Entry[] = [
     provider: Model.META_SAM2,
     tool: "sam2_segment",
     toolset: Toolset.IMAGE,
+    needs: ["image"],
     task: "segment",
     params: { points: POINTS, boxes: BOXES },
     description: "Segment objects with SAM 2 from prompt points or boxes: one mask image per object.",
@@ -102,6 +110,7 @@ export const CATALOG: Entry[] = [
     provider: Model.META_SAM3,
     tool: "sam3_segment",
     toolset: Toolset.IMAGE,
+    needs: ["image"],
     task: "segment",
     params: {
       prompt: {
@@ -120,6 +129,7 @@ export const CATALOG: Entry[] = [
     provider: Model.META_SAM3D,
     tool: "sam3d_reconstruct",
     toolset: Toolset.WORLD_GEN,
+    needs: ["image"],
     task: "reconstruct",
     params: {
       mask: {
@@ -136,6 +146,7 @@ export const CATALOG: Entry[] = [
     provider: Model.DEPTH_ANYTHING_3,
     tool: "depth_estimate",
     toolset: Toolset.WORLD_GEN,
+    needs: ["image"],
     task: "depth",
     params: {},
     description:
@@ -146,6 +157,7 @@ export const CATALOG: Entry[] = [
     provider: Model.MICROSOFT_OMNIPARSER_V2,
     tool: "omniparser_parse_ui",
     toolset: Toolset.IMAGE,
+    needs: ["image"],
     task: "parse_ui",
     params: {},
     description:
@@ -159,6 +171,7 @@ export function unconfiguredProviderTools(providers: Map<Model, ProviderConfig>)
     name: e.tool,
     description: e.description,
     toolset: e.toolset,
+    needs: e.needs,
     provider: e.provider,
     reason: `set ${providers.get(e.provider)?.urlSetting ?? "the provider's URL"}`,
   }));

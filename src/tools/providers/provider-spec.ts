@@ -1,5 +1,5 @@
 import type { Model, Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
-import type { Tool } from "../tool.js";
+import type { Need, Tool } from "../tool.js";
 
 /** What every provider adapter is told about the provider it serves and the tool it adds. */
 export interface ProviderSpec {
@@ -9,6 +9,8 @@ export interface ProviderSpec {
   /** The tool's name, e.g. "sam3_segment". */
   tool: string;
   toolset: Toolset;
+  /** What the tool works on (generation needs nothing; analysis needs images or video). */
+  needs: readonly Need[];
   description: string;
 }
 
@@ -16,11 +18,12 @@ export interface ProviderSpec {
 export function toolHead(
   spec: ProviderSpec,
   timeoutMs: number,
-): Pick<Tool, "name" | "description" | "toolset" | "provider" | "timeoutMs"> {
+): Pick<Tool, "name" | "description" | "toolset" | "needs" | "provider" | "timeoutMs"> {
   return {
     name: spec.tool,
     description: spec.description,
     toolset: spec.toolset,
+    needs: spec.needs,
     provider: spec.provider,
     timeoutMs,
   };

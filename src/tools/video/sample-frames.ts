@@ -27,6 +27,7 @@ export const sampleFrames: Tool = {
   description:
     "Sample frames from a video as images: `count` frames evenly spread over the video, or one every `every_seconds`. Each frame comes with its timestamp in seconds.",
   toolset: Toolset.VIDEO,
+  needs: ["video"],
   parameters: {
     type: "object",
     properties: {

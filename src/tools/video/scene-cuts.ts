@@ -13,6 +13,7 @@ export const sceneCuts: Tool = {
   description:
     "Find the scene cuts (shot changes) in a video and return a keyframe image for each scene, with the time each scene starts.",
   toolset: Toolset.VIDEO,
+  needs: ["video"],
   parameters: {
     type: "object",
     properties: {

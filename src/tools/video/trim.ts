@@ -10,6 +10,7 @@ export const trim: Tool = {
   description:
     "Cut a clip out of a video, from `start` to `end` seconds (or `start` plus `duration`); returns a new MP4 video artifact cut at exactly those times.",
   toolset: Toolset.VIDEO,
+  needs: ["video"],
   parameters: {
     type: "object",
     properties: {

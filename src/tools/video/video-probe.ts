@@ -8,6 +8,7 @@ export const videoProbe: Tool = {
   description:
     "Video info: duration in seconds, width, height, frame rate, codecs, frame count and bit rate.",
   toolset: Toolset.VIDEO,
+  needs: ["video"],
   parameters: {
     type: "object",
     properties: { video: VIDEO_REF },

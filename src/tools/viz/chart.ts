@@ -78,6 +78,7 @@ export const chart: Tool = {
   description:
     "Chart numbers as a PNG image: a bar, line, scatter or pie chart from labels and values (or several named series), or any Vega-Lite spec with inline data.",
   toolset: Toolset.VIZ,
+  needs: ["none"],
   parameters: {
     type: "object",
     properties: {

@@ -15,6 +15,7 @@ export const overlay: Tool = {
   description:
     "Visualise results on an image: a mask (e.g. from segmentation) tinted over it, plus labelled boxes and points; returns a new image.",
   toolset: Toolset.VIZ,
+  needs: ["image"],
   parameters: {
     type: "object",
     properties: {

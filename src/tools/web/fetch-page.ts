@@ -14,6 +14,7 @@ export function fetchPage(policy: FetchPolicy): Tool {
     description:
       "Fetch a web page (http or https) and return its title and readable text, without scripts, menus or footers. Private and internal addresses are refused.",
     toolset: Toolset.WEB,
+    needs: ["none"],
     parameters: {
       type: "object",
       properties: { url: { type: "string", pattern: "^https?://", maxLength: 4096 } },

@@ -15,10 +15,11 @@ const Answer = z.object({
  * Web search through a configured search endpoint speaking SearXNG's JSON API
  * (`GET {url}/search?q=…&format=json`). Without ORION_SEARCH_URL the tool is not offered.
  */
-export const webSearchInfo = {
+export const webSearchInfo: Pick<Tool, "name" | "description" | "toolset" | "needs"> = {
   name: "web_search",
   description: "Search the web: the top results' titles, URLs and snippets. Use fetch_page to read a result.",
   toolset: Toolset.WEB,
+  needs: ["none"],
 };
 
 export function webSearch(config: SearchConfig): Tool {
