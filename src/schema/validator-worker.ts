@@ -19,7 +19,7 @@ function linearRegExp(pattern: string) {
 }
 linearRegExp.code = "linearRegExp";
 
-const ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: linearRegExp } });
+const ajv = new Ajv({ allErrors: true, strict: false, logger: false, code: { regExp: linearRegExp } });
 
 /** Compiled validators by schema hash, least recently used first, within a byte budget. */
 const cache = new Map<string, { validate: ValidateFunction; bytes: number }>();

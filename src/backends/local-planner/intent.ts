@@ -42,3 +42,11 @@ export function rankTools(text: string, tools: ToolDefinition[]): ScoredTool[] {
 
 export const META_QUESTION =
   /\b(who are you|what can you do|what are you|help me\b|your (tools|capabilities))/i;
+
+/** A greeting or small talk with nothing to act on: answered with what the planner can do. */
+export const GREETING =
+  /^\s*(hi|hello|hey|hallo|good (morning|afternoon|evening)|thanks|thank you|yo)\b[\s!.?]*$/i;
+
+/** A question about what a file says: answered with its text (PDF text layer, else OCR). */
+export const CONTENT_QUESTION =
+  /\b(what does (it|this|that|the)( \w+)? say|what('s| is) (in|written)|read (it|this|the)|contents?|the text|transcribe|summari[sz]e|what is (it|this \w+) about)\b/i;

@@ -6,6 +6,7 @@ import {
   type ToolDefinition,
 } from "../../../gen/vlmrun/agent/v1/chat_pb.js";
 import { FinishReason, Role } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import { validationError } from "../../errors.js";
 import { schemaOf } from "../../schema/schema-of.js";
 import type {
   Backend,
@@ -18,7 +19,8 @@ import type {
 import { newToolCallId } from "../openai-compatible/response-parse.js";
 import { fillArguments, type Known } from "./argument-filler.js";
 import { buildObject, facts, type ToolOutput } from "./build-object.js";
-import { META_QUESTION, rankTools } from "./intent.js";
+import { documentLines, extractToSchema, type Missing } from "./extract.js";
+import { CONTENT_QUESTION, GREETING, META_QUESTION, rankTools } from "./intent.js";
 
 /** Nouns for the media a request is about: naming them does not ask for a second tool. */
 const MEDIA_WORDS = new Set([
@@ -47,6 +49,47 @@ function plan(text: string, tools: ToolDefinition[], known: Known, followUp: boo
     lacking ??= { tool, missing };
   }
   return followUp ? undefined : lacking;
+}
+
+/**
+ * The next reading step of a schema extraction: the PDF's text layer first, OCR for an image or
+ * for a PDF page with no text layer (a scan); undefined once the text is read.
+ */
+function readerStep(
+  tools: ToolDefinition[],
+  known: Known,
+  used: Set<string>,
+  outputs: (ToolOutput & { error?: string })[],
+): { tool: ToolDefinition; args: JsonObject } | undefined {
+  const offered = (name: string) => tools.find((t) => t.function?.name === name && !used.has(name));
+  const file = known.files[0];
+  const image = known.images[0];
+  if (used.size === 0) {
+    const pdfText = offered("pdf_text");
+    if (file && pdfText) return { tool: pdfText, args: { file } };
+    const ocr = offered("ocr");
+    if (image && ocr) return { tool: ocr, args: { image } };
+    if (file && ocr) return { tool: ocr, args: { file, page: 1 } };
+    return undefined;
+  }
+  const scanned = documentLines(outputs).length === 0 && used.has("pdf_text");
+  const ocr = offered("ocr");
+  if (scanned && file && ocr) return { tool: ocr, args: { file, page: 1 } };
+  return undefined;
+}
+
+/** A required property the document does not show: a 422 naming it and what was looked for. */
+function notFoundInDocument(lost: Missing[], sources: string[]) {
+  return validationError(
+    lost.map((m) => ({
+      field: "response_format",
+      description: `could not find "${m.name}" in ${sources.join(", ") || "the attached files"} (looked for a label reading ${m.searched
+        .slice(0, 6)
+        .map((l) => `"${l}"`)
+        .join(", ")})`,
+      type: "value_error",
+    })),
+  );
 }
 
 function textOf(message: ChatMessage | undefined): string {
@@ -125,7 +168,27 @@ export class LocalPlanner implements Backend {
         }),
       ]);
 
+    const schema = schemaOf(request.responseFormat);
+    const extracting = schema !== undefined && Object.keys(schema.properties ?? {}).length > 0;
+    if (extracting) {
+      // Schema extraction from a document or an image: read its text, then fill the schema.
+      const read = readerStep(request.tools, known, used, outputs);
+      if (read) return call(read.tool, read.args);
+      const lines = documentLines(outputs);
+      if (lines.length > 0) {
+        const { value, missing } = extractToSchema(schema, lines);
+        const required = new Set((schema.required as string[] | undefined) ?? []);
+        const lost = missing.filter((m) => required.has(m.name));
+        if (lost.length > 0) throw notFoundInDocument(lost, [...known.files, ...known.images]);
+        return result(JSON.stringify(value));
+      }
+    }
     if (last?.role === Role.TOOL) {
+      // A scanned PDF has no text layer: a question about its content goes on to OCR.
+      const ocrNext = CONTENT_QUESTION.test(text)
+        ? readerStep(request.tools, known, used, outputs)
+        : undefined;
+      if (ocrNext) return call(ocrNext.tool, ocrNext.args);
       // Another step when the request also names a tool not yet run whose arguments are now known
       // (e.g. "find the faces and blur them": blur_regions takes detect_faces' boxes).
       const failed = outputs.some((o) => o.error);
@@ -138,17 +201,21 @@ export class LocalPlanner implements Backend {
             true,
           );
       if (next?.args) return call(next.tool, next.args);
-      const schema = schemaOf(request.responseFormat);
       return result(schema ? JSON.stringify(buildObject(schema, outputs)) : this.answerFrom(outputs));
     }
-    if (META_QUESTION.test(text)) return result(this.describeSelf(request));
+    if (META_QUESTION.test(text) || GREETING.test(text)) return result(this.describeSelf(request));
     const serverTools = request.tools;
+    // A question about what a document or picture says is answered with its text.
+    if (CONTENT_QUESTION.test(text)) {
+      const read = readerStep(serverTools, known, used, outputs);
+      if (read) return call(read.tool, read.args);
+    }
     const chosen = plan(text, serverTools, known, false);
     if (!chosen) {
       return result(
         known.images.length > 0 || serverTools.length > 0
           ? `I could not match your request to one of the tools enabled for it (${serverTools.map((t) => t.function?.name).join(", ")}). Try naming what to do, e.g. "what size is this image". Other tools need their toolset in the request's toolsets (for example "image" to crop, resize or rotate); non-streaming requests get only "core" unless toolsets is set.`
-          : "I am the built-in local planner: I run tools on the files you attach (for example, attach an image and ask for its size, or to crop or rotate it). For open conversation, configure a model with ORION_LLM_BASE_URL.",
+          : this.describeSelf(request),
       );
     }
     if (!chosen.args) {
@@ -193,11 +260,18 @@ export class LocalPlanner implements Backend {
       .join("\n");
   }
 
+  /** What it can do offline, with the files it is given, and how to point the server at a model. */
   private describeSelf(request: BackendRequest): string {
     const tools = request.tools.map((t) => `- ${t.function?.name}: ${t.function?.description}`);
+    const offline =
+      "I am Orion's built-in local planner: no model is configured, so I answer by running tools on the files you attach. " +
+      'For example: attach a PDF or a scan and ask "what does this document say?", or send a response_format JSON Schema to extract its fields (toolsets: ["document"]); ' +
+      'attach an image and ask to crop, resize or find the faces (toolsets: ["image"]); attach a video and ask for 4 frames (toolsets: ["video"]).';
+    const model =
+      "For open conversation, point the server at a model: set ORION_LLM_BASE_URL (any OpenAI-compatible endpoint) and ORION_LLM_MODEL.";
     return tools.length > 0
-      ? `I am Orion's built-in local planner. With the files you attach I can use these tools:\n${tools.join("\n")}`
-      : "I am Orion's built-in local planner. Attach a file (an image, for example) and I can run tools on it.";
+      ? `${offline}\n\nTools enabled for this request:\n${tools.join("\n")}\n\n${model}`
+      : `${offline}\n\n${model}`;
   }
 
   async *stream(request: BackendRequest, options: CallOptions): AsyncGenerator<BackendStreamPart> {

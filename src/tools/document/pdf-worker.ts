@@ -39,9 +39,33 @@ async function itemsOf(page: PDFPageProxy): Promise<TextItem[]> {
   return content.items.filter((i): i is TextItem => "str" in i);
 }
 
+/**
+ * The page's text from its items: a new line where the baseline moves, and on one line a gap
+ * wider than two characters kept as two spaces, so columns (a table's cells, a label and its
+ * value set apart) stay apart instead of running together.
+ */
 function joinItems(items: TextItem[]): string {
   let text = "";
-  for (const item of items) text += item.str + (item.hasEOL ? "\n" : "");
+  let previous: TextItem | undefined;
+  let charWidth = 5;
+  for (const item of items) {
+    const blank = item.str.trim() === "";
+    if (previous && !previous.hasEOL && item.str !== "") {
+      const sameLine = Math.abs((item.transform[5] as number) - (previous.transform[5] as number)) < 1;
+      if (!sameLine) text += "\n";
+      else if (!blank) {
+        const gap = (item.transform[4] as number) - ((previous.transform[4] as number) + previous.width);
+        if (gap > 2 * charWidth) text += "  ";
+        else if (gap > charWidth / 4 && !/\s$/.test(text)) text += " ";
+      }
+    }
+    // pdf.js often reports a gap as one wide space item: wider than two characters, it is a column gap.
+    if (blank && item.str !== "") text += item.width > 2 * charWidth ? "  " : " ";
+    else text += item.str;
+    if (item.hasEOL) text += "\n";
+    if (!blank && item.str.length > 0) charWidth = item.width / item.str.length || charWidth;
+    if (item.str !== "" || item.hasEOL) previous = item;
+  }
   return text.replace(/[ \t]+\n/g, "\n").trim();
 }
 

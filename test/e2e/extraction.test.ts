@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { accuracy, extractAll } from "../../bench/extraction.js";
+import type { App } from "../../src/server/app.js";
+import { stopOcr } from "../../src/tools/document/ocr-engine.js";
+import { makePdf } from "../support/documents.js";
+import { INVOICE_SCHEMA, makeInvoice, renderInvoice } from "../support/invoices.js";
+import { postChat, startBareServer } from "../support/server.js";
+
+// Nothing configured: the local planner reads documents and fills schemas offline.
+let app: App;
+let url: string;
+beforeAll(async () => {
+  ({ app, url } = await startBareServer({ ORION_GUEST_DAILY_LIMIT: "100000" }));
+});
+afterAll(async () => {
+  await app.shutdown(0);
+  await stopOcr();
+});
+
+const browser = { "x-browser-id": "extraction-tests" };
+const asData = (type: string, bytes: Uint8Array) =>
+  `data:${type};base64,${Buffer.from(bytes).toString("base64")}`;
+
+describe("schema extraction from documents with nothing configured", () => {
+  // A slice of `npm run bench:extraction` (24 per rendering): the same generator and scoring.
+  it.each([
+    ["clean images", 0.95, "png"],
+    ["scan-like images", 0.85, "noisy"],
+    ["PDFs with a text layer", 0.95, "pdf"],
+  ] as const)(
+    "fills the invoice schema from %s (exact fields ≥ %s)",
+    async (_name, target, as) => {
+      const { scores, failures } = await extractAll(url, 6, as, 101);
+      expect(failures).toEqual([]);
+      expect(accuracy(scores).overall).toBeGreaterThanOrEqual(target);
+    },
+    120_000,
+  );
+
+  it("names a required property the document does not show, and what it looked for (422)", async () => {
+    const { lines } = makeInvoice(7);
+    const pdf = await renderInvoice(lines, "pdf");
+    const res = await postChat(
+      url,
+      {
+        toolsets: ["document"],
+        response_format: {
+          type: "json_schema",
+          json_schema: {
+            name: "po",
+            schema: {
+              ...INVOICE_SCHEMA,
+              required: ["invoice_number", "po_number"],
+              properties: {
+                ...INVOICE_SCHEMA.properties,
+                po_number: { type: "string", title: "Purchase order" },
+              },
+            },
+          },
+        },
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "Extract" },
+              { type: "file_url", file_url: { url: asData("application/pdf", pdf) } },
+            ],
+          },
+        ],
+      },
+      browser,
+    );
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { detail: { loc: unknown[]; msg: string }[] };
+    expect(body.detail[0]?.loc).toEqual(["body", "response_format"]);
+    expect(body.detail[0]?.msg).toMatch(
+      /could not find "po_number" in doc_[0-9a-f]{6} \(looked for a label reading "purchase order", "po number"/,
+    );
+  });
+});
+
+describe("questions about a document's content", () => {
+  it("answers 'what does this document say?' with the PDF's text", async () => {
+    const pdf = await makePdf([{ lines: ["Quarterly report", "Revenue grew by 12 percent."] }]);
+    const res = await postChat(
+      url,
+      {
+        toolsets: ["document"],
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "What does this document say?" },
+              { type: "file_url", file_url: { url: asData("application/pdf", pdf) } },
+            ],
+          },
+        ],
+      },
+      browser,
+    );
+    const body = (await res.json()) as { choices: { message: { content: string } }[] };
+    expect(res.status).toBe(200);
+    expect(body.choices[0]?.message.content).toContain("Revenue grew by 12 percent.");
+  });
+
+  it("answers 'hi' with what it can do offline and how to configure a model", async () => {
+    const res = await postChat(url, { messages: [{ role: "user", content: "hi" }] }, browser);
+    const text = ((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message
+      .content;
+    expect(text).toContain("what does this document say?");
+    expect(text).toContain("ORION_LLM_BASE_URL");
+  });
+});
