@@ -1,3 +1,4 @@
+import type { JsonObject } from "@bufbuild/protobuf";
 import type {
   ChatMessage,
   ChoiceLogprobs,
@@ -58,6 +59,8 @@ export interface BackendRequest {
   tools: ToolDefinition[];
   toolChoice?: ToolChoice;
   parallelToolCalls?: boolean;
+  /** The request's metadata (e.g. `provenance: "true"` asks the local planner where values came from). */
+  metadata?: Record<string, string>;
 }
 
 export interface CallOptions {
@@ -87,6 +90,8 @@ export interface BackendChoice {
   toolCalls: ToolCall[];
   finishReason: FinishReason;
   logprobs?: ChoiceLogprobs;
+  /** Where each extracted value was read (page, box, line), when the request asked for it. */
+  provenance?: JsonObject;
 }
 
 export interface BackendResult {

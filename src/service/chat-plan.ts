@@ -91,6 +91,7 @@ export async function planChat(
       stop: request.stop,
     },
     tools: request.tools,
+    metadata: request.metadata,
   };
   const { sampling } = backendRequest;
   if (request.maxTokens !== undefined) sampling.maxTokens = request.maxTokens;

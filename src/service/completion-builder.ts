@@ -19,6 +19,7 @@ function usageOf(usage: UsageCounts | undefined) {
 
 /** The `chat.completion` for a finished backend result. */
 export function buildCompletion(plan: ChatPlan, result: BackendResult): ChatCompletion {
+  const provenance = result.choices.find((c) => c.provenance)?.provenance;
   const choices = [...result.choices]
     .sort((a, b) => a.index - b.index)
     .map((choice) => {
@@ -45,6 +46,7 @@ export function buildCompletion(plan: ChatPlan, result: BackendResult): ChatComp
     usage: usageOf(result.usage),
     sessionId: plan.sessionId,
     systemFingerprint: result.systemFingerprint ?? "",
+    ...(provenance ? { provenance } : {}),
   });
 }
 

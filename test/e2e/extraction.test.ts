@@ -37,6 +37,42 @@ describe("schema extraction from documents with nothing configured", () => {
     120_000,
   );
 
+  it("says where each value was read when metadata asks for provenance, beside the answer", async () => {
+    const { truth, lines } = makeInvoice(11);
+    const png = await renderInvoice(lines, "png");
+    const res = await postChat(
+      url,
+      {
+        toolsets: ["document"],
+        metadata: { provenance: "true" },
+        response_format: { type: "json_schema", json_schema: { name: "invoice", schema: INVOICE_SCHEMA } },
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "Extract" },
+              { type: "image_url", image_url: { url: asData("image/png", png) } },
+            ],
+          },
+        ],
+      },
+      browser,
+    );
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      choices: { message: { content: string } }[];
+      _provenance: Record<string, { page: number; line: string; box?: number[] }>;
+    };
+    const answer = JSON.parse(body.choices[0]?.message.content ?? "{}") as Record<string, unknown>;
+    expect(answer).not.toHaveProperty("_provenance");
+    expect(answer.invoice_number).toBe(truth.invoice_number);
+    const where = body._provenance.invoice_number;
+    expect(where?.page).toBe(1);
+    expect(where?.line).toContain(truth.invoice_number);
+    expect(where?.box).toHaveLength(4);
+    expect(Object.keys(body._provenance)).toEqual(expect.arrayContaining(["date", "total", "items"]));
+  });
+
   it("names a required property the document does not show, and what it looked for (422)", async () => {
     const { lines } = makeInvoice(7);
     const pdf = await renderInvoice(lines, "pdf");

@@ -19,6 +19,8 @@ export interface Missing {
 export interface Extraction {
   value: JsonObject;
   missing: Missing[];
+  /** Where each value was read: property → {page, line, box when known}. */
+  provenance: JsonObject;
 }
 
 type Spec = JsonObject & {
@@ -127,17 +129,17 @@ function below(lines: TextLine[], index: number): TextLine | undefined {
 }
 
 /** Text candidates for a property: right of its label on the same line, else the line below. */
-function candidates(lines: TextLine[], labels: string[]): string[] {
-  const found: string[] = [];
+function candidates(lines: TextLine[], labels: string[]): { text: string; line: TextLine }[] {
+  const found: { text: string; line: TextLine }[] = [];
   for (const label of labels) {
     for (const [i, line] of lines.entries()) {
       const rest = afterLabel(line.text, label);
       if (rest === undefined) continue;
       // A second field may follow on the same line (two columns): the value ends where it starts.
       const value = rest.split(/\s{2,}|\s+(?=\p{Lu}[\p{L}.#]*(?:\s[\p{L}.#]+){0,2}:\s*\S)/u)[0]?.trim() ?? "";
-      if (value !== "") found.push(value);
+      if (value !== "") found.push({ text: value, line });
       const next = below(lines, i);
-      if (next) found.push(next.text);
+      if (next) found.push({ text: next.text, line: next });
     }
     if (found.length > 0) return found;
   }
@@ -248,7 +250,7 @@ function cells(line: TextLine, columns: number[] | undefined): string[] {
 }
 
 /** Rows of a table whose header names the item's properties, as objects of those properties. */
-function table(lines: TextLine[], item: Spec): JsonObject[] | undefined {
+function table(lines: TextLine[], item: Spec): { rows: JsonObject[]; header: TextLine } | undefined {
   const properties = Object.entries(item.properties ?? {});
   for (const [h, header] of lines.entries()) {
     const headerCells = cells(header, undefined);
@@ -281,7 +283,7 @@ function table(lines: TextLine[], item: Spec): JsonObject[] | undefined {
       if (Object.keys(row).length < Math.min(2, matched)) break;
       rows.push(row);
     }
-    if (rows.length > 0) return rows;
+    if (rows.length > 0) return { rows, header };
   }
   return undefined;
 }
@@ -296,24 +298,35 @@ export function extractToSchema(schema: JsonObject, lines: TextLine[]): Extracti
   const spec = schema as Spec;
   const value: JsonObject = {};
   const missing: Missing[] = [];
+  const provenance: JsonObject = {};
+  const from = (line: TextLine): JsonObject => ({
+    page: line.page,
+    line: line.text,
+    ...(line.box ? { box: line.box.map((v) => Math.round(v * 1000) / 1000) } : {}),
+  });
   for (const [name, property] of Object.entries(spec.properties ?? {})) {
     const labels = labelsFor(name, property);
     let found: JsonValue | undefined;
+    let source: TextLine | undefined;
     if (property.type === "array" && property.items?.type === "object") {
-      found = table(lines, property.items);
+      const rows = table(lines, property.items);
+      if (rows) [found, source] = [rows.rows, rows.header];
     } else {
-      for (const text of candidates(lines, labels)) {
-        found = coerce(text, property, name);
+      for (const candidate of candidates(lines, labels)) {
+        found = coerce(candidate.text, property, name);
+        source = candidate.line;
         if (found !== undefined) break;
       }
       // A seller's name often heads the page with no label at all.
       if (found === undefined && /^(vendor|seller|supplier|company|issuer|merchant)(_name)?$/.test(name)) {
-        const first = lines.find((l) => !/\d/.test(l.text) && !/invoice|receipt|bill/i.test(l.text));
-        if (first) found = coerce(first.text, property, name);
+        source = lines.find((l) => !/\d/.test(l.text) && !/invoice|receipt|bill/i.test(l.text));
+        if (source) found = coerce(source.text, property, name);
       }
     }
-    if (found !== undefined) value[name] = found;
-    else missing.push({ name, searched: labels });
+    if (found !== undefined && source) {
+      value[name] = found;
+      provenance[name] = from(source);
+    } else missing.push({ name, searched: labels });
   }
-  return { value, missing };
+  return { value, missing, provenance };
 }

@@ -176,11 +176,15 @@ export class LocalPlanner implements Backend {
       if (read) return call(read.tool, read.args);
       const lines = documentLines(outputs);
       if (lines.length > 0) {
-        const { value, missing } = extractToSchema(schema, lines);
+        const { value, missing, provenance } = extractToSchema(schema, lines);
         const required = new Set((schema.required as string[] | undefined) ?? []);
         const lost = missing.filter((m) => required.has(m.name));
         if (lost.length > 0) throw notFoundInDocument(lost, [...known.files, ...known.images]);
-        return result(JSON.stringify(value));
+        const answer = result(JSON.stringify(value));
+        if (request.metadata?.provenance === "true") {
+          for (const choice of answer.choices) Object.assign(choice, { provenance });
+        }
+        return answer;
       }
     }
     if (last?.role === Role.TOOL) {

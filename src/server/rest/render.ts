@@ -84,6 +84,7 @@ export function completionJson(c: ChatCompletion) {
   if (c.systemFingerprint) body.system_fingerprint = c.systemFingerprint;
   if (c.previews.length > 0) body.previews = c.previews.map(previewJson);
   body.artifacts = c.artifacts.map(artifactRefJson);
+  if (c.provenance) body._provenance = c.provenance;
   return body;
 }
 

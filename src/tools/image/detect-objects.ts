@@ -30,9 +30,9 @@ export const detectObjects: Tool = {
     const wanted = (args.labels as string[] | undefined)?.map((l) => l.toLowerCase());
     const { objects } = await detectBodies(id, bytes, ctx.signal);
     const kept = objects.filter((o) => o.score >= minScore && (!wanted || wanted.includes(o.label)));
-    const counts = Object.entries(
-      kept.reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.label]: (acc[o.label] ?? 0) + 1 }), {}),
-    ).map(([label, n]) => `${n} ${label}`);
+    const byLabel = new Map<string, number>();
+    for (const o of kept) byLabel.set(o.label, (byLabel.get(o.label) ?? 0) + 1);
+    const counts = [...byLabel].map(([label, n]) => `${n} ${label}`);
     return {
       summary: `found ${kept.length} object${kept.length === 1 ? "" : "s"} in ${id}${counts.length > 0 ? `: ${counts.join(", ")}` : ""}`,
       data: { image: id, objects: kept, boxes: kept.map((o) => o.xywh) },
