@@ -101,68 +101,57 @@ describe("response_format with an upstream model", () => {
     }
   });
 
-  it("checks a streamed answer at its end and reports a mismatch in-band", async () => {
+  /** An upstream that streams an answer in two pieces, the second with finish_reason "stop". */
+  function streamInTwo(first: string, second: string) {
     server.upstream.script((call, res) => {
       startSse(res);
       sendEvent(
         res,
-        chunk(call, [{ index: 0, delta: { role: "assistant", content: '{"city":' }, finish_reason: null }]),
+        chunk(call, [{ index: 0, delta: { role: "assistant", content: first }, finish_reason: null }]),
       );
-      sendEvent(res, chunk(call, [{ index: 0, delta: { content: "42}" }, finish_reason: "stop" }]));
+      sendEvent(res, chunk(call, [{ index: 0, delta: { content: second }, finish_reason: "stop" }]));
       sendEvent(res, "[DONE]");
       res.end();
     });
+  }
+
+  const streamedEvents = async () =>
+    sseData(
+      await (
+        await postChat(server.url, {
+          ...hello,
+          stream: true,
+          response_format: { type: "json_schema", schema },
+        })
+      ).text(),
+    );
+  const finishesOf = (events: string[]) =>
+    events
+      .map((e) => JSON.parse(e) as { choices?: { finish_reason: string | null }[] })
+      .flatMap((c) => (c.choices ?? []).map((choice) => choice.finish_reason))
+      .filter((f) => f !== null);
+
+  it("checks a streamed answer at its end and reports a mismatch in-band", async () => {
+    streamInTwo('{"city":', "42}");
     try {
-      const res = await postChat(server.url, {
-        ...hello,
-        stream: true,
-        response_format: { type: "json_schema", schema },
-      });
-      const events = sseData(await res.text());
+      const events = await streamedEvents();
       expect(JSON.parse(events.at(-2) ?? "{}").error.code).toBe("response_format_unmet");
       expect(events.at(-1)).toBe("[DONE]");
       // The finish waits for the check: a mismatch is never preceded by finish_reason "stop".
-      const finishes = events
-        .slice(0, -2)
-        .map((e) => JSON.parse(e) as { choices: { finish_reason: string | null }[] })
-        .flatMap((c) => c.choices.map((choice) => choice.finish_reason));
-      expect(finishes.filter((f) => f !== null)).toEqual([]);
+      expect(finishesOf(events.slice(0, -2))).toEqual([]);
     } finally {
       server.upstream.script(defaultScript);
     }
   });
 
   it("releases a streamed answer's finish once the answer is checked and matches", async () => {
-    server.upstream.script((call, res) => {
-      startSse(res);
-      sendEvent(
-        res,
-        chunk(call, [
-          { index: 0, delta: { role: "assistant", content: '{"city":"Oslo",' }, finish_reason: null },
-        ]),
-      );
-      sendEvent(
-        res,
-        chunk(call, [{ index: 0, delta: { content: '"population":709000}' }, finish_reason: "stop" }]),
-      );
-      sendEvent(res, "[DONE]");
-      res.end();
-    });
+    streamInTwo('{"city":"Oslo",', '"population":709000}');
     try {
-      const res = await postChat(server.url, {
-        ...hello,
-        stream: true,
-        response_format: { type: "json_schema", schema },
-      });
-      const events = sseData(await res.text());
+      const events = await streamedEvents();
       expect(events.at(-1)).toBe("[DONE]");
-      const chunks = events
-        .slice(0, -1)
-        .map((e) => JSON.parse(e) as { error?: unknown; choices: { finish_reason: string | null }[] });
+      const chunks = events.slice(0, -1).map((e) => JSON.parse(e) as { error?: unknown });
       expect(chunks.find((c) => c.error)).toBeUndefined();
-      expect(chunks.flatMap((c) => c.choices.map((x) => x.finish_reason)).filter((f) => f !== null)).toEqual([
-        "stop",
-      ]);
+      expect(finishesOf(events.slice(0, -1))).toEqual(["stop"]);
     } finally {
       server.upstream.script(defaultScript);
     }
