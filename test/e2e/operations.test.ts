@@ -240,7 +240,11 @@ describe("an error nobody planned for", () => {
       )
       .catch((e: unknown) => ConnectError.from(e));
     expect(rpc).toBeInstanceOf(ConnectError);
-    const streamed = await postChat(server.url, { ...hello, stream: true }, { "x-request-id": "boom-stream-1" });
+    const streamed = await postChat(
+      server.url,
+      { ...hello, stream: true },
+      { "x-request-id": "boom-stream-1" },
+    );
     expect(streamed.status).toBe(500);
     for (const id of ["boom-rest-1", "boom-rpc-1", "boom-stream-1"]) {
       const line = server.logs.find((l) => l.req_id === id && l.msg === "internal error") as
