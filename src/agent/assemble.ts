@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import type { ChatCompletionRequest } from "../../gen/vlmrun/agent/v1/chat_pb.js";
-import { type ArtifactMeta, Artifacts } from "../artifacts/artifacts.js";
+import { type ArtifactMeta, Artifacts, prefixFor } from "../artifacts/artifacts.js";
 import type { Backend } from "../backends/backend.js";
 import { type Config, variantOf } from "../config.js";
 import { Reason, reasonError } from "../errors.js";
@@ -18,12 +18,11 @@ export interface AssembleDeps {
   artifacts: Artifacts;
 }
 
-/** The kind of file a stored artifact is, as tools' needs name it. */
+const NEED_BY_PREFIX: Record<string, Need> = { img: "image", vid: "video", aud: "audio" };
+
+/** The kind of file a stored artifact is, as tools' needs name it (by its id's prefix rule). */
 function kindOf(contentType: string): Need {
-  if (contentType.startsWith("image/")) return "image";
-  if (contentType.startsWith("video/")) return "video";
-  if (contentType.startsWith("audio/")) return "audio";
-  return "document";
+  return NEED_BY_PREFIX[prefixFor(contentType)] ?? "document";
 }
 
 /** The backend a chat runs on, with what its tools made and where those live. */

@@ -39,6 +39,8 @@ const pool = workerPool<typeof ValidatorWorker>(import.meta.url, "validator-work
 export class SchemaValidator {
   /** The worker thread's start-up, which no deadline should count. */
   private started: Promise<unknown> | undefined;
+  /** A request's schema is prepared, then checked: measured and hashed once. */
+  private readonly measured = new WeakMap<JsonObject, Prepared>();
 
   constructor(private readonly options: SchemaValidatorOptions) {}
 
@@ -60,9 +62,16 @@ export class SchemaValidator {
   }
 
   private measure(schema: JsonObject): Prepared {
+    const known = this.measured.get(schema);
+    if (known) return known;
     const measured = measureSchema(schema, this.options.limits);
     if ("problem" in measured) throw new UnusableSchema(`the schema is too large: ${measured.problem}`);
-    return { key: createHash("sha256").update(measured.text).digest("base64url"), text: measured.text };
+    const prepared = {
+      key: createHash("sha256").update(measured.text).digest("base64url"),
+      text: measured.text,
+    };
+    this.measured.set(schema, prepared);
+    return prepared;
   }
 
   private async run<K extends "compile" | "check">(

@@ -19,7 +19,7 @@ import type {
 import { newToolCallId } from "../openai-compatible/response-parse.js";
 import { fillArguments, type Known } from "./argument-filler.js";
 import { buildObject, facts, type ToolOutput } from "./build-object.js";
-import { documentLines, extractToSchema, type Missing } from "./extract.js";
+import { documentLines, extractToSchema, type Missing, type TextLine } from "./extract.js";
 import { CONTENT_QUESTION, GREETING, META_QUESTION, rankTools } from "./intent.js";
 
 /** Nouns for the media a request is about: naming them does not ask for a second tool. */
@@ -59,7 +59,7 @@ function readerStep(
   tools: ToolDefinition[],
   known: Known,
   used: Set<string>,
-  outputs: (ToolOutput & { error?: string })[],
+  lines: TextLine[],
 ): { tool: ToolDefinition; args: JsonObject } | undefined {
   const offered = (name: string) => tools.find((t) => t.function?.name === name && !used.has(name));
   const file = known.files[0];
@@ -72,7 +72,7 @@ function readerStep(
     if (file && ocr) return { tool: ocr, args: { file, page: 1 } };
     return undefined;
   }
-  const scanned = documentLines(outputs).length === 0 && used.has("pdf_text");
+  const scanned = lines.length === 0 && used.has("pdf_text");
   const ocr = offered("ocr");
   if (scanned && file && ocr) return { tool: ocr, args: { file, page: 1 } };
   return undefined;
@@ -168,13 +168,14 @@ export class LocalPlanner implements Backend {
         }),
       ]);
 
+    // The text the tools have read so far this turn (PDF text layers, OCR lines).
+    const lines = documentLines(outputs);
     const schema = schemaOf(request.responseFormat);
     const extracting = schema !== undefined && Object.keys(schema.properties ?? {}).length > 0;
     if (extracting) {
       // Schema extraction from a document or an image: read its text, then fill the schema.
-      const read = readerStep(request.tools, known, used, outputs);
+      const read = readerStep(request.tools, known, used, lines);
       if (read) return call(read.tool, read.args);
-      const lines = documentLines(outputs);
       if (lines.length > 0) {
         const { value, missing, provenance } = extractToSchema(schema, lines);
         const required = new Set((schema.required as string[] | undefined) ?? []);
@@ -189,9 +190,7 @@ export class LocalPlanner implements Backend {
     }
     if (last?.role === Role.TOOL) {
       // A scanned PDF has no text layer: a question about its content goes on to OCR.
-      const ocrNext = CONTENT_QUESTION.test(text)
-        ? readerStep(request.tools, known, used, outputs)
-        : undefined;
+      const ocrNext = CONTENT_QUESTION.test(text) ? readerStep(request.tools, known, used, lines) : undefined;
       if (ocrNext) return call(ocrNext.tool, ocrNext.args);
       // Another step when the request also names a tool not yet run whose arguments are now known
       // (e.g. "find the faces and blur them": blur_regions takes detect_faces' boxes).
@@ -211,7 +210,7 @@ export class LocalPlanner implements Backend {
     const serverTools = request.tools;
     // A question about what a document or picture says is answered with its text.
     if (CONTENT_QUESTION.test(text)) {
-      const read = readerStep(serverTools, known, used, outputs);
+      const read = readerStep(serverTools, known, used, lines);
       if (read) return call(read.tool, read.args);
     }
     const chosen = plan(text, serverTools, known, false);
