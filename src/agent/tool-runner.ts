@@ -37,14 +37,14 @@ export async function runTool(
   } catch {
     return fail(`the arguments are not valid JSON: ${rawArguments.slice(0, 200)}`);
   }
-  const problems = registry.check(name, args);
-  if (problems.length > 0) return fail(`invalid arguments for ${name}: ${problems.join("; ")}`);
+  const checked = tool.check(args);
+  if (!checked.ok) return fail(`invalid arguments for ${name}: ${checked.problems.join("; ")}`);
   const limitMs = tool.timeoutMs ?? TOOL_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(limitMs);
   const signal = AbortSignal.any([ctx.signal, timeout]);
   try {
     const result = await Promise.race([
-      tool.execute(args as Record<string, unknown>, { ...ctx, signal }),
+      tool.execute(checked.input, { ...ctx, signal }),
       new Promise<never>((_, reject) => {
         signal.addEventListener("abort", () => reject(signal.reason), { once: true });
       }),

@@ -1,7 +1,6 @@
 import type { JsonObject } from "@bufbuild/protobuf";
-import { Ajv, type ValidateFunction } from "ajv";
 import type { Model, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
-import type { Need, Tool } from "./tool.js";
+import type { AnyTool, Checked, Need, Tool } from "./tool.js";
 
 /** A tool this server could offer once configured: shown in ListModels with what enables it. */
 export interface UnavailableTool {
@@ -13,11 +12,9 @@ export interface UnavailableTool {
   reason: string;
 }
 
-/** Every server tool, by name; selection by toolset; argument validation with Ajv (compiled once). */
+/** Every server tool, by name; selection by toolset; each tool checks its own arguments. */
 export class ToolRegistry {
-  private readonly tools = new Map<string, Tool>();
-  private readonly validators = new Map<string, ValidateFunction>();
-  private readonly ajv = new Ajv({ allErrors: true, strict: false });
+  private readonly tools = new Map<string, AnyTool>();
   private readonly missing: UnavailableTool[] = [];
 
   /** Records tools that need configuration first (they are listed, never offered). */
@@ -37,16 +34,15 @@ export class ToolRegistry {
     ];
   }
 
-  register(...tools: Tool[]): this {
+  register(...tools: AnyTool[]): this {
     for (const tool of tools) {
       if (this.tools.has(tool.name)) throw new Error(`tool ${tool.name} is registered twice`);
       this.tools.set(tool.name, tool);
-      this.validators.set(tool.name, this.ajv.compile(tool.parameters));
     }
     return this;
   }
 
-  get(name: string): Tool | undefined {
+  get(name: string): AnyTool | undefined {
     return this.tools.get(name);
   }
 
@@ -55,7 +51,7 @@ export class ToolRegistry {
    * registration order. A provider's tools join their toolset only where the toolset has no local
    * tools of its own (world-gen); elsewhere they are offered when the request names the provider.
    */
-  select(toolsets: readonly Toolset[], providers: readonly Model[] = []): Tool[] {
+  select(toolsets: readonly Toolset[], providers: readonly Model[] = []): AnyTool[] {
     const local = new Set(
       [...this.tools.values()].filter((t) => t.provider === undefined).map((t) => t.toolset),
     );
@@ -66,17 +62,19 @@ export class ToolRegistry {
     );
   }
 
-  /** Problems with the arguments, as one readable line each; empty when valid. */
-  check(name: string, args: unknown): string[] {
-    const validate = this.validators.get(name);
-    if (!validate) return [`unknown tool ${name}`];
-    if (validate(args)) return [];
-    return (validate.errors ?? []).map((e) =>
-      `${e.instancePath || "arguments"} ${e.message ?? "is invalid"}`.trim(),
-    );
+  /** The arguments checked by the tool's own schema: typed input, or one readable line per problem. */
+  parse(name: string, args: unknown): Checked<unknown> {
+    const tool = this.tools.get(name);
+    return tool ? tool.check(args) : { ok: false, problems: [`unknown tool ${name}`] };
   }
 
-  definitions(tools: Tool[]): { name: string; description: string; parameters: JsonObject }[] {
+  /** Problems with the arguments, as one readable line each; empty when valid. */
+  check(name: string, args: unknown): string[] {
+    const checked = this.parse(name, args);
+    return checked.ok ? [] : checked.problems;
+  }
+
+  definitions(tools: AnyTool[]): { name: string; description: string; parameters: JsonObject }[] {
     return tools.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters }));
   }
 }

@@ -6,6 +6,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatCompletionRequestSchema } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
+import { defineTool } from "../../src/tools/tool.js";
 import {
   defaultScript,
   sendJson,
@@ -342,21 +343,23 @@ describe("cancellation", () => {
     const aborted = new Promise<void>((resolve) => {
       toolAborted = resolve;
     });
-    const tools = builtinTools(TEST_FETCH_POLICY).register({
-      name: "slow_scan",
-      description: "Takes a long time.",
-      toolset: Toolset.IMAGE,
-      needs: ["image"],
-      parameters: { type: "object", properties: {} },
-      execute: (_args, ctx) =>
-        new Promise((_, reject) => {
-          toolStarted();
-          ctx.signal.addEventListener("abort", () => {
-            toolAborted();
-            reject(new Error("aborted"));
-          });
-        }),
-    });
+    const tools = builtinTools(TEST_FETCH_POLICY).register(
+      defineTool({
+        name: "slow_scan",
+        description: "Takes a long time.",
+        toolset: Toolset.IMAGE,
+        needs: ["image"],
+        input: {},
+        execute: (_input, ctx) =>
+          new Promise((_, reject) => {
+            toolStarted();
+            ctx.signal.addEventListener("abort", () => {
+              toolAborted();
+              reject(new Error("aborted"));
+            });
+          }),
+      }),
+    );
     const own = await startServer({}, { tools });
     own.upstream.script((call, res) => callTools(call, res, [["slow", "slow_scan", "{}"]]));
     try {
@@ -386,19 +389,21 @@ describe("live tool events", () => {
       release = resolve;
     });
     let finished = false;
-    const tools = builtinTools(TEST_FETCH_POLICY).register({
-      name: "gated_scan",
-      description: "Waits for the test.",
-      toolset: Toolset.IMAGE,
-      needs: ["image"],
-      parameters: { type: "object", properties: {} },
-      async execute(_args, ctx) {
-        ctx.progress("warming up");
-        await gate;
-        finished = true;
-        return { summary: "scanned", artifacts: [] };
-      },
-    });
+    const tools = builtinTools(TEST_FETCH_POLICY).register(
+      defineTool({
+        name: "gated_scan",
+        description: "Waits for the test.",
+        toolset: Toolset.IMAGE,
+        needs: ["image"],
+        input: {},
+        async execute(_input, ctx) {
+          ctx.progress("warming up");
+          await gate;
+          finished = true;
+          return { summary: "scanned", artifacts: [] };
+        },
+      }),
+    );
     const own = await startServer({}, { tools });
     own.upstream.script((call, res) => {
       if (lastTool(call)) streamText(call, res, ["done"]);

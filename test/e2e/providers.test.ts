@@ -39,9 +39,9 @@ async function run(
 ): Promise<ToolResult> {
   const tool = registry.get(name);
   if (!tool) throw new Error(`no tool ${name}`);
-  const problems = registry.check(name, args);
-  if (problems.length > 0) throw new Error(problems.join("; "));
-  return tool.execute(args, signal ? { ...h.ctx, signal } : h.ctx);
+  const checked = tool.check(args);
+  if (!checked.ok) throw new Error(checked.problems.join("; "));
+  return tool.execute(checked.input, signal ? { ...h.ctx, signal } : h.ctx);
 }
 
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { TEST_FETCH_POLICY } from "./fetch-policy.js";
 
 /**
  * The built-in tools over an in-memory artifact store, called the way the agent calls them:
- * arguments checked against the tool's JSON Schema first, then `execute`.
+ * arguments checked (and defaults filled in) by the tool's schema first, then `execute`.
  */
 export function toolHarness() {
   const stored = new Map<string, { meta: ArtifactMeta; data: Uint8Array }>();
@@ -48,9 +48,9 @@ export function toolHarness() {
     async run(name: string, args: Record<string, unknown>): Promise<ToolResult> {
       const tool = registry.get(name);
       if (!tool) throw new Error(`no tool ${name}`);
-      const problems = registry.check(name, args);
-      if (problems.length > 0) throw new Error(`invalid arguments for ${name}: ${problems.join("; ")}`);
-      return tool.execute(args, ctx);
+      const checked = tool.check(args);
+      if (!checked.ok) throw new Error(`invalid arguments for ${name}: ${checked.problems.join("; ")}`);
+      return tool.execute(checked.input, ctx);
     },
   };
 }

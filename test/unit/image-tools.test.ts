@@ -7,7 +7,9 @@ const { stored, ctx, registry } = toolHarness();
 async function run(name: string, args: Record<string, unknown>) {
   const tool = registry.get(name);
   if (!tool) throw new Error(`no tool ${name}`);
-  return tool.execute(args, ctx);
+  const checked = tool.check(args);
+  if (!checked.ok) throw new Error(checked.problems.join("; "));
+  return tool.execute(checked.input, ctx);
 }
 let source: string;
 

@@ -1,21 +1,17 @@
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
-import { IMAGE_REF, loadImage } from "../image/image-input.js";
-import type { Tool } from "../tool.js";
+import { loadImage } from "../image/image-input.js";
+import { imageRef } from "../inputs.js";
+import { defineTool } from "../tool.js";
 
-export const imageInfo: Tool = {
+export const imageInfo = defineTool({
   name: "image_info",
   description:
     "Size of an image (how big it is: width and height in pixels, its dimensions or resolution), its format, colour channels and file size.",
   toolset: Toolset.CORE,
   needs: ["image"],
-  parameters: {
-    type: "object",
-    properties: { image: IMAGE_REF },
-    required: ["image"],
-    additionalProperties: false,
-  },
-  async execute(args, ctx) {
-    const { id, meta, bytes } = await loadImage(args.image, ctx);
+  input: { image: imageRef() },
+  async execute(input, ctx) {
+    const { id, meta, bytes } = await loadImage(input.image, ctx);
     const data = {
       image: id,
       width: meta.width ?? 0,
@@ -31,4 +27,4 @@ export const imageInfo: Tool = {
       artifacts: [],
     };
   },
-};
+});

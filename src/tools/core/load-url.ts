@@ -1,28 +1,24 @@
+import { z } from "zod";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { FetchPolicy } from "../../config.js";
 import { ToolError } from "../../errors.js";
 import { parseDataUrl } from "../../media/data-url.js";
 import { FetchRefused, guardedFetch } from "../../media/guarded-fetch.js";
-import type { Tool } from "../tool.js";
+import { type AnyTool, defineTool } from "../tool.js";
 
 /** Stores a file from a data: URL, or fetched from an http(s) URL through the URL guard. */
-export function loadUrl(policy: FetchPolicy): Tool {
-  return {
+export function loadUrl(policy: FetchPolicy): AnyTool {
+  return defineTool({
     name: "load_url",
     description: "Load a file from a URL (http(s) or data:) into an artifact, returning its id.",
     toolset: Toolset.CORE,
     needs: ["none"],
-    parameters: {
-      type: "object",
-      properties: {
-        url: { type: "string", pattern: "^(data:|https?://)" },
-        filename: { type: "string", maxLength: 200 },
-      },
-      required: ["url"],
-      additionalProperties: false,
+    input: {
+      url: z.string().regex(/^(data:|https?:\/\/)/),
+      filename: z.string().max(200).default(""),
     },
-    async execute(args, ctx) {
-      const url = args.url as string;
+    async execute(input, ctx) {
+      const { url } = input;
       let mediaType: string;
       let data: Buffer;
       if (url.startsWith("data:")) {
@@ -39,12 +35,12 @@ export function loadUrl(policy: FetchPolicy): Tool {
           throw error;
         }
       }
-      const meta = await ctx.artifacts.put(new Uint8Array(data), mediaType, (args.filename as string) ?? "");
+      const meta = await ctx.artifacts.put(new Uint8Array(data), mediaType, input.filename);
       return {
         summary: `stored ${data.byteLength} bytes of ${mediaType} as ${meta.id}`,
         data: { id: meta.id, content_type: mediaType, bytes: data.byteLength },
         artifacts: [meta],
       };
     },
-  };
+  });
 }

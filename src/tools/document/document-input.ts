@@ -1,29 +1,14 @@
-import type { JsonObject } from "@bufbuild/protobuf";
 import { ToolError } from "../../errors.js";
 import { artifactArg } from "../artifact-arg.js";
-import { IMAGE_REF, imageArtifact } from "../image/image-input.js";
+import { imageArtifact } from "../image/image-input.js";
 import type { ToolContext } from "../tool.js";
 import { pdfJob } from "./pdf.js";
-
-/** The schema of a document argument: "doc_ab12cd" (a PDF, DOCX or other file the user attached). */
-export const FILE_REF: JsonObject = {
-  type: "string",
-  pattern: "^doc_[0-9a-f]{6}",
-  description: 'A document artifact id, e.g. "doc_a1b2c3"',
-};
-
-export const PAGE: JsonObject = {
-  type: "integer",
-  minimum: 1,
-  maximum: 100_000,
-  description: "1-based page number (default 1)",
-};
 
 export const PDF_TYPE = "application/pdf";
 export const DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 /** A stored artifact of one of the given types, or a ToolError the model can act on. */
-export async function loadFile(ref: unknown, ctx: ToolContext, types: string[]) {
+export async function loadFile(ref: string, ctx: ToolContext, types: string[]) {
   const found = await artifactArg(ref, ctx, "file");
   if (!types.includes(found.meta.contentType)) {
     throw new ToolError(`${found.id} is ${found.meta.contentType}; this tool reads ${types.join(" or ")}`);
@@ -45,7 +30,7 @@ export async function onPdf<T>(id: string, work: () => Promise<T>): Promise<T> {
  * The picture to read text from: an image artifact as it is, or a PDF page rendered at 2×
  * (about 144 dpi, what OCR reads best).
  */
-export async function pictureOf(args: Record<string, unknown>, ctx: ToolContext) {
+export async function pictureOf(args: { image?: string; file?: string; page?: number }, ctx: ToolContext) {
   if (args.image !== undefined) {
     const found = await imageArtifact(args.image, ctx);
     if (!found.meta.contentType.startsWith("image/")) throw new ToolError(`${found.id} is not an image`);
@@ -53,7 +38,7 @@ export async function pictureOf(args: Record<string, unknown>, ctx: ToolContext)
   }
   if (args.file !== undefined) {
     const file = await loadFile(args.file, ctx, [PDF_TYPE]);
-    const page = (args.page as number | undefined) ?? 1;
+    const page = args.page ?? 1;
     const rendered = await onPdf(file.id, () =>
       pdfJob("render", { bytes: file.data, page, scale: 2 }, ctx.signal),
     );
@@ -61,10 +46,3 @@ export async function pictureOf(args: Record<string, unknown>, ctx: ToolContext)
   }
   throw new ToolError("give an image, or a PDF file and a page");
 }
-
-/** "image" or "file" (+ "page"): the argument shape of tools that read a picture or a PDF page. */
-export const PICTURE_OR_PAGE: JsonObject = {
-  image: IMAGE_REF,
-  file: { ...FILE_REF, description: "A PDF artifact id; its page is rendered and read" },
-  page: PAGE,
-};

@@ -1,24 +1,20 @@
 import mammoth from "mammoth";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import { ToolError } from "../../errors.js";
-import type { Tool } from "../tool.js";
-import { DOCX_TYPE, FILE_REF, loadFile } from "./document-input.js";
+import { fileRef } from "../inputs.js";
+import { defineTool } from "../tool.js";
+import { DOCX_TYPE, loadFile } from "./document-input.js";
 
 const MAX_CHARS = 200_000;
 
-export const docxText: Tool = {
+export const docxText = defineTool({
   name: "docx_text",
   description: "Extract the text of a Word document (.docx), paragraph by paragraph.",
   toolset: Toolset.DOCUMENT,
   needs: ["document"],
-  parameters: {
-    type: "object",
-    properties: { file: FILE_REF },
-    required: ["file"],
-    additionalProperties: false,
-  },
-  async execute(args, ctx) {
-    const file = await loadFile(args.file, ctx, [DOCX_TYPE]);
+  input: { file: fileRef() },
+  async execute(input, ctx) {
+    const file = await loadFile(input.file, ctx, [DOCX_TYPE]);
     let text: string;
     try {
       text = (await mammoth.extractRawText({ buffer: Buffer.from(file.data) })).value;
@@ -33,4 +29,4 @@ export const docxText: Tool = {
       artifacts: [],
     };
   },
-};
+});

@@ -1,8 +1,9 @@
 import sharp from "sharp";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { Xywh } from "../image/regions.js";
-import type { Tool } from "../tool.js";
-import { PICTURE_OR_PAGE, pictureOf } from "./document-input.js";
+import { pictureOrPage } from "../inputs.js";
+import { defineTool } from "../tool.js";
+import { pictureOf } from "./document-input.js";
 import { type OcrBlock, type OcrLine, recognize } from "./ocr-engine.js";
 
 type LayoutBlock = { type: "heading" | "text" | "picture"; xywh: Xywh; text?: string };
@@ -111,15 +112,15 @@ async function pictureBlocks(bytes: Uint8Array, text: LayoutBlock[]): Promise<La
   return pictures;
 }
 
-export const layout: Tool = {
+export const layout = defineTool({
   name: "layout",
   description:
     "Page layout of a document image or PDF page: blocks of type heading, text and picture (figures, photos, charts), each with its box as normalised [x, y, w, h], in reading order.",
   toolset: Toolset.DOCUMENT,
   needs: ["image", "document"],
-  parameters: { type: "object", properties: PICTURE_OR_PAGE, additionalProperties: false },
-  async execute(args, ctx) {
-    const picture = await pictureOf(args, ctx);
+  input: pictureOrPage(),
+  async execute(input, ctx) {
+    const picture = await pictureOf(input, ctx);
     ctx.progress(`reading the layout of ${picture.source}`);
     const text = textBlocks((await recognize(picture.bytes, ctx.signal)).blocks);
     const blocks = [...text, ...(await pictureBlocks(picture.bytes, text))].sort(
@@ -132,4 +133,4 @@ export const layout: Tool = {
       artifacts: [],
     };
   },
-};
+});

@@ -1,17 +1,18 @@
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
-import type { Tool } from "../tool.js";
-import { PICTURE_OR_PAGE, pictureOf } from "./document-input.js";
+import { pictureOrPage } from "../inputs.js";
+import { defineTool } from "../tool.js";
+import { pictureOf } from "./document-input.js";
 import { recognize } from "./ocr-engine.js";
 
-export const ocr: Tool = {
+export const ocr = defineTool({
   name: "ocr",
   description:
     "Read the text in an image, or in a page of a scanned PDF (OCR): the text, plus each line and word with its box as normalised [x, y, w, h] and a confidence from 0 to 1.",
   toolset: Toolset.DOCUMENT,
   needs: ["image", "document"],
-  parameters: { type: "object", properties: PICTURE_OR_PAGE, additionalProperties: false },
-  async execute(args, ctx) {
-    const picture = await pictureOf(args, ctx);
+  input: pictureOrPage(),
+  async execute(input, ctx) {
+    const picture = await pictureOf(input, ctx);
     ctx.progress(`reading text in ${picture.source}`);
     const result = await recognize(picture.bytes, ctx.signal);
     const lines = result.blocks.flatMap((b) => b.lines);
@@ -26,4 +27,4 @@ export const ocr: Tool = {
       artifacts: [],
     };
   },
-};
+});

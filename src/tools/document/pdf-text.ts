@@ -1,25 +1,22 @@
+import { z } from "zod";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
-import type { Tool } from "../tool.js";
-import { FILE_REF, loadFile, onPdf, PAGE, PDF_TYPE } from "./document-input.js";
+import { fileRef, page } from "../inputs.js";
+import { defineTool } from "../tool.js";
+import { loadFile, onPdf, PDF_TYPE } from "./document-input.js";
 import { pdfJob } from "./pdf.js";
 
 const MAX_CHARS = 200_000;
 
-export const pdfText: Tool = {
+export const pdfText = defineTool({
   name: "pdf_text",
   description:
     "Extract the text of a PDF, page by page (all pages, or the pages given). Pages that are scanned images have no text: use ocr on them.",
   toolset: Toolset.DOCUMENT,
   needs: ["document"],
-  parameters: {
-    type: "object",
-    properties: { file: FILE_REF, pages: { type: "array", items: PAGE, maxItems: 1000 } },
-    required: ["file"],
-    additionalProperties: false,
-  },
-  async execute(args, ctx) {
-    const file = await loadFile(args.file, ctx, [PDF_TYPE]);
-    const pages = args.pages as number[] | undefined;
+  input: { file: fileRef(), pages: z.array(page()).max(1000).optional() },
+  async execute(input, ctx) {
+    const file = await loadFile(input.file, ctx, [PDF_TYPE]);
+    const { pages } = input;
     const out = await onPdf(file.id, () => pdfJob("text", { bytes: file.data, pages }, ctx.signal));
     let budget = MAX_CHARS;
     const text = out.text.map((p) => {
@@ -43,4 +40,4 @@ export const pdfText: Tool = {
       artifacts: [],
     };
   },
-};
+});

@@ -1,44 +1,40 @@
+import { z } from "zod";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import { ToolError } from "../../errors.js";
-import { IMAGE_REF, imageArtifact } from "../image/image-input.js";
-import { applyToRegions, BOXES, type Xywh } from "../image/regions.js";
-import type { Tool, ToolResult } from "../tool.js";
-import { FILE_REF, loadFile, onPdf, PDF_TYPE } from "./document-input.js";
+import { imageArtifact } from "../image/image-input.js";
+import { applyToRegions } from "../image/regions.js";
+import { boxes, fileRef, imageRef } from "../inputs.js";
+import { defineTool, type ToolResult } from "../tool.js";
+import { loadFile, onPdf, PDF_TYPE } from "./document-input.js";
 import { findPhrase, pad } from "./find-words.js";
 import { recognize } from "./ocr-engine.js";
 import { pdfJob } from "./pdf.js";
 
-export const redact: Tool = {
+export const redact = defineTool({
   name: "redact",
   description:
     "Redact text or regions: black boxes over every occurrence of the given texts (found by OCR in an image, in the text layer of a PDF) and over the given boxes. Returns a new image, or a new PDF whose pages are flattened images, so the redacted text cannot be copied out.",
   toolset: Toolset.DOCUMENT,
   needs: ["image", "document"],
-  parameters: {
-    type: "object",
-    properties: {
-      image: IMAGE_REF,
-      file: { ...FILE_REF, description: "A PDF artifact id" },
-      texts: {
-        type: "array",
-        items: { type: "string", minLength: 1, maxLength: 500 },
-        maxItems: 100,
-        description: "Words or phrases to black out wherever they occur",
-      },
-      boxes: { ...BOXES, description: "Regions to black out, normalised [x, y, w, h]" },
-      page: { type: "integer", minimum: 1, description: "For a PDF: the page the boxes are on (default 1)" },
-    },
-    oneOf: [{ required: ["image"] }, { required: ["file"] }],
-    additionalProperties: false,
+  input: {
+    image: imageRef().optional(),
+    file: fileRef("A PDF artifact id").optional(),
+    texts: z
+      .array(z.string().min(1).max(500))
+      .max(100)
+      .default([])
+      .describe("Words or phrases to black out wherever they occur"),
+    boxes: boxes("Regions to black out, normalised [x, y, w, h]").default([]),
+    page: z.number().int().min(1).default(1).describe("For a PDF: the page the boxes are on"),
   },
-  async execute(args, ctx): Promise<ToolResult> {
-    const texts = (args.texts as string[] | undefined) ?? [];
-    const boxes = (args.boxes as Xywh[] | undefined) ?? [];
+  oneOf: ["image", "file"],
+  async execute(input, ctx): Promise<ToolResult> {
+    const { texts, boxes } = input;
     if (texts.length === 0 && boxes.length === 0) throw new ToolError("give texts to find, boxes, or both");
 
-    if (args.file !== undefined) {
-      const file = await loadFile(args.file, ctx, [PDF_TYPE]);
-      const page = (args.page as number | undefined) ?? 1;
+    if (input.file !== undefined) {
+      const file = await loadFile(input.file, ctx, [PDF_TYPE]);
+      const { page } = input;
       const out = await onPdf(file.id, () =>
         pdfJob(
           "redact",
@@ -54,7 +50,7 @@ export const redact: Tool = {
       };
     }
 
-    const found = await imageArtifact(args.image, ctx);
+    const found = await imageArtifact(input.image as string, ctx);
     const id = found.id;
     const regions = [...boxes];
     const notFound: string[] = [];
@@ -75,4 +71,4 @@ export const redact: Tool = {
       artifacts: [meta],
     };
   },
-};
+});

@@ -1,27 +1,19 @@
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import { ToolError } from "../../errors.js";
-import type { Tool } from "../tool.js";
-import { IMAGE_REF, loadImage, savePng } from "./image-input.js";
-import { unitCoordinates } from "./regions.js";
+import { imageRef, unitCoordinates } from "../inputs.js";
+import { defineTool } from "../tool.js";
+import { loadImage, savePng } from "./image-input.js";
 
-export const crop: Tool = {
+export const crop = defineTool({
   name: "crop",
   description:
     "Crop an image to a box given as normalised [x, y, w, h] (0..1, from the top-left corner); returns a new image.",
   toolset: Toolset.IMAGE,
   needs: ["image"],
-  parameters: {
-    type: "object",
-    properties: {
-      image: IMAGE_REF,
-      xywh: unitCoordinates(4),
-    },
-    required: ["image", "xywh"],
-    additionalProperties: false,
-  },
-  async execute(args, ctx) {
-    const { id, image, meta } = await loadImage(args.image, ctx);
-    const [x, y, w, h] = args.xywh as [number, number, number, number];
+  input: { image: imageRef(), xywh: unitCoordinates(4) },
+  async execute(input, ctx) {
+    const { id, image, meta } = await loadImage(input.image, ctx);
+    const [x, y, w, h] = input.xywh;
     const width = meta.width ?? 0;
     const height = meta.height ?? 0;
     const box = {
@@ -45,4 +37,4 @@ export const crop: Tool = {
       artifacts: [saved.meta],
     };
   },
-};
+});

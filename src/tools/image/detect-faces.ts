@@ -1,31 +1,28 @@
+import { z } from "zod";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import { ToolError } from "../../errors.js";
 import { workerPool } from "../../runtime/worker-pool.js";
-import type { Tool } from "../tool.js";
+import { imageRef } from "../inputs.js";
+import { defineTool } from "../tool.js";
 import type * as FaceWorker from "./detect/face-worker.js";
-import { IMAGE_REF, loadImage } from "./image-input.js";
+import { loadImage } from "./image-input.js";
 
 // One thread: the model is 5 MB of weights and about 200 MB of working memory per thread.
 const pool = workerPool<typeof FaceWorker>(import.meta.url, "detect/face-worker", { maxThreads: 1 });
 
-export const detectFaces: Tool = {
+export const detectFaces = defineTool({
   name: "detect_faces",
   description:
     "Find the faces in an image (SSD MobileNet, on this server): each face's box as normalised [x, y, w, h] and a confidence. Use with blur_regions to blur the faces.",
   toolset: Toolset.IMAGE,
   needs: ["image"],
-  parameters: {
-    type: "object",
-    properties: {
-      image: IMAGE_REF,
-      min_confidence: { type: "number", minimum: 0.05, maximum: 0.99, description: "default 0.5" },
-    },
-    required: ["image"],
-    additionalProperties: false,
+  input: {
+    image: imageRef(),
+    min_confidence: z.number().min(0.05).max(0.99).default(0.5),
   },
-  async execute(args, ctx) {
-    const { id, bytes } = await loadImage(args.image, ctx);
-    const minConfidence = (args.min_confidence as number | undefined) ?? 0.5;
+  async execute(input, ctx) {
+    const { id, bytes } = await loadImage(input.image, ctx);
+    const minConfidence = input.min_confidence;
     let faces: Awaited<ReturnType<typeof FaceWorker.detectFaces>>;
     try {
       faces = await pool.run("detectFaces", { bytes, minConfidence }, ctx.signal);
@@ -39,4 +36,4 @@ export const detectFaces: Tool = {
       artifacts: [],
     };
   },
-};
+});

@@ -1,22 +1,18 @@
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
-import type { Tool } from "../tool.js";
+import { imageRef } from "../inputs.js";
+import { defineTool } from "../tool.js";
 import { detectBodies } from "./detect/body-pool.js";
-import { IMAGE_REF, loadImage } from "./image-input.js";
+import { loadImage } from "./image-input.js";
 
-export const detectPeople: Tool = {
+export const detectPeople = defineTool({
   name: "detect_pose",
   description:
     "Find the person in an image and their body pose (MoveNet on this server): the person's box and the keypoints it can see (of 17: nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles) as normalised [x, y] with confidences.",
   toolset: Toolset.IMAGE,
   needs: ["image"],
-  parameters: {
-    type: "object",
-    properties: { image: IMAGE_REF },
-    required: ["image"],
-    additionalProperties: false,
-  },
-  async execute(args, ctx) {
-    const { id, bytes } = await loadImage(args.image, ctx);
+  input: { image: imageRef() },
+  async execute(input, ctx) {
+    const { id, bytes } = await loadImage(input.image, ctx);
     const { people } = await detectBodies(id, bytes, ctx.signal);
     const found = people.filter((p) => p.score >= 0.2);
     return {
@@ -25,4 +21,4 @@ export const detectPeople: Tool = {
       artifacts: [],
     };
   },
-};
+});

@@ -1,22 +1,19 @@
+import { z } from "zod";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
-import type { Tool } from "../tool.js";
-import { IMAGE_REF, loadImage } from "./image-input.js";
+import { imageRef } from "../inputs.js";
+import { defineTool } from "../tool.js";
+import { loadImage } from "./image-input.js";
 
 const hex = (n: number) => n.toString(16).padStart(2, "0");
 
-export const dominantColors: Tool = {
+export const dominantColors = defineTool({
   name: "dominant_colors",
   description: "The most common colours of an image, as hex values with their share of the pixels.",
   toolset: Toolset.IMAGE,
   needs: ["image"],
-  parameters: {
-    type: "object",
-    properties: { image: IMAGE_REF, count: { type: "integer", minimum: 1, maximum: 10 } },
-    required: ["image"],
-    additionalProperties: false,
-  },
-  async execute(args, ctx) {
-    const { id, image } = await loadImage(args.image, ctx);
+  input: { image: imageRef(), count: z.number().int().min(1).max(10).default(5) },
+  async execute(input, ctx) {
+    const { id, image } = await loadImage(input.image, ctx);
     // A 64×64 nearest-neighbour sample (no blended colours that are not in the image), each channel quantised to 32 levels, then the largest buckets by count.
     const { data, info } = await image
       .removeAlpha()
@@ -39,7 +36,7 @@ export const dominantColors: Tool = {
     const total = data.length / info.channels;
     const colors = [...buckets.values()]
       .sort((a, b) => b.n - a.n)
-      .slice(0, (args.count as number | undefined) ?? 5)
+      .slice(0, input.count)
       .map((c) => ({
         hex: `#${hex(Math.round(c.r / c.n))}${hex(Math.round(c.g / c.n))}${hex(Math.round(c.b / c.n))}`,
         share: Math.round((c.n / total) * 1000) / 1000,
@@ -50,4 +47,4 @@ export const dominantColors: Tool = {
       artifacts: [],
     };
   },
-};
+});

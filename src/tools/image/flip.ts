@@ -1,24 +1,21 @@
+import { z } from "zod";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
-import type { Tool } from "../tool.js";
-import { IMAGE_REF, loadImage, savePng } from "./image-input.js";
+import { imageRef } from "../inputs.js";
+import { defineTool } from "../tool.js";
+import { loadImage, savePng } from "./image-input.js";
 
-export const flip: Tool = {
+export const flip = defineTool({
   name: "flip",
   description: "Flip (mirror) an image horizontally (left–right) or vertically (upside down).",
   toolset: Toolset.IMAGE,
   needs: ["image"],
-  parameters: {
-    type: "object",
-    properties: {
-      image: IMAGE_REF,
-      direction: { type: "string", enum: ["horizontal", "vertical"], description: "default horizontal" },
-    },
-    required: ["image"],
-    additionalProperties: false,
+  input: {
+    image: imageRef(),
+    direction: z.enum(["horizontal", "vertical"]).default("horizontal"),
   },
-  async execute(args, ctx) {
-    const { id, image } = await loadImage(args.image, ctx);
-    const direction = (args.direction as string | undefined) ?? "horizontal";
+  async execute(input, ctx) {
+    const { id, image } = await loadImage(input.image, ctx);
+    const { direction } = input;
     const flipped = direction === "vertical" ? image.flip() : image.flop();
     const saved = await savePng(flipped, ctx, `${id}-flipped.png`);
     return {
@@ -27,4 +24,4 @@ export const flip: Tool = {
       artifacts: [saved.meta],
     };
   },
-};
+});

@@ -1,20 +1,16 @@
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
-import type { Tool } from "../tool.js";
-import { IMAGE_REF, loadImage, savePng } from "./image-input.js";
+import { imageRef } from "../inputs.js";
+import { defineTool } from "../tool.js";
+import { loadImage, savePng } from "./image-input.js";
 
-export const grayscale: Tool = {
+export const grayscale = defineTool({
   name: "grayscale",
   description: "Convert an image to grayscale (black and white).",
   toolset: Toolset.IMAGE,
   needs: ["image"],
-  parameters: {
-    type: "object",
-    properties: { image: IMAGE_REF },
-    required: ["image"],
-    additionalProperties: false,
-  },
-  async execute(args, ctx) {
-    const { id, image } = await loadImage(args.image, ctx);
+  input: { image: imageRef() },
+  async execute(input, ctx) {
+    const { id, image } = await loadImage(input.image, ctx);
     const saved = await savePng(image.greyscale(), ctx, `${id}-grayscale.png`);
     return {
       summary: `converted ${id} to grayscale → ${saved.meta.id}`,
@@ -22,4 +18,4 @@ export const grayscale: Tool = {
       artifacts: [saved.meta],
     };
   },
-};
+});

@@ -1,23 +1,13 @@
-import type { JsonObject } from "@bufbuild/protobuf";
 import sharp, { type Sharp } from "sharp";
 import { ToolError } from "../../errors.js";
 import { artifactArg } from "../artifact-arg.js";
 import type { ToolContext } from "../tool.js";
 
-/** The schema of an image argument: "img_ab12cd" or {"id": "img_ab12cd"} (Orion's ref form). */
-export const IMAGE_REF: JsonObject = {
-  description: 'An image artifact id, e.g. "img_a1b2c3", or {"id": "img_a1b2c3"}',
-  anyOf: [
-    { type: "string", pattern: "^img_[0-9a-f]{6}" },
-    { type: "object", properties: { id: { type: "string", pattern: "^img_[0-9a-f]{6}" } }, required: ["id"] },
-  ],
-};
-
 /** The stored artifact an image argument names, undecoded. */
-export const imageArtifact = (ref: unknown, ctx: ToolContext) => artifactArg(ref, ctx, "image");
+export const imageArtifact = (ref: string, ctx: ToolContext) => artifactArg(ref, ctx, "image");
 
 /** Loads an image argument's bytes and a sharp pipeline over them. */
-export async function loadImage(ref: unknown, ctx: ToolContext) {
+export async function loadImage(ref: string, ctx: ToolContext) {
   const { id, data: bytes } = await imageArtifact(ref, ctx);
   try {
     const image = sharp(bytes, { limitInputPixels: 100_000_000 });

@@ -1,5 +1,4 @@
-import type { JsonObject } from "@bufbuild/protobuf";
-import { unitCoordinates, type Xywh } from "./regions.js";
+import type { Xywh } from "./regions.js";
 
 const PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45"];
 
@@ -37,25 +36,3 @@ export function overlaySvg(
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join("")}</svg>`;
 }
-
-/** Up to 500 shapes, each its normalised coordinates under `key` with an optional label and colour. */
-function labelled(key: string, coordinates: number): JsonObject {
-  return {
-    type: "array",
-    maxItems: 500,
-    items: {
-      type: "object",
-      properties: {
-        [key]: unitCoordinates(coordinates),
-        label: { type: "string", maxLength: 200 },
-        color: { type: "string", pattern: "^#[0-9a-fA-F]{6}$" },
-      },
-      required: [key],
-      additionalProperties: false,
-    },
-  };
-}
-
-/** The schemas of labelled boxes and points, shared by the tools that draw them. */
-export const LABELLED_BOXES = labelled("xywh", 4);
-export const LABELLED_POINTS = labelled("xy", 2);

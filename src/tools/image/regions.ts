@@ -1,21 +1,6 @@
-import type { JsonObject } from "@bufbuild/protobuf";
 import sharp, { type OverlayOptions } from "sharp";
 
 export type Xywh = [number, number, number, number];
-
-/** The schema of a list of regions: normalised [x, y, w, h] boxes, top-left origin. */
-/** The schema of `n` normalised coordinates: [x, y] is 2, [x, y, w, h] is 4. */
-export function unitCoordinates(n: number): JsonObject {
-  return { type: "array", items: { type: "number", minimum: 0, maximum: 1 }, minItems: n, maxItems: n };
-}
-
-export const BOXES: JsonObject = {
-  type: "array",
-  minItems: 1,
-  maxItems: 500,
-  description: "Regions as normalised [x, y, w, h] (0–1 of the width and height, from the top-left)",
-  items: unitCoordinates(4),
-};
 
 /** A fraction as tools report it: clamped to 0–1, four decimals. */
 export function fraction(n: number): number {

@@ -1,34 +1,29 @@
+import { z } from "zod";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
-import { ToolError } from "../../errors.js";
-import type { Tool } from "../tool.js";
-import { IMAGE_REF, loadImage, savePng } from "./image-input.js";
+import { imageRef } from "../inputs.js";
+import { defineTool } from "../tool.js";
+import { loadImage, savePng } from "./image-input.js";
 
-export const resize: Tool = {
+export const resize = defineTool({
   name: "resize",
   description:
     "Resize an image to a width and/or height in pixels (aspect ratio kept when only one is given).",
   toolset: Toolset.IMAGE,
   needs: ["image"],
-  parameters: {
-    type: "object",
-    properties: {
-      image: IMAGE_REF,
-      width: { type: "integer", minimum: 1, maximum: 8192 },
-      height: { type: "integer", minimum: 1, maximum: 8192 },
-    },
-    required: ["image"],
-    additionalProperties: false,
+  input: {
+    image: imageRef(),
+    width: z.number().int().min(1).max(8192).optional(),
+    height: z.number().int().min(1).max(8192).optional(),
   },
-  async execute(args, ctx) {
-    if (args.width === undefined && args.height === undefined)
-      throw new ToolError("give a width, a height or both");
-    const { id, image } = await loadImage(args.image, ctx);
+  anyOf: ["width", "height"],
+  async execute(input, ctx) {
+    const { id, image } = await loadImage(input.image, ctx);
     const saved = await savePng(
       image.resize({
-        width: args.width as number | undefined,
-        height: args.height as number | undefined,
+        width: input.width,
+        height: input.height,
         // One side given: keep the aspect ratio. Both given: exactly that size.
-        fit: args.width !== undefined && args.height !== undefined ? "fill" : "inside",
+        fit: input.width !== undefined && input.height !== undefined ? "fill" : "inside",
       }),
       ctx,
       `${id}-resized.png`,
@@ -39,4 +34,4 @@ export const resize: Tool = {
       artifacts: [saved.meta],
     };
   },
-};
+});

@@ -1,9 +1,10 @@
+import { z } from "zod";
 import { Model, Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { ProviderConfig } from "../../config.js";
 import { wireNames } from "../../wire/names.js";
-import { BOXES } from "../image/regions.js";
+import { boxes, imageId } from "../inputs.js";
 import type { UnavailableTool } from "../registry.js";
-import type { Tool } from "../tool.js";
+import type { AnyTool } from "../tool.js";
 import { type InferSpec, inferTool } from "./infer.js";
 import { type JobSpec, jobTool } from "./jobs.js";
 import { type VisionChatSpec, visionChatTool } from "./vision-chat.js";
@@ -13,12 +14,10 @@ type Entry =
   | ({ protocol: "infer" } & Omit<InferSpec, "id">)
   | ({ protocol: "jobs" } & Omit<JobSpec, "id">);
 
-const POINTS = {
-  type: "array",
-  maxItems: 64,
-  description: "Prompt points as normalised [x, y, label] (label 1 = inside the object, 0 = outside)",
-  items: { type: "array", items: { type: "number" }, minItems: 3, maxItems: 3 },
-};
+const POINTS = z
+  .array(z.array(z.number()).length(3))
+  .max(64)
+  .describe("Prompt points as normalised [x, y, label] (label 1 = inside the object, 0 = outside)");
 
 /**
  * The 12 tool providers: which protocol each speaks (docs/providers.md) and the tool it adds.
@@ -102,7 +101,7 @@ export const CATALOG: Entry[] = [
     toolset: Toolset.IMAGE,
     needs: ["image"],
     task: "segment",
-    params: { points: POINTS, boxes: BOXES },
+    params: { points: POINTS.optional(), boxes: boxes().optional() },
     description: "Segment objects with SAM 2 from prompt points or boxes: one mask image per object.",
   },
   {
@@ -112,15 +111,7 @@ export const CATALOG: Entry[] = [
     toolset: Toolset.IMAGE,
     needs: ["image"],
     task: "segment",
-    params: {
-      prompt: {
-        type: "string",
-        minLength: 1,
-        maxLength: 500,
-        description: 'A concept, e.g. "yellow school bus"',
-      },
-    },
-    required: ["prompt"],
+    params: { prompt: z.string().min(1).max(500).describe('A concept, e.g. "yellow school bus"') },
     description:
       "Segment every instance of a concept named in words with SAM 3: one mask image per instance.",
   },
@@ -131,13 +122,7 @@ export const CATALOG: Entry[] = [
     toolset: Toolset.WORLD_GEN,
     needs: ["image"],
     task: "reconstruct",
-    params: {
-      mask: {
-        type: "string",
-        pattern: "^img_[0-9a-f]{6}",
-        description: "Optional mask of the object to lift",
-      },
-    },
+    params: { mask: imageId("Optional mask of the object to lift").optional() },
     description:
       "Reconstruct an object or scene in 3-D from one image with SAM 3D: a glTF (.glb) mesh artifact.",
   },
@@ -178,8 +163,8 @@ export function unconfiguredProviderTools(providers: Map<Model, ProviderConfig>)
 }
 
 /** The tools of every configured provider (those whose ORION_MODEL_<NAME>_URL is set). */
-export function providerTools(providers: Map<Model, ProviderConfig>): Tool[] {
-  const tools: Tool[] = [];
+export function providerTools(providers: Map<Model, ProviderConfig>): AnyTool[] {
+  const tools: AnyTool[] = [];
   for (const entry of CATALOG) {
     const config = providers.get(entry.provider);
     if (!config?.url) continue;

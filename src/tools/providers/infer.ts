@@ -1,10 +1,11 @@
-import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import type { JsonValue } from "@bufbuild/protobuf";
 import { z } from "zod";
 import type { ArtifactMeta } from "../../artifacts/artifacts.js";
 import type { ProviderConfig } from "../../config.js";
 import { ToolError } from "../../errors.js";
-import { IMAGE_REF, imageArtifact } from "../image/image-input.js";
-import type { Tool, ToolContext } from "../tool.js";
+import { imageArtifact } from "../image/image-input.js";
+import { imageRef } from "../inputs.js";
+import { type AnyTool, defineTool, type ToolContext } from "../tool.js";
 import { callProvider, mediaOf } from "./provider-http.js";
 import { type ProviderSpec, toolHead } from "./provider-spec.js";
 
@@ -45,9 +46,8 @@ const Answers = {
 
 export interface InferSpec extends ProviderSpec {
   task: InferTask;
-  /** Task-specific arguments beyond `image`, as JSON Schema properties (sent as they are). */
-  params: JsonObject;
-  required?: string[];
+  /** Task-specific arguments beyond `image` (sent as they are). */
+  params: z.ZodRawShape;
 }
 
 async function save(ctx: ToolContext, media: z.infer<typeof Media>, filename: string): Promise<ArtifactMeta> {
@@ -57,19 +57,14 @@ async function save(ctx: ToolContext, media: z.infer<typeof Media>, filename: st
 }
 
 /** A provider reached over the small JSON contract: POST {url}/v1/infer with the image and task. */
-export function inferTool(spec: InferSpec, config: ProviderConfig): Tool {
-  return {
+export function inferTool(spec: InferSpec, config: ProviderConfig): AnyTool {
+  return defineTool({
     ...toolHead(spec, config.timeoutMs + 5_000),
-    parameters: {
-      type: "object",
-      properties: { image: IMAGE_REF, ...spec.params },
-      required: ["image", ...(spec.required ?? [])],
-      additionalProperties: false,
-    },
-    async execute(args, ctx) {
-      const found = await imageArtifact(args.image, ctx);
+    input: { image: imageRef(), ...spec.params },
+    async execute(input, ctx) {
+      const found = await imageArtifact(input.image, ctx);
       const ref = found.id;
-      const { image: _image, ...params } = args;
+      const { image: _image, ...params }: Record<string, unknown> = input;
       // Artifact ids in the arguments (e.g. a mask) go to the provider as the files themselves.
       for (const [key, value] of Object.entries(params)) {
         if (typeof value !== "string" || !/^img_[0-9a-f]{6}$/.test(value)) continue;
@@ -128,5 +123,5 @@ export function inferTool(spec: InferSpec, config: ProviderConfig): Tool {
       }
       return { summary, data, artifacts };
     },
-  };
+  });
 }

@@ -2,8 +2,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import type { ProviderConfig } from "../../config.js";
 import { ToolError } from "../../errors.js";
-import { IMAGE_REF, imageArtifact } from "../image/image-input.js";
-import type { Tool } from "../tool.js";
+import { imageArtifact } from "../image/image-input.js";
+import { imageRef } from "../inputs.js";
+import { type AnyTool, defineTool } from "../tool.js";
 import { callProvider, mediaOf } from "./provider-http.js";
 import { type ProviderSpec, toolHead } from "./provider-spec.js";
 
@@ -24,32 +25,27 @@ const Job = z.object({
  * polled (backing off to 2 s) until it succeeds or fails, and a cancelled request cancels the job
  * with DELETE {url}/v1/jobs/{id}.
  */
-export function jobTool(spec: JobSpec, config: ProviderConfig): Tool {
+export function jobTool(spec: JobSpec, config: ProviderConfig): AnyTool {
   const call = (signal: AbortSignal) => ({ provider: spec.id, config, signal });
   const parse = (raw: unknown) => {
     const job = Job.safeParse(raw);
     if (!job.success) throw new ToolError(`${spec.id} answered with a job in an unexpected shape`);
     return job.data;
   };
-  return {
+  return defineTool({
     ...toolHead(spec, config.jobTimeoutMs),
-    parameters: {
-      type: "object",
-      properties: {
-        prompt: { type: "string", minLength: 1, maxLength: 20_000 },
-        image: { ...IMAGE_REF, description: "An image to edit or to start from" },
-        ...(spec.task === "video.generate"
-          ? { duration_seconds: { type: "number", minimum: 1, maximum: 60 } }
-          : {
-              width: { type: "integer", minimum: 64, maximum: 4096 },
-              height: { type: "integer", minimum: 64, maximum: 4096 },
-            }),
-      },
-      required: ["prompt"],
-      additionalProperties: false,
+    input: {
+      prompt: z.string().min(1).max(20_000),
+      image: imageRef("An image to edit or to start from").optional(),
+      ...(spec.task === "video.generate"
+        ? { duration_seconds: z.number().min(1).max(60).optional() }
+        : {
+            width: z.number().int().min(64).max(4096).optional(),
+            height: z.number().int().min(64).max(4096).optional(),
+          }),
     },
-    async execute(args, ctx) {
-      const { prompt, image, ...params } = args;
+    async execute(input, ctx) {
+      const { prompt, image, ...params } = input;
       const source = image === undefined ? undefined : mediaOf(await imageArtifact(image, ctx));
       let job = parse(
         await callProvider(call(ctx.signal), "POST", "/v1/jobs", {
@@ -101,5 +97,5 @@ export function jobTool(spec: JobSpec, config: ProviderConfig): Tool {
         artifacts: [meta],
       };
     },
-  };
+  });
 }

@@ -2,9 +2,10 @@ import { z } from "zod";
 import type { ProviderConfig } from "../../config.js";
 import { ToolError } from "../../errors.js";
 import { toDataUrl } from "../../media/data-url.js";
-import { IMAGE_REF, imageArtifact } from "../image/image-input.js";
-import type { Tool } from "../tool.js";
-import { loadVideo, VIDEO_REF } from "../video/video-input.js";
+import { imageArtifact } from "../image/image-input.js";
+import { imageRef, videoRef } from "../inputs.js";
+import { type AnyTool, defineTool } from "../tool.js";
+import { loadVideo } from "../video/video-input.js";
 import { callProvider } from "./provider-http.js";
 import { type ProviderSpec, toolHead } from "./provider-spec.js";
 
@@ -25,34 +26,30 @@ const Reply = z.object({
  * Gemini's compatible endpoint serve): images, and video where the model takes it, go as data:
  * URL parts beside the prompt; the answer is the model's text.
  */
-export function visionChatTool(spec: VisionChatSpec, config: ProviderConfig): Tool {
-  return {
+export function visionChatTool(spec: VisionChatSpec, config: ProviderConfig): AnyTool {
+  return defineTool({
     ...toolHead(spec, config.timeoutMs + 5_000),
-    parameters: {
-      type: "object",
-      properties: {
-        prompt: { type: "string", minLength: 1, maxLength: 20_000 },
-        images: { type: "array", items: IMAGE_REF, minItems: 1, maxItems: 16 },
-        ...(spec.video ? { video: VIDEO_REF } : {}),
-        max_tokens: { type: "integer", minimum: 1, maximum: 32_768 },
-      },
-      required: spec.defaultPrompt ? [] : ["prompt"],
-      anyOf: spec.video ? [{ required: ["images"] }, { required: ["video"] }] : [{ required: ["images"] }],
-      additionalProperties: false,
+    input: {
+      prompt: spec.defaultPrompt
+        ? z.string().min(1).max(20_000).default(spec.defaultPrompt)
+        : z.string().min(1).max(20_000),
+      images: z.array(imageRef()).min(1).max(16).optional(),
+      ...(spec.video ? { video: videoRef().optional() } : {}),
+      max_tokens: z.number().int().min(1).max(32_768).optional(),
     },
-    async execute(args, ctx) {
-      const content: unknown[] = [
-        { type: "text", text: (args.prompt as string | undefined) ?? spec.defaultPrompt },
-      ];
-      for (const ref of (args.images as unknown[] | undefined) ?? []) {
+    anyOf: spec.video ? ["images", "video"] : ["images"],
+    async execute(input, ctx) {
+      const content: unknown[] = [{ type: "text", text: input.prompt }];
+      for (const ref of input.images ?? []) {
         const found = await imageArtifact(ref, ctx);
         content.push({
           type: "image_url",
           image_url: { url: toDataUrl(found.meta.contentType, found.data) },
         });
       }
-      if (args.video !== undefined) {
-        const found = await loadVideo(args.video, ctx);
+      const video = "video" in input ? (input.video as string | undefined) : undefined;
+      if (video !== undefined) {
+        const found = await loadVideo(video, ctx);
         content.push({
           type: "video_url",
           video_url: { url: toDataUrl(found.meta.contentType, found.data) },
@@ -67,7 +64,7 @@ export function visionChatTool(spec: VisionChatSpec, config: ProviderConfig): To
           model: config.model ?? spec.id,
           messages: [{ role: "user", content }],
           temperature: 0,
-          ...(args.max_tokens !== undefined ? { max_tokens: args.max_tokens } : {}),
+          ...(input.max_tokens !== undefined ? { max_tokens: input.max_tokens } : {}),
         },
       );
       const reply = Reply.safeParse(raw);
@@ -80,5 +77,5 @@ export function visionChatTool(spec: VisionChatSpec, config: ProviderConfig): To
         artifacts: [],
       };
     },
-  };
+  });
 }

@@ -1,10 +1,12 @@
 import path from "node:path";
+import { z } from "zod";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { ArtifactMeta } from "../../artifacts/artifacts.js";
 import { ToolError } from "../../errors.js";
 import { ffmpeg, probe, readBytes, withVideoFile } from "../../media/ffmpeg.js";
-import type { Tool } from "../tool.js";
-import { loadVideo, seconds, VIDEO_REF } from "./video-input.js";
+import { videoRef } from "../inputs.js";
+import { defineTool } from "../tool.js";
+import { loadVideo, seconds } from "./video-input.js";
 
 const MAX_FRAMES = 64;
 /** Seeks run as separate ffmpeg processes; this many at once keeps two cores busy without thrashing. */
@@ -22,50 +24,38 @@ function timestamps(duration: number, count?: number, everySeconds?: number): nu
   return Array.from({ length: k }, (_, i) => Math.round(((duration * (i + 0.5)) / k) * 1000) / 1000);
 }
 
-export const sampleFrames: Tool = {
+export const sampleFrames = defineTool({
   name: "sample_frames",
   description:
     "Sample frames from a video as images: `count` frames evenly spread over the video, or one every `every_seconds`. Each frame comes with its timestamp in seconds.",
   toolset: Toolset.VIDEO,
   needs: ["video"],
-  parameters: {
-    type: "object",
-    properties: {
-      video: VIDEO_REF,
-      count: {
-        type: "integer",
-        minimum: 1,
-        maximum: MAX_FRAMES,
-        description: "How many frames, evenly spread (default 4)",
-      },
-      every_seconds: {
-        type: "number",
-        minimum: 0.05,
-        maximum: 3600,
-        description: "One frame every this many seconds",
-      },
-      width: {
-        type: "integer",
-        minimum: 16,
-        maximum: 3840,
-        description: "Frame width in pixels (default: the video's, at most 1280)",
-      },
-    },
-    required: ["video"],
-    not: { required: ["count", "every_seconds"] },
-    additionalProperties: false,
+  input: {
+    video: videoRef(),
+    count: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_FRAMES)
+      .optional()
+      .describe("How many frames, evenly spread (default 4)"),
+    every_seconds: z.number().min(0.05).max(3600).optional().describe("One frame every this many seconds"),
+    width: z
+      .number()
+      .int()
+      .min(16)
+      .max(3840)
+      .optional()
+      .describe("Frame width in pixels (default: the video's, at most 1280)"),
   },
-  async execute(args, ctx) {
-    const video = await loadVideo(args.video, ctx);
-    return withVideoFile(video.data, async (input, dir) => {
-      const facts = await probe(input, ctx.signal);
+  notBoth: ["count", "every_seconds"],
+  async execute(input, ctx) {
+    const video = await loadVideo(input.video, ctx);
+    return withVideoFile(video.data, async (file, dir) => {
+      const facts = await probe(file, ctx.signal);
       if (facts.duration <= 0) throw new ToolError(`${video.id} has no duration to sample`);
-      const times = timestamps(
-        facts.duration,
-        args.count as number | undefined,
-        args.every_seconds as number | undefined,
-      );
-      const width = (args.width as number | undefined) ?? Math.min(facts.width, 1280);
+      const times = timestamps(facts.duration, input.count, input.every_seconds);
+      const width = input.width ?? Math.min(facts.width, 1280);
       const frames: { t: number; image: string }[] = [];
       const metas: ArtifactMeta[] = [];
       for (let start = 0; start < times.length; start += PARALLEL) {
@@ -75,7 +65,7 @@ export const sampleFrames: Tool = {
             const out = path.join(dir, `frame-${start + i}.png`);
             // Input-side seek is fast; the frame shown at t is the one decoded first after it.
             await ffmpeg(
-              ["-ss", seconds(t), "-i", input, "-frames:v", "1", "-vf", `scale=${width}:-2`, out],
+              ["-ss", seconds(t), "-i", file, "-frames:v", "1", "-vf", `scale=${width}:-2`, out],
               ctx.signal,
             );
             return out;
@@ -100,4 +90,4 @@ export const sampleFrames: Tool = {
       };
     });
   },
-};
+});

@@ -1,51 +1,42 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
+import { z } from "zod";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { ArtifactMeta } from "../../artifacts/artifacts.js";
 import { ffmpeg, readBytes, withVideoFile } from "../../media/ffmpeg.js";
-import type { Tool } from "../tool.js";
-import { loadVideo, VIDEO_REF } from "./video-input.js";
+import { videoRef } from "../inputs.js";
+import { defineTool } from "../tool.js";
+import { loadVideo } from "./video-input.js";
 
 const MAX_CUTS = 100;
 
-export const sceneCuts: Tool = {
+export const sceneCuts = defineTool({
   name: "scene_cuts",
   description:
     "Find the scene cuts (shot changes) in a video and return a keyframe image for each scene, with the time each scene starts.",
   toolset: Toolset.VIDEO,
   needs: ["video"],
-  parameters: {
-    type: "object",
-    properties: {
-      video: VIDEO_REF,
-      threshold: {
-        type: "number",
-        minimum: 0.05,
-        maximum: 0.95,
-        description: "How different two frames must be to count as a cut, 0–1 (default 0.3)",
-      },
-      width: {
-        type: "integer",
-        minimum: 16,
-        maximum: 1920,
-        description: "Keyframe width in pixels (default 640)",
-      },
-    },
-    required: ["video"],
-    additionalProperties: false,
+  input: {
+    video: videoRef(),
+    threshold: z
+      .number()
+      .min(0.05)
+      .max(0.95)
+      .default(0.3)
+      .describe("How different two frames must be to count as a cut, 0–1"),
+    width: z.number().int().min(16).max(1920).default(640).describe("Keyframe width in pixels"),
   },
-  async execute(args, ctx) {
-    const video = await loadVideo(args.video, ctx);
-    const threshold = (args.threshold as number | undefined) ?? 0.3;
-    const width = (args.width as number | undefined) ?? 640;
-    return withVideoFile(video.data, async (input, dir) => {
+  async execute(input, ctx) {
+    const video = await loadVideo(input.video, ctx);
+    const { threshold, width } = input;
+    return withVideoFile(video.data, async (file, dir) => {
       // One pass: the first frame, plus every frame whose scene score passes the threshold;
       // showinfo prints each kept frame's time.
       const select = `select='eq(n\\,0)+gt(scene\\,${threshold})',showinfo,scale=${width}:-2`;
       const { stderr } = await ffmpeg(
         [
           "-i",
-          input,
+          file,
           "-vf",
           select,
           "-fps_mode",
@@ -80,4 +71,4 @@ export const sceneCuts: Tool = {
       };
     });
   },
-};
+});

@@ -1,35 +1,32 @@
 import path from "node:path";
+import { z } from "zod";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import { ToolError } from "../../errors.js";
 import { ffmpeg, probe, readBytes, withVideoFile } from "../../media/ffmpeg.js";
-import type { Tool } from "../tool.js";
-import { loadVideo, seconds, VIDEO_REF } from "./video-input.js";
+import { videoRef } from "../inputs.js";
+import { defineTool } from "../tool.js";
+import { loadVideo, seconds } from "./video-input.js";
 
-export const trim: Tool = {
+export const trim = defineTool({
   name: "trim",
   description:
     "Cut a clip out of a video, from `start` to `end` seconds (or `start` plus `duration`); returns a new MP4 video artifact cut at exactly those times.",
   toolset: Toolset.VIDEO,
   needs: ["video"],
-  parameters: {
-    type: "object",
-    properties: {
-      video: VIDEO_REF,
-      start: { type: "number", minimum: 0, description: "Start time in seconds" },
-      end: { type: "number", exclusiveMinimum: 0, description: "End time in seconds" },
-      duration: { type: "number", exclusiveMinimum: 0, description: "Length in seconds" },
-    },
-    required: ["video", "start"],
-    oneOf: [{ required: ["end"] }, { required: ["duration"] }],
-    additionalProperties: false,
+  input: {
+    video: videoRef(),
+    start: z.number().min(0).describe("Start time in seconds"),
+    end: z.number().gt(0).optional().describe("End time in seconds"),
+    duration: z.number().gt(0).optional().describe("Length in seconds"),
   },
-  async execute(args, ctx) {
-    const video = await loadVideo(args.video, ctx);
-    const start = args.start as number;
-    const length = args.duration !== undefined ? (args.duration as number) : (args.end as number) - start;
+  oneOf: ["end", "duration"],
+  async execute(input, ctx) {
+    const video = await loadVideo(input.video, ctx);
+    const { start } = input;
+    const length = input.duration ?? (input.end as number) - start;
     if (length <= 0) throw new ToolError("the end must come after the start");
-    return withVideoFile(video.data, async (input, dir) => {
-      const facts = await probe(input, ctx.signal);
+    return withVideoFile(video.data, async (file, dir) => {
+      const facts = await probe(file, ctx.signal);
       if (start >= facts.duration) throw new ToolError(`${video.id} is only ${facts.duration} s long`);
       const out = path.join(dir, "clip.mp4");
       // Re-encoded rather than stream-copied: a copy can only cut at keyframes (4.16 s for 4 s).
@@ -38,7 +35,7 @@ export const trim: Tool = {
           "-ss",
           seconds(start),
           "-i",
-          input,
+          file,
           "-t",
           seconds(length),
           "-c:v",
@@ -70,4 +67,4 @@ export const trim: Tool = {
       };
     });
   },
-};
+});

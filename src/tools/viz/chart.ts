@@ -1,8 +1,9 @@
 import sharp from "sharp";
+import { z } from "zod";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import { ToolError } from "../../errors.js";
 import { workerPool } from "../../runtime/worker-pool.js";
-import type { Tool } from "../tool.js";
+import { defineTool } from "../tool.js";
 import type * as ChartWorker from "./chart-worker.js";
 
 const pool = workerPool<typeof ChartWorker>(import.meta.url, "chart-worker");
@@ -24,15 +25,34 @@ function findUrl(value: unknown, path = "spec"): string | undefined {
   return undefined;
 }
 
-type Series = { name?: string; values: number[] };
+const chartInput = {
+  type: z.enum(["bar", "line", "scatter", "pie"]).default("bar"),
+  labels: z
+    .array(z.union([z.string(), z.number()]))
+    .max(10_000)
+    .default([]),
+  values: z.array(z.number()).min(1).max(10_000).optional(),
+  series: z
+    .array(z.strictObject({ name: z.string().optional(), values: z.array(z.number()).min(1) }))
+    .max(50)
+    .optional(),
+  title: z.string().max(300).optional(),
+  x_title: z.string().max(200).optional(),
+  y_title: z.string().max(200).optional(),
+  spec: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe("A Vega-Lite spec with inline data (data.values); used as given"),
+  width: z.number().int().min(100).max(4000).default(800).describe("PNG width in pixels"),
+  height: z.number().int().min(100).max(4000).default(500).describe("PNG height in pixels"),
+};
+
+type ChartInput = z.output<z.ZodObject<typeof chartInput>>;
 
 /** The Vega-Lite spec of a simple chart given as labels and one or more series. */
-function simpleSpec(args: Record<string, unknown>): Record<string, unknown> {
-  const type = (args.type as string | undefined) ?? "bar";
-  const labels = (args.labels as (string | number)[] | undefined) ?? [];
-  const series = (args.series as Series[] | undefined) ?? [
-    { values: (args.values as number[] | undefined) ?? [] },
-  ];
+function simpleSpec(args: ChartInput): Record<string, unknown> {
+  const { type, labels } = args;
+  const series = args.series ?? [{ values: args.values ?? [] }];
   if (series.some((s) => labels.length > 0 && s.values.length !== labels.length)) {
     throw new ToolError("each series needs one value per label");
   }
@@ -40,7 +60,7 @@ function simpleSpec(args: Record<string, unknown>): Record<string, unknown> {
     s.values.map((v, i) => ({ label: labels[i] ?? i + 1, value: v, series: s.name ?? `series ${si + 1}` })),
   );
   const many = series.length > 1;
-  const title = args.title as string | undefined;
+  const { title } = args;
   const x = {
     field: "label",
     type: type === "scatter" || type === "line" ? "ordinal" : "nominal",
@@ -73,55 +93,17 @@ function simpleSpec(args: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-export const chart: Tool = {
+export const chart = defineTool({
   name: "chart",
   description:
     "Chart numbers as a PNG image: a bar, line, scatter or pie chart from labels and values (or several named series), or any Vega-Lite spec with inline data.",
   toolset: Toolset.VIZ,
   needs: ["none"],
-  parameters: {
-    type: "object",
-    properties: {
-      type: { type: "string", enum: ["bar", "line", "scatter", "pie"], description: "default bar" },
-      labels: { type: "array", items: { type: ["string", "number"] }, maxItems: 10_000 },
-      values: { type: "array", items: { type: "number" }, minItems: 1, maxItems: 10_000 },
-      series: {
-        type: "array",
-        maxItems: 50,
-        items: {
-          type: "object",
-          properties: {
-            name: { type: "string" },
-            values: { type: "array", items: { type: "number" }, minItems: 1 },
-          },
-          required: ["values"],
-          additionalProperties: false,
-        },
-      },
-      title: { type: "string", maxLength: 300 },
-      x_title: { type: "string", maxLength: 200 },
-      y_title: { type: "string", maxLength: 200 },
-      spec: { type: "object", description: "A Vega-Lite spec with inline data (data.values); used as given" },
-      width: {
-        type: "integer",
-        minimum: 100,
-        maximum: 4000,
-        description: "PNG width in pixels (default 800)",
-      },
-      height: {
-        type: "integer",
-        minimum: 100,
-        maximum: 4000,
-        description: "PNG height in pixels (default 500)",
-      },
-    },
-    oneOf: [{ required: ["values"] }, { required: ["series"] }, { required: ["spec"] }],
-    additionalProperties: false,
-  },
-  async execute(args, ctx) {
-    const width = (args.width as number | undefined) ?? 800;
-    const height = (args.height as number | undefined) ?? 500;
-    const spec = (args.spec as Record<string, unknown> | undefined) ?? simpleSpec(args);
+  input: chartInput,
+  oneOf: ["values", "series", "spec"],
+  async execute(input, ctx) {
+    const { width, height } = input;
+    const spec = input.spec ?? simpleSpec(input);
     const url = findUrl(spec);
     if (url) throw new ToolError(`${url}: charts take inline data only (data.values), not URLs`);
     let svg: string;
@@ -139,9 +121,9 @@ export const chart: Tool = {
       .toBuffer();
     const meta = await ctx.artifacts.put(new Uint8Array(png), "image/png", "chart.png");
     return {
-      summary: `drew a ${args.spec ? "Vega-Lite" : ((args.type as string | undefined) ?? "bar")} chart ${width}×${height} → ${meta.id}`,
+      summary: `drew a ${input.spec ? "Vega-Lite" : input.type} chart ${width}×${height} → ${meta.id}`,
       data: { image: meta.id, width, height },
       artifacts: [meta],
     };
   },
-};
+});

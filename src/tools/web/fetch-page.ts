@@ -1,28 +1,29 @@
+import { z } from "zod";
 import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { FetchPolicy } from "../../config.js";
 import { ToolError } from "../../errors.js";
 import { FetchRefused, guardedFetch } from "../../media/guarded-fetch.js";
 import { htmlTitle, htmlToText } from "../core/html-text.js";
-import type { Tool } from "../tool.js";
+import { type AnyTool, defineTool } from "../tool.js";
 
 const MAX_CHARS = 100_000;
 
 /** Fetches a web page through the URL guard and returns its readable text. */
-export function fetchPage(policy: FetchPolicy): Tool {
-  return {
+export function fetchPage(policy: FetchPolicy): AnyTool {
+  return defineTool({
     name: "fetch_page",
     description:
       "Fetch a web page (http or https) and return its title and readable text, without scripts, menus or footers. Private and internal addresses are refused.",
     toolset: Toolset.WEB,
     needs: ["none"],
-    parameters: {
-      type: "object",
-      properties: { url: { type: "string", pattern: "^https?://", maxLength: 4096 } },
-      required: ["url"],
-      additionalProperties: false,
+    input: {
+      url: z
+        .string()
+        .regex(/^https?:\/\//)
+        .max(4096),
     },
-    async execute(args, ctx) {
-      const url = args.url as string;
+    async execute(input, ctx) {
+      const { url } = input;
       let fetched: Awaited<ReturnType<typeof guardedFetch>>;
       try {
         fetched = await guardedFetch(url, policy, ctx.signal);
@@ -51,5 +52,5 @@ export function fetchPage(policy: FetchPolicy): Tool {
         artifacts: [],
       };
     },
-  };
+  });
 }

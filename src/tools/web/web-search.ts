@@ -3,7 +3,7 @@ import { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { SearchConfig } from "../../config.js";
 import { ToolError } from "../../errors.js";
 import { callProvider } from "../providers/provider-http.js";
-import type { Tool } from "../tool.js";
+import { type AnyTool, defineTool, type Tool } from "../tool.js";
 
 const Answer = z.object({
   results: z.array(
@@ -22,20 +22,12 @@ export const webSearchInfo: Pick<Tool, "name" | "description" | "toolset" | "nee
   needs: ["none"],
 };
 
-export function webSearch(config: SearchConfig): Tool {
-  return {
+export function webSearch(config: SearchConfig): AnyTool {
+  return defineTool({
     ...webSearchInfo,
-    parameters: {
-      type: "object",
-      properties: {
-        query: { type: "string", minLength: 1, maxLength: 500 },
-        count: { type: "integer", minimum: 1, maximum: 20, description: "default 5" },
-      },
-      required: ["query"],
-      additionalProperties: false,
-    },
-    async execute(args, ctx) {
-      const query = new URLSearchParams({ q: args.query as string, format: "json" });
+    input: { query: z.string().min(1).max(500), count: z.number().int().min(1).max(20).default(5) },
+    async execute(input, ctx) {
+      const query = new URLSearchParams({ q: input.query, format: "json" });
       const body = await callProvider(
         { provider: "the search endpoint", config, signal: ctx.signal },
         "GET",
@@ -44,16 +36,16 @@ export function webSearch(config: SearchConfig): Tool {
       const parsed = Answer.safeParse(body);
       if (!parsed.success)
         throw new ToolError("the search endpoint's answer is not SearXNG JSON (results[])");
-      const results = parsed.data.results.slice(0, (args.count as number | undefined) ?? 5).map((r) => ({
+      const results = parsed.data.results.slice(0, input.count).map((r) => ({
         title: r.title ?? "",
         url: r.url,
         snippet: r.content ?? "",
       }));
       return {
-        summary: `${results.length} result${results.length === 1 ? "" : "s"} for "${args.query}"`,
-        data: { query: args.query as string, results },
+        summary: `${results.length} result${results.length === 1 ? "" : "s"} for "${input.query}"`,
+        data: { query: input.query, results },
         artifacts: [],
       };
     },
-  };
+  });
 }
