@@ -24,23 +24,26 @@ import type { Store } from "../store/store.js";
 import { builtinTools } from "../tools/builtin.js";
 import { providerTools, unconfiguredProviderTools } from "../tools/providers/catalog.js";
 import type { ToolRegistry } from "../tools/registry.js";
-import { createCors } from "./cors.js";
+import { cors } from "./cors.js";
 import { healthRoutes, type ReadinessCheck } from "./health-routes.js";
-import { sendHttpError } from "./http/respond.js";
-import { headerOf, type NodeRequest, type NodeResponse, pathOf, writable } from "./http/types.js";
-import { identifyRest, identifyRpc, kPeer } from "./identify.js";
+import { compose } from "./http/compose.js";
+import { createExchange, exchangeOf } from "./http/exchange.js";
+import { headerOf } from "./http/types.js";
+import { identifyRpc, kPeer } from "./identify.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createOnePortServer } from "./listener.js";
 import { malformedBinaryIsInvalidArgument } from "./malformed-message.js";
-import { observeHttp, observeRpc, restRequestId } from "./observe.js";
+import { observeHttp, observeRpc } from "./observe.js";
+import { refuseWhileDraining } from "./pipeline/drain.js";
+import { identifyRest } from "./pipeline/identify-rest.js";
+import { route } from "./pipeline/route.js";
+import { rpcPaths, serveRpc } from "./pipeline/rpc.js";
+import { echoRequestId, track } from "./pipeline/track.js";
 import { loadAssets } from "./playground/assets.js";
 import { playgroundRoutes } from "./playground/playground-route.js";
-import { deleteSessionRoute, getSessionRoute, quotaRoute } from "./rest/account-routes.js";
-import { artifactListRoute, artifactRoute } from "./rest/artifact-routes.js";
+import { bindingRoutes } from "./rest/binding-routes.js";
 import { chatCompletionsRoute } from "./rest/chat-route.js";
-import { httpErrorOf, simpleHttpError } from "./rest/errors.js";
-import { modelRoute, modelsRoute } from "./rest/models-route.js";
-import { skillsRoute } from "./rest/skills-route.js";
+import { modelRoute } from "./rest/models-route.js";
 import { toolsRoute } from "./rest/tools-route.js";
 import { Router } from "./router.js";
 
@@ -125,26 +128,19 @@ export function build(config: Config, options: BuildOptions = {}): App {
     [storeCheck(store), ...(options.readinessChecks ?? [])],
     config.metricsToken,
   );
-  const routeDeps = { service, lifecycle, requestIdOf: restRequestId };
+  const routeDeps = { service, lifecycle };
 
   const router = new Router()
     .add("GET", "/healthz", "healthz", health.healthz)
     .add("GET", "/readyz", "readyz", health.readyz)
-    .add("GET", "/metrics", "metrics", health.metrics)
-    .add(
-      "POST",
-      "/v1/openai/chat/completions",
-      "chat.completions",
-      chatCompletionsRoute({ ...routeDeps, maxBodyBytes: config.maxBodyBytes, logger }),
-    )
-    .add("GET", "/v1/openai/models", "models.list", modelsRoute(routeDeps))
+    .add("GET", "/metrics", "metrics", health.metrics);
+  // The proto's google.api.http bindings, then the REST-only routes.
+  const chat = chatCompletionsRoute({ ...routeDeps, maxBodyBytes: config.maxBodyBytes, logger });
+  for (const route of bindingRoutes(routeDeps, { createChatCompletion: chat })) {
+    router.add(route.verb, route.path, route.name, route.handler);
+  }
+  router
     .add("GET", "/v1/openai/models/{id}", "models.get", modelRoute(routeDeps))
-    .add("GET", "/v1/quota", "quota.get", quotaRoute(routeDeps))
-    .add("GET", "/v1/sessions/{session_id}", "sessions.get", getSessionRoute(routeDeps))
-    .add("DELETE", "/v1/sessions/{session_id}", "sessions.delete", deleteSessionRoute(routeDeps))
-    .add("GET", "/v1/artifacts", "artifacts.get", artifactRoute(routeDeps))
-    .add("GET", "/v1/artifacts/list", "artifacts.list", artifactListRoute(routeDeps))
-    .add("GET", "/v1/skills", "skills.list", skillsRoute(routeDeps))
     .add("GET", "/v1/tools", "tools.list", toolsRoute(routeDeps));
   if (config.webDir !== undefined) {
     const playground = playgroundRoutes(loadAssets(config.webDir), {
@@ -157,44 +153,10 @@ export function build(config: Config, options: BuildOptions = {}): App {
       .add("GET", "/favicon.svg", "playground.asset", playground.file);
   }
 
-  const rest = async (req: NodeRequest, res: NodeResponse) => {
-    const path = pathOf(req);
-    const match = router.match(req.method ?? "GET", path);
-    const route = match && "handler" in match ? match.name : "unmatched";
-    observeHttp(req, res, route, metrics, logger, HEALTH_PATHS.has(path) ? "http" : "rest");
-    if (!match) {
-      sendHttpError(res, simpleHttpError(404, "not_found", `no route for ${req.method} ${path}`));
-      return;
-    }
-    if (!("handler" in match)) {
-      writable(res).setHeader("allow", match.allowed.join(", "));
-      sendHttpError(
-        res,
-        simpleHttpError(405, "method_not_allowed", `${req.method} is not allowed on ${path}`),
-      );
-      return;
-    }
-    try {
-      if (path.startsWith("/v1/")) {
-        try {
-          await identifyRest(resolver, req);
-        } catch (error) {
-          sendHttpError(res, httpErrorOf(error));
-          return;
-        }
-      }
-      await match.handler(req, res, match.params);
-    } catch (error) {
-      logger.error({ req_id: restRequestId(req), err: error }, "unhandled error in route");
-      if (!res.headersSent)
-        sendHttpError(res, simpleHttpError(500, "internal_error", "internal server error"));
-      else writable(res).destroy();
-    }
-  };
-
-  const rpc = connectNodeAdapter({
+  const services = [AgentService];
+  const adapter = connectNodeAdapter({
     routes: (r) => {
-      r.service(AgentService, service);
+      for (const s of services) r.service(s, service);
       malformedBinaryIsInvalidArgument(r);
     },
     readMaxBytes: config.maxBodyBytes,
@@ -202,25 +164,26 @@ export function build(config: Config, options: BuildOptions = {}): App {
     interceptors: [observeRpc(metrics, logger), identifyRpc(resolver)],
     contextValues: (req) =>
       createContextValues()
-        .set(kRequestId, requestIdFrom(headerOf(req, "x-request-id")))
+        .set(kRequestId, exchangeOf(req)?.requestId ?? requestIdFrom(headerOf(req, "x-request-id")))
         .set(kPeer, req.socket.remoteAddress),
-    fallback: (req, res) => {
-      void rest(req, res);
-    },
   });
 
-  const cors = createCors(config.corsOrigins);
+  // Every request, in this order: one concern per step (src/server/pipeline/).
+  const pipeline = compose([
+    track(lifecycle),
+    echoRequestId,
+    observeHttp(metrics, logger),
+    cors(config.corsOrigins),
+    refuseWhileDraining(lifecycle, HEALTH_PATHS),
+    serveRpc(rpcPaths(services), adapter),
+    identifyRest(resolver),
+    route(router, logger),
+  ]);
   const server = createOnePortServer(
     (req, res) => {
-      const end = lifecycle.begin();
-      res.once("close", end);
-      if (cors(req, res)) return;
-      if (lifecycle.draining && !HEALTH_PATHS.has(pathOf(req))) {
-        if (req.httpVersionMajor === 1) writable(res).setHeader("connection", "close");
-        sendHttpError(res, simpleHttpError(503, "shutting_down", "the server is shutting down"));
-        return;
-      }
-      rpc(req, res);
+      const x = createExchange(req, res);
+      x.surface = HEALTH_PATHS.has(x.path) ? "http" : "rest";
+      void pipeline(x);
     },
     { limits: config.connections, onRefused: () => metrics.connectionsRefused.inc() },
   );

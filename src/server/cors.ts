@@ -1,4 +1,5 @@
 import { cors as connectCors } from "@connectrpc/connect";
+import type { Middleware } from "./http/compose.js";
 import { headerOf, type NodeRequest, type NodeResponse, writable } from "./http/types.js";
 
 /** Headers browsers may send beyond Connect's own: auth, guest identity, tracing. */
@@ -39,4 +40,10 @@ export function createCors(origins: string[]) {
     w.end();
     return true;
   };
+}
+
+/** CORS as a pipeline step: a preflight is answered here; other requests go on with their headers set. */
+export function cors(origins: string[]): Middleware {
+  const apply = createCors(origins);
+  return (x, next) => (apply(x.req, x.res) ? undefined : next());
 }

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Metrics } from "../observability/metrics.js";
+import type { Exchange } from "./http/exchange.js";
 import { sendHttpError, sendJson } from "./http/respond.js";
-import { headerOf, type NodeRequest, type NodeResponse, writable } from "./http/types.js";
+import { headerOf, writable } from "./http/types.js";
 import type { Lifecycle } from "./lifecycle.js";
 import { simpleHttpError } from "./rest/errors.js";
 
@@ -27,11 +28,11 @@ export function healthRoutes(
 ) {
   return {
     /** Alive: the process answers. */
-    healthz(_req: NodeRequest, res: NodeResponse) {
+    healthz({ res }: Exchange) {
       sendJson(res, 200, { status: lifecycle.draining ? "draining" : "ok" });
     },
     /** Ready: not draining and every dependency answers. */
-    async readyz(_req: NodeRequest, res: NodeResponse) {
+    async readyz({ res }: Exchange) {
       const results = await Promise.all(
         checks.map(async (c) => [c.name, await c.check().catch(() => false)] as const),
       );
@@ -43,7 +44,7 @@ export function healthRoutes(
         checks: Object.fromEntries(results),
       });
     },
-    async metrics(req: NodeRequest, res: NodeResponse) {
+    async metrics({ req, res }: Exchange) {
       if (metricsToken !== undefined) {
         const given = /^Bearer\s+(\S+)$/i.exec(headerOf(req, "authorization")?.trim() ?? "")?.[1];
         if (given === undefined || !sameToken(given, metricsToken)) {

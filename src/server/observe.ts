@@ -1,8 +1,8 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics, Surface } from "../observability/metrics.js";
-import { kRequestId, requestIdFrom } from "../service/context.js";
-import { headerOf, type NodeRequest, type NodeResponse } from "./http/types.js";
+import { kRequestId } from "../service/context.js";
+import type { Middleware } from "./http/compose.js";
 
 /** Which RPC protocol a call uses, from its content type. */
 export function rpcSurface(contentType: string | null | undefined): Surface {
@@ -12,16 +12,36 @@ export function rpcSurface(contentType: string | null | undefined): Surface {
   return "connect";
 }
 
-const requestIds = new WeakMap<object, string>();
+interface RequestLine {
+  req_id: string;
+  surface: Surface;
+  method: string;
+  status: string;
+  seconds: number;
+}
 
-/** The request id of a REST/HTTP request: the caller's X-Request-Id when safe, else a new one. */
-export function restRequestId(req: NodeRequest): string {
-  let id = requestIds.get(req);
-  if (id === undefined) {
-    id = requestIdFrom(headerOf(req, "x-request-id"));
-    requestIds.set(req, id);
-  }
-  return id;
+/** One finished request: its counter, its latency and one access-log line, on every surface. */
+function record(
+  metrics: Metrics,
+  logger: Logger,
+  line: RequestLine,
+  extra: Record<string, unknown>,
+  msg: string,
+) {
+  const { surface, method, status, seconds } = line;
+  metrics.requests.inc({ surface, method, status });
+  metrics.requestSeconds.observe({ surface, method, status }, seconds);
+  logger.info(
+    {
+      req_id: line.req_id,
+      surface,
+      method,
+      status: extra.status ?? status,
+      ms: Math.round(seconds * 1e4) / 10,
+      ...extra,
+    },
+    msg,
+  );
 }
 
 /** Metrics, one access-log line and the X-Request-Id echo for every RPC, streams included. */
@@ -34,11 +54,8 @@ export function observeRpc(metrics: Metrics, logger: Logger): Interceptor {
     const finish = (error?: unknown) => {
       const status = error === undefined ? "ok" : Code[ConnectError.from(error).code];
       const seconds = (performance.now() - started) / 1000;
-      metrics.requests.inc({ surface, method, status });
-      metrics.requestSeconds.observe({ surface, method, status }, seconds);
-      const line = { req_id: requestId, surface, method, status, ms: Math.round(seconds * 1e4) / 10 };
-      if (error === undefined) logger.info(line, "rpc");
-      else logger.info({ ...line, err: ConnectError.from(error).rawMessage }, "rpc");
+      const extra = error === undefined ? {} : { err: ConnectError.from(error).rawMessage };
+      record(metrics, logger, { req_id: requestId, surface, method, status, seconds }, extra, "rpc");
     };
     try {
       const res = await next(req);
@@ -69,29 +86,28 @@ export function observeRpc(metrics: Metrics, logger: Logger): Interceptor {
   };
 }
 
-/** Metrics and one access-log line for a REST/HTTP request, recorded when the response closes. */
-export function observeHttp(
-  req: NodeRequest,
-  res: NodeResponse,
-  route: string,
-  metrics: Metrics,
-  logger: Logger,
-  surface: Surface,
-): void {
-  const started = performance.now();
-  res.once("close", () => {
-    const status = String(res.statusCode);
-    const seconds = (performance.now() - started) / 1000;
-    metrics.requests.inc({ surface, method: route, status });
-    metrics.requestSeconds.observe({ surface, method: route, status }, seconds);
-    const line = {
-      req_id: restRequestId(req),
-      surface,
-      method: route,
-      status: res.statusCode,
-      ms: Math.round(seconds * 1e4) / 10,
-      ...(res.writableFinished ? {} : { aborted: true }),
-    };
-    logger.info(line, "http");
-  });
+/** Metrics and one access-log line for every request the RPC surfaces did not take, when it closes. */
+export function observeHttp(metrics: Metrics, logger: Logger): Middleware {
+  return (x, next) => {
+    const started = performance.now();
+    x.res.once("close", () => {
+      if (x.surface !== "rest" && x.surface !== "http") return; // an RPC: its interceptor recorded it
+      const seconds = (performance.now() - started) / 1000;
+      const line = {
+        req_id: x.requestId,
+        surface: x.surface,
+        method: x.route,
+        status: String(x.res.statusCode),
+        seconds,
+      };
+      record(
+        metrics,
+        logger,
+        line,
+        { status: x.res.statusCode, ...(x.res.writableFinished ? {} : { aborted: true }) },
+        "http",
+      );
+    });
+    return next();
+  };
 }

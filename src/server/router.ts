@@ -1,10 +1,6 @@
-import type { NodeRequest, NodeResponse } from "./http/types.js";
+import type { Exchange } from "./http/exchange.js";
 
-export type RouteHandler = (
-  req: NodeRequest,
-  res: NodeResponse,
-  params: Record<string, string>,
-) => Promise<void> | void;
+export type RouteHandler = (x: Exchange, params: Record<string, string>) => Promise<void> | void;
 
 interface Route {
   method: string;

@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib";
 import type { MediaLimits } from "../../config.js";
 import { sendHttpError } from "../http/respond.js";
-import { headerOf, type NodeRequest, type NodeResponse, pathOf, writable } from "../http/types.js";
+import { headerOf, type NodeRequest, type NodeResponse, writable } from "../http/types.js";
 import { simpleHttpError } from "../rest/errors.js";
 import type { RouteHandler } from "../router.js";
 import { type Asset, etagOf } from "./assets.js";
@@ -74,7 +74,7 @@ const NOT_BUILT = Buffer.from(
 export function playgroundRoutes(assets: Map<string, Asset> | undefined, settings: PlaygroundSettings) {
   const index = assets?.get("/index.html");
   const page = index && withSettings(index, settings);
-  const home: RouteHandler = (req, res) => {
+  const home: RouteHandler = ({ req, res }) => {
     if (!page) {
       writable(res).writeHead(503, {
         "content-type": "text/html; charset=utf-8",
@@ -89,10 +89,10 @@ export function playgroundRoutes(assets: Map<string, Asset> | undefined, setting
       "x-frame-options": "DENY",
     });
   };
-  const file: RouteHandler = (req, res) => {
-    const asset = assets?.get(pathOf(req));
-    if (!asset || pathOf(req) === "/index.html") {
-      sendHttpError(res, simpleHttpError(404, "not_found", `no file at ${pathOf(req)}`));
+  const file: RouteHandler = ({ req, res, path }) => {
+    const asset = assets?.get(path);
+    if (!asset || path === "/index.html") {
+      sendHttpError(res, simpleHttpError(404, "not_found", `no file at ${path}`));
       return;
     }
     send(req, res, asset);

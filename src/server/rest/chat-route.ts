@@ -8,6 +8,7 @@ import {
 import { AgentService } from "../../../gen/vlmrun/agent/v1/service_pb.js";
 import type { Logger } from "../../observability/logger.js";
 import { BodyTooLarge, readBody, refuseBody } from "../http/body.js";
+import type { Exchange } from "../http/exchange.js";
 import { JSON_SHAPE_LIMITS, jsonShapeProblem } from "../http/json-shape.js";
 import { sendHttpError, sendJson } from "../http/respond.js";
 import { headerOf, type NodeRequest, type NodeResponse } from "../http/types.js";
@@ -24,7 +25,6 @@ export interface ChatRouteDeps {
   maxBodyBytes: number;
   logger: Logger;
   lifecycle: Lifecycle;
-  requestIdOf: (req: NodeRequest) => string;
 }
 
 type RequestInit = MessageInitShape<typeof ChatCompletionRequestSchema>;
@@ -89,30 +89,29 @@ function isJson(contentType: string): boolean {
 
 /** POST /v1/openai/chat/completions: OpenAI JSON in, the AgentService in the middle, JSON or SSE out. */
 export function chatCompletionsRoute(deps: ChatRouteDeps) {
-  return async (req: NodeRequest, res: NodeResponse) => {
+  return async (x: Exchange) => {
+    const { req, res, requestId } = x;
     const request = await parseRequest(req, res, deps.maxBodyBytes);
     if (!request) return;
-    const requestId = deps.requestIdOf(req);
-    const echo = { "x-request-id": requestId };
 
     if (!request.stream) {
-      const call = restCall(req, res, AgentService.method.createChatCompletion, requestId, deps.lifecycle);
+      const call = restCall(x, AgentService.method.createChatCompletion, deps.lifecycle);
       try {
         const reply = create(
           ChatCompletionSchema,
           await deps.service.createChatCompletion(request, call.ctx),
         );
-        sendJson(res, 200, completionJson(reply), { ...call.responseHeaders(), ...echo });
+        sendJson(res, 200, completionJson(reply), call.responseHeaders());
       } catch (error) {
         if (!call.clientGone()) {
-          sendHttpError(res, withHeaders(httpErrorOf(error), { ...call.responseHeaders(), ...echo }));
+          sendHttpError(res, withHeaders(httpErrorOf(error), call.responseHeaders()));
         }
       }
       return;
     }
 
-    const call = restCall(req, res, AgentService.method.streamChatCompletion, requestId, deps.lifecycle);
-    const sse = new SseWriter(res, () => ({ ...call.responseHeaders(), ...echo }));
+    const call = restCall(x, AgentService.method.streamChatCompletion, deps.lifecycle);
+    const sse = new SseWriter(res, () => call.responseHeaders());
     const chunks = deps.service.streamChatCompletion(request, call.ctx)[Symbol.asyncIterator]();
     try {
       for (;;) {
@@ -126,7 +125,7 @@ export function chatCompletionsRoute(deps: ChatRouteDeps) {
       if (call.clientGone()) return;
       const httpError = httpErrorOf(error);
       if (!sse.hasStarted) {
-        sendHttpError(res, withHeaders(httpError, { ...call.responseHeaders(), ...echo }));
+        sendHttpError(res, withHeaders(httpError, call.responseHeaders()));
         return;
       }
       deps.logger.warn(

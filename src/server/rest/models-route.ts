@@ -5,25 +5,13 @@ import {
   ListModelsResponseSchema,
 } from "../../../gen/vlmrun/agent/v1/service_pb.js";
 import { simpleHttpError } from "./errors.js";
-import { modelJson, modelListJson } from "./render.js";
+import { modelJson } from "./render.js";
 import { type RestDeps, unaryRoute } from "./unary-route.js";
 
 async function listModels(deps: RestDeps, ctx: Parameters<RestDeps["service"]["listModels"]>[1]) {
   return create(
     ListModelsResponseSchema,
     await deps.service.listModels(create(ListModelsRequestSchema, {}), ctx),
-  );
-}
-
-/** GET /v1/openai/models */
-export function modelsRoute(deps: RestDeps) {
-  return unaryRoute(
-    deps,
-    AgentService.method.listModels,
-    (ctx) => listModels(deps, ctx),
-    (list) => ({
-      body: modelListJson(list),
-    }),
   );
 }
 

@@ -9,8 +9,8 @@ import {
 import { AgentService } from "../../../gen/vlmrun/agent/v1/service_pb.js";
 import { kCaller } from "../../identity/caller.js";
 import { kRequestId } from "../../service/context.js";
-import type { NodeRequest, NodeResponse } from "../http/types.js";
-import { restCallerOf } from "../identify.js";
+import type { Exchange } from "../http/exchange.js";
+import type { NodeRequest } from "../http/types.js";
 import type { Lifecycle } from "../lifecycle.js";
 
 export interface RestCall {
@@ -47,9 +47,9 @@ class RestHandlerContext implements HandlerContext {
     private readonly req: NodeRequest,
     readonly method: DescMethod,
     readonly signal: AbortSignal,
-    requestId: string,
+    x: Exchange,
   ) {
-    this.values = createContextValues().set(kRequestId, requestId).set(kCaller, restCallerOf(req));
+    this.values = createContextValues().set(kRequestId, x.requestId).set(kCaller, x.caller);
   }
 
   get requestMethod(): string {
@@ -83,13 +83,8 @@ class RestHandlerContext implements HandlerContext {
  * Starts a REST call of an AgentService method. Its signal aborts when the client disconnects or
  * the server's drain deadline passes.
  */
-export function restCall(
-  req: NodeRequest,
-  res: NodeResponse,
-  method: DescMethod,
-  requestId: string,
-  lifecycle: Lifecycle,
-): RestCall {
+export function restCall(x: Exchange, method: DescMethod, lifecycle: Lifecycle): RestCall {
+  const { res } = x;
   const controller = new AbortController();
   const untrack = lifecycle.track(controller);
   let gone = false;
@@ -100,6 +95,6 @@ export function restCall(
       controller.abort(new ConnectError("the client closed the connection", Code.Canceled));
     }
   });
-  const ctx = new RestHandlerContext(req, method, controller.signal, requestId);
+  const ctx = new RestHandlerContext(x.req, method, controller.signal, x);
   return { ctx, responseHeaders: () => ctx.responseHeaderRecord(), clientGone: () => gone };
 }

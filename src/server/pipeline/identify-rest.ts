@@ -1,0 +1,19 @@
+import type { CallerResolver } from "../../identity/resolve-caller.js";
+import type { Middleware } from "../http/compose.js";
+import { sendHttpError } from "../http/respond.js";
+import { hintsFromHeaders } from "../identify.js";
+import { httpErrorOf } from "../rest/errors.js";
+
+/** REST API routes (/v1/…): the caller is resolved from the headers before any body is read. */
+export function identifyRest(resolver: CallerResolver): Middleware {
+  return async (x, next) => {
+    if (!x.path.startsWith("/v1/")) return next();
+    try {
+      x.caller = await resolver.resolve(hintsFromHeaders(x.header, x.req.socket.remoteAddress));
+    } catch (error) {
+      sendHttpError(x.res, httpErrorOf(error));
+      return;
+    }
+    return next();
+  };
+}

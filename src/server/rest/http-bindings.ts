@@ -1,0 +1,31 @@
+import { type DescMethod, type DescService, getOption } from "@bufbuild/protobuf";
+import { http } from "../../../gen/google/api/annotations_pb.js";
+import { FieldBehavior, field_behavior } from "../../../gen/google/api/field_behavior_pb.js";
+
+export type HttpVerb = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** One `google.api.http` binding of an RPC: verb, path template ("/v1/sessions/{session_id}"). */
+export interface HttpBinding {
+  method: DescMethod;
+  verb: HttpVerb;
+  path: string;
+  /** "*" when the body is the whole request message; "" when there is none. */
+  body: string;
+}
+
+/** The REST bindings a service declares in its proto, read by reflection, in declaration order. */
+export function httpBindings(service: DescService): HttpBinding[] {
+  const bindings: HttpBinding[] = [];
+  for (const method of service.methods) {
+    const rule = getOption(method, http);
+    const { case: verb, value } = rule.pattern;
+    if (verb === undefined || verb === "custom") continue;
+    bindings.push({ method, verb: verb.toUpperCase() as HttpVerb, path: value, body: rule.body });
+  }
+  return bindings;
+}
+
+/** Whether a request field is marked `(google.api.field_behavior) = REQUIRED`. */
+export function isRequired(field: DescMethod["input"]["fields"][number]): boolean {
+  return getOption(field, field_behavior).includes(FieldBehavior.REQUIRED);
+}
