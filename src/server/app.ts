@@ -1,6 +1,9 @@
 import type { AddressInfo } from "node:net";
 import { Code, createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import { ServerReflection as ServerReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ServerReflectionV1Alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
 import { Artifacts } from "../artifacts/artifacts.js";
 import { BackendRegistry } from "../backends/registry.js";
@@ -25,7 +28,9 @@ import { builtinTools } from "../tools/builtin.js";
 import { providerTools, unconfiguredProviderTools } from "../tools/providers/catalog.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import { cors } from "./cors.js";
-import { healthRoutes, type ReadinessCheck } from "./health-routes.js";
+import { healthService } from "./grpc/health.js";
+import { reflectionServices } from "./grpc/reflection.js";
+import { healthRoutes, type ReadinessCheck, readiness } from "./health-routes.js";
 import { compose } from "./http/compose.js";
 import { createExchange, exchangeOf } from "./http/exchange.js";
 import { headerOf } from "./http/types.js";
@@ -122,12 +127,8 @@ export function build(config: Config, options: BuildOptions = {}): App {
     }),
     logger,
   });
-  const health = healthRoutes(
-    lifecycle,
-    metrics,
-    [storeCheck(store), ...(options.readinessChecks ?? [])],
-    config.metricsToken,
-  );
+  const checks = [storeCheck(store), ...(options.readinessChecks ?? [])];
+  const health = healthRoutes(lifecycle, metrics, checks, config.metricsToken);
   const routeDeps = { service, lifecycle };
 
   const router = new Router()
@@ -153,15 +154,23 @@ export function build(config: Config, options: BuildOptions = {}): App {
       .add("GET", "/favicon.svg", "playground.asset", playground.file);
   }
 
-  const services = [AgentService];
+  const services = [AgentService, Health, ServerReflectionV1, ServerReflectionV1Alpha];
+  const reflection = reflectionServices(services);
+  const ready = readiness(lifecycle, checks);
   const adapter = connectNodeAdapter({
     routes: (r) => {
-      for (const s of services) r.service(s, service);
+      r.service(AgentService, service);
+      r.service(
+        Health,
+        healthService([AgentService.typeName], async () => (await ready()).ready),
+      );
+      r.service(ServerReflectionV1, reflection.v1);
+      r.service(ServerReflectionV1Alpha, reflection.v1alpha);
       malformedBinaryIsInvalidArgument(r);
     },
     readMaxBytes: config.maxBodyBytes,
     shutdownSignal: lifecycle.cutoff,
-    interceptors: [observeRpc(metrics, logger), identifyRpc(resolver)],
+    interceptors: [observeRpc(metrics, logger), identifyRpc(resolver, [AgentService])],
     contextValues: (req) =>
       createContextValues()
         .set(kRequestId, exchangeOf(req)?.requestId ?? requestIdFrom(headerOf(req, "x-request-id")))
@@ -174,7 +183,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
     echoRequestId,
     observeHttp(metrics, logger),
     cors(config.corsOrigins),
-    refuseWhileDraining(lifecycle, HEALTH_PATHS),
+    refuseWhileDraining(lifecycle, new Set([...HEALTH_PATHS, ...rpcPaths([Health])])),
     serveRpc(rpcPaths(services), adapter),
     identifyRest(resolver),
     route(router, logger),

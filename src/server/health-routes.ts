@@ -20,12 +20,24 @@ function sameToken(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** Ready: not draining and every dependency answers; with each check's result. */
+export function readiness(lifecycle: Lifecycle, checks: ReadinessCheck[]) {
+  return async () => {
+    const results = await Promise.all(
+      checks.map(async (c) => [c.name, await c.check().catch(() => false)] as const),
+    );
+    const ready = !lifecycle.draining && results.every(([, ok]) => ok);
+    return { ready, checks: Object.fromEntries(results) };
+  };
+}
+
 export function healthRoutes(
   lifecycle: Lifecycle,
   metrics: Metrics,
   checks: ReadinessCheck[],
   metricsToken?: string,
 ) {
+  const isReady = readiness(lifecycle, checks);
   return {
     /** Alive: the process answers. */
     healthz({ res }: Exchange) {
@@ -33,15 +45,11 @@ export function healthRoutes(
     },
     /** Ready: not draining and every dependency answers. */
     async readyz({ res }: Exchange) {
-      const results = await Promise.all(
-        checks.map(async (c) => [c.name, await c.check().catch(() => false)] as const),
-      );
-      const failing = results.filter(([, ok]) => !ok).map(([name]) => name);
-      const ready = !lifecycle.draining && failing.length === 0;
+      const { ready, checks: results } = await isReady();
       sendJson(res, ready ? 200 : 503, {
         status: ready ? "ready" : "not_ready",
         draining: lifecycle.draining,
-        checks: Object.fromEntries(results),
+        checks: results,
       });
     },
     async metrics({ req, res }: Exchange) {

@@ -1,3 +1,4 @@
+import type { DescService } from "@bufbuild/protobuf";
 import { createContextKey, type Interceptor } from "@connectrpc/connect";
 import { kCaller } from "../identity/caller.js";
 import type { CallerHints, CallerResolver } from "../identity/resolve-caller.js";
@@ -17,9 +18,12 @@ export function hintsFromHeaders(header: HeaderReader, remoteAddress: string | u
   };
 }
 
-/** RPC surfaces: who is calling, decided once, before the method runs. */
-export function identifyRpc(resolver: CallerResolver): Interceptor {
+/** RPC surfaces: who is calling (for these services), decided once, before the method runs. */
+export function identifyRpc(resolver: CallerResolver, services: readonly DescService[]): Interceptor {
+  const identified = new Set(services.map((s) => s.typeName));
   return (next) => async (req) => {
+    // Health and reflection answer anyone: a probe must not depend on identity (or the store).
+    if (!identified.has(req.service.typeName)) return next(req);
     const caller = await resolver.resolve(hintsFromHeaders(req.header, req.contextValues.get(kPeer)));
     req.contextValues.set(kCaller, caller);
     return next(req);
