@@ -142,6 +142,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
   }
   router
     .add("GET", "/v1/openai/models/{id}", "models.get", modelRoute(routeDeps))
+    .add("GET", "/v1/models/{id}", "models.get", modelRoute(routeDeps))
     .add("GET", "/v1/tools", "tools.list", toolsRoute(routeDeps));
   if (config.webDir !== undefined) {
     const playground = playgroundRoutes(loadAssets(config.webDir), {

@@ -384,3 +384,26 @@ describe("the official openai SDK against the REST bridge", () => {
     }
   });
 });
+
+describe("base_url = …/v1, as vLLM, Ollama, LiteLLM and LangChain users configure it", () => {
+  it("serves chat (whole and streamed), models and one model at /v1 with the same auth", async () => {
+    const v1 = new OpenAI({ apiKey: "sk-test-key-123", baseURL: `${server.url}/v1`, maxRetries: 0 });
+    const completion = await v1.chat.completions.create({ model: "vlmrun-orion-1:fast", messages });
+    expect(completion.choices[0]?.message.content).toBe("Hello from the fake upstream.");
+    let text = "";
+    for await (const part of await v1.chat.completions.create({
+      model: "vlmrun-orion-1:fast",
+      messages,
+      stream: true,
+    })) {
+      text += part.choices[0]?.delta?.content ?? "";
+    }
+    expect(text).toBe("Hello from the fake upstream.");
+    const ids = [];
+    for await (const model of v1.models.list()) ids.push(model.id);
+    expect(ids).toContain("vlmrun-orion-1:auto");
+    expect((await v1.models.retrieve("vlmrun-orion-1:pro")).id).toBe("vlmrun-orion-1:pro");
+    const wrongKey = new OpenAI({ apiKey: "sk-wrong-key-000", baseURL: `${server.url}/v1`, maxRetries: 0 });
+    await expect(wrongKey.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+});

@@ -20,7 +20,9 @@ describe("REST routes from the proto's google.api.http bindings", () => {
   it("reads every binding the proto declares", () => {
     expect(bindings.map((b) => `${b.verb} ${b.path}`)).toEqual([
       "POST /v1/openai/chat/completions",
+      "POST /v1/chat/completions",
       "GET /v1/openai/models",
+      "GET /v1/models",
       "GET /v1/quota",
       "GET /v1/sessions/{session_id}",
       "DELETE /v1/sessions/{session_id}",

@@ -13,14 +13,15 @@ export interface HttpBinding {
   body: string;
 }
 
-/** The REST bindings a service declares in its proto, read by reflection, in declaration order. */
+/** The REST bindings a service declares in its proto (additional bindings too), in declaration order. */
 export function httpBindings(service: DescService): HttpBinding[] {
   const bindings: HttpBinding[] = [];
   for (const method of service.methods) {
     const rule = getOption(method, http);
-    const { case: verb, value } = rule.pattern;
-    if (verb === undefined || verb === "custom") continue;
-    bindings.push({ method, verb: verb.toUpperCase() as HttpVerb, path: value, body: rule.body });
+    for (const { pattern, body } of [rule, ...rule.additionalBindings]) {
+      if (pattern.case === undefined || pattern.case === "custom") continue;
+      bindings.push({ method, verb: pattern.case.toUpperCase() as HttpVerb, path: pattern.value, body });
+    }
   }
   return bindings;
 }
