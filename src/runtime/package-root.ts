@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -15,3 +15,8 @@ export const packageRoot: string = (() => {
   }
   return dir;
 })();
+
+/** The server's version, from its package.json. */
+export const packageVersion: string = (
+  JSON.parse(readFileSync(path.join(packageRoot, "package.json"), "utf8")) as { version: string }
+).version;

@@ -16,6 +16,7 @@ import { CallerResolver } from "../identity/resolve-caller.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
 import { Quota } from "../quota/quota.js";
+import { packageVersion } from "../runtime/package-root.js";
 import { SchemaValidator } from "../schema/validator.js";
 import { createAgentService } from "../service/agent-service.js";
 import { kRequestId, requestIdFrom } from "../service/context.js";
@@ -28,6 +29,7 @@ import { builtinTools } from "../tools/builtin.js";
 import { providerTools, unconfiguredProviderTools } from "../tools/providers/catalog.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import { cors } from "./cors.js";
+import { docsRoutes } from "./docs/docs-routes.js";
 import { healthService } from "./grpc/health.js";
 import { reflectionServices } from "./grpc/reflection.js";
 import { healthRoutes, type ReadinessCheck, readiness } from "./health-routes.js";
@@ -61,6 +63,8 @@ export interface App {
   readonly apiKeys: ApiKeys;
   /** Listens on config.host:config.port (port 0 picks a free one); resolves to the base URL. */
   listen(): Promise<string>;
+  /** The HTTP routes served besides the RPCs: method, path template, route name. */
+  routes(): { method: string; path: string; name: string }[];
   /** Connections open on the listening port right now. */
   openConnections(): Promise<number>;
   /** Graceful: stop accepting, drain in-flight work up to the deadline, then cut and close. */
@@ -144,6 +148,11 @@ export function build(config: Config, options: BuildOptions = {}): App {
     .add("GET", "/v1/openai/models/{id}", "models.get", modelRoute(routeDeps))
     .add("GET", "/v1/models/{id}", "models.get", modelRoute(routeDeps))
     .add("GET", "/v1/tools", "tools.list", toolsRoute(routeDeps));
+  const docs = docsRoutes(packageVersion);
+  router
+    .add("GET", "/openapi.json", "openapi", docs.openapi)
+    .add("GET", "/docs", "docs", docs.docs)
+    .add("GET", "/docs/{file}", "docs.asset", docs.file);
   if (config.webDir !== undefined) {
     const playground = playgroundRoutes(loadAssets(config.webDir), {
       maxBodyBytes: config.maxBodyBytes,
@@ -219,6 +228,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
         });
       });
     },
+    routes: () => router.list(),
     openConnections() {
       return new Promise((resolve, reject) =>
         server.net.getConnections((error, count) => (error ? reject(error) : resolve(count))),

@@ -24,6 +24,11 @@ export class Router {
     return this;
   }
 
+  /** Every route, as method, path template and name (for docs and tests). */
+  list(): { method: string; path: string; name: string }[] {
+    return this.routes.map((r) => ({ method: r.method, path: r.segments.join("/"), name: r.name }));
+  }
+
   /** The route for a path, or which methods the path allows (for a 405). */
   match(method: string, path: string): RouteMatch | { allowed: string[] } | undefined {
     const parts = path.split("/");

@@ -1,10 +1,10 @@
 import { gzipSync } from "node:zlib";
 import type { MediaLimits } from "../../config.js";
 import { sendHttpError } from "../http/respond.js";
-import { headerOf, type NodeRequest, type NodeResponse, writable } from "../http/types.js";
+import { writable } from "../http/types.js";
 import { simpleHttpError } from "../rest/errors.js";
 import type { RouteHandler } from "../router.js";
-import { type Asset, etagOf } from "./assets.js";
+import { type Asset, etagOf, sendAsset } from "./assets.js";
 
 /** What the page needs to know before its first call: the caps it checks attachments against. */
 export interface PlaygroundSettings {
@@ -42,29 +42,6 @@ function withSettings(index: Asset, settings: PlaygroundSettings): Asset {
   return { ...index, body, gzip: gzipSync(body), etag: etagOf(body), immutable: false };
 }
 
-function send(req: NodeRequest, res: NodeResponse, asset: Asset, extra: Record<string, string> = {}) {
-  const w = writable(res);
-  const headers: Record<string, string> = {
-    ...extra,
-    "content-type": asset.contentType,
-    etag: asset.etag,
-    "x-content-type-options": "nosniff",
-    "cache-control": asset.immutable ? "public, max-age=31536000, immutable" : "no-cache",
-    vary: "Accept-Encoding",
-  };
-  if (headerOf(req, "if-none-match") === asset.etag) {
-    w.writeHead(304, headers);
-    w.end();
-    return;
-  }
-  const gzip = asset.gzip !== undefined && /\bgzip\b/.test(headerOf(req, "accept-encoding") ?? "");
-  const body = gzip ? (asset.gzip as Buffer) : asset.body;
-  if (gzip) headers["content-encoding"] = "gzip";
-  headers["content-length"] = String(body.length);
-  w.writeHead(200, headers);
-  w.end(req.method === "HEAD" ? undefined : body);
-}
-
 const NOT_BUILT = Buffer.from(
   "<!doctype html><title>Orion Server</title><p>The playground is not built. Run <code>npm run build</code> " +
     "(or <code>npm ci</code>, which builds it) and restart the server.</p>",
@@ -83,7 +60,7 @@ export function playgroundRoutes(assets: Map<string, Asset> | undefined, setting
       writable(res).end(NOT_BUILT);
       return;
     }
-    send(req, res, page, {
+    sendAsset(req, res, page, {
       "content-security-policy": PAGE_CSP,
       "referrer-policy": "no-referrer",
       "x-frame-options": "DENY",
@@ -95,7 +72,7 @@ export function playgroundRoutes(assets: Map<string, Asset> | undefined, setting
       sendHttpError(res, simpleHttpError(404, "not_found", `no file at ${path}`));
       return;
     }
-    send(req, res, asset);
+    sendAsset(req, res, asset);
   };
   return { home, file };
 }

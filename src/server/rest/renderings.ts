@@ -1,8 +1,10 @@
 import type { MessageShape } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
+import type { z } from "zod";
 import type { AgentService } from "../../../gen/vlmrun/agent/v1/service_pb.js";
 import { wireNames } from "../../wire/names.js";
 import { messageJson, modelListJson } from "./render.js";
+import type { ArtifactListJson, QuotaJson, SessionJson, SkillListJson } from "./response-schemas.js";
 import type { RestReply } from "./unary-route.js";
 
 type Methods = typeof AgentService.method;
@@ -35,7 +37,7 @@ export const RENDERINGS: { [K in keyof Methods]?: Rendering<Reply<K>> } = {
         remaining_today: q.remainingToday ?? null,
         requests_per_minute: q.requestsPerMinute ?? null,
         resets_at: iso(q.resetsAt),
-      },
+      } satisfies z.output<typeof QuotaJson>,
     }),
   },
   getSession: {
@@ -47,7 +49,7 @@ export const RENDERINGS: { [K in keyof Methods]?: Rendering<Reply<K>> } = {
         updated_at: iso(session?.updatedAt),
         messages: session?.messages.map(messageJson) ?? [],
         artifact_ids: session?.artifactIds ?? [],
-      },
+      } satisfies z.output<typeof SessionJson>,
     }),
   },
   deleteSession: { name: "sessions.delete", render: () => ({ body: { deleted: true } }) },
@@ -63,7 +65,7 @@ export const RENDERINGS: { [K in keyof Methods]?: Rendering<Reply<K>> } = {
           toolsets: s.toolsets.map((t) => wireNames.toolset.toWire(t)),
           model: wireNames.agentModel.toWire(s.model) ?? null,
         })),
-      },
+      } satisfies z.output<typeof SkillListJson>,
     }),
   },
   getArtifact: {
@@ -92,7 +94,7 @@ export const RENDERINGS: { [K in keyof Methods]?: Rendering<Reply<K>> } = {
           created_at: iso(a.createdAt),
           source: "store",
         })),
-      },
+      } satisfies z.output<typeof ArtifactListJson>,
     }),
   },
 };

@@ -16,18 +16,22 @@ import { wireNames } from "../../wire/names.js";
 
 /** A wire spelling → its proto enum value; unknown spellings list the allowed ones. */
 function wireEnum<E extends number>(names: EnumWireNames<E>) {
-  return z.string().transform((spelling, ctx) => {
-    const value = names.fromWire(spelling);
-    if (value === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        message: `Input should be ${names.spellings.map((s) => `'${s}'`).join(", ")}`,
-        params: { type: "enum" },
-      });
-      return z.NEVER;
-    }
-    return value;
-  });
+  // The spellings also become the enum of the request schema in /openapi.json.
+  return z
+    .string()
+    .meta({ enum: [...names.spellings] })
+    .transform((spelling, ctx) => {
+      const value = names.fromWire(spelling);
+      if (value === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: `Input should be ${names.spellings.map((s) => `'${s}'`).join(", ")}`,
+          params: { type: "enum" },
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
 }
 
 const jsonObject = z.record(z.string(), z.unknown()).transform((o) => o as JsonObject);

@@ -1,0 +1,216 @@
+import { z } from "zod";
+import { wireNames } from "../../wire/names.js";
+
+/**
+ * The JSON the REST surface sends, as zod schemas: the OpenAPI document's response schemas
+ * (`/openapi.json`). A test checks real responses against that document.
+ */
+
+const nullableString = z.string().nullable();
+const iso = z.string().describe("ISO 8601 time").nullable();
+
+const toolCall = z.object({
+  id: z.string(),
+  type: z.literal("function"),
+  function: z.object({ name: z.string(), arguments: z.string() }),
+});
+
+const tokenLogprob = z.object({
+  token: z.string(),
+  logprob: z.number(),
+  bytes: z.array(z.number().int()).nullable(),
+});
+const logprobs = z
+  .object({ content: z.array(tokenLogprob.extend({ top_logprobs: z.array(tokenLogprob) })) })
+  .nullable();
+
+const usage = z.object({
+  prompt_tokens: z.number().int(),
+  completion_tokens: z.number().int(),
+  total_tokens: z.number().int(),
+});
+
+const preview = z.object({ object_id: z.string(), content_type: z.string(), data_url: z.string() });
+const artifactRef = z
+  .object({ id: z.string(), content_type: z.string(), bytes: z.number().int(), url: z.string() })
+  .describe("A file the agent made: fetch its bytes from `url` (GET /v1/artifacts)");
+
+const finishReason = z.enum(wireNames.finishReason.spellings as [string, ...string[]]);
+
+export const ChatCompletionJson = z.object({
+  id: z.string(),
+  object: z.literal("chat.completion"),
+  created: z.number().int(),
+  model: z.string(),
+  choices: z.array(
+    z.object({
+      index: z.number().int(),
+      message: z.object({
+        role: z.literal("assistant"),
+        content: nullableString,
+        refusal: nullableString,
+        tool_calls: z.array(toolCall).optional(),
+      }),
+      logprobs,
+      finish_reason: finishReason,
+    }),
+  ),
+  usage,
+  session_id: z.string(),
+  system_fingerprint: z.string().optional(),
+  previews: z.array(preview).optional(),
+  artifacts: z.array(artifactRef),
+  _provenance: z.record(z.string(), z.unknown()).optional().describe("Where each extracted value was found"),
+});
+
+export const AgentEventJson = z.object({
+  sequence: z.number().int(),
+  kind: z.string(),
+  tool_name: z.string(),
+  call_id: z.string(),
+  message: z.string(),
+  artifact_ids: z.array(z.string()),
+  choice_index: z.number().int(),
+});
+
+export const ChatCompletionChunkJson = z
+  .object({
+    id: z.string(),
+    object: z.literal("chat.completion.chunk"),
+    created: z.number().int(),
+    model: z.string(),
+    choices: z.array(
+      z.object({
+        index: z.number().int(),
+        delta: z.object({
+          role: z.string().optional(),
+          content: z.string().optional(),
+          refusal: z.string().optional(),
+          tool_calls: z
+            .array(
+              z.object({
+                index: z.number().int(),
+                id: z.string(),
+                type: z.literal("function").optional(),
+                function: z.object({ name: z.string().optional(), arguments: z.string() }),
+              }),
+            )
+            .optional(),
+        }),
+        logprobs,
+        finish_reason: finishReason.nullable(),
+      }),
+    ),
+    session_id: z.string(),
+    system_fingerprint: z.string().optional(),
+    usage: usage.optional(),
+    agent_event: AgentEventJson.optional(),
+    previews: z.array(preview).optional(),
+    artifacts: z.array(artifactRef).optional(),
+  })
+  .describe("One SSE `data:` event; the stream ends with `data: [DONE]`");
+
+export const ModelJson = z.object({
+  id: z.string(),
+  object: z.literal("model"),
+  created: z.number().int(),
+  owned_by: z.string(),
+  backend: z.string(),
+  resolves_to: z.string(),
+});
+
+export const ModelListJson = z.object({
+  object: z.literal("list"),
+  data: z.array(ModelJson),
+  providers: z.array(
+    z.object({
+      id: z.string(),
+      available: z.boolean(),
+      setting: z.string(),
+      unavailable_reason: z.string().optional(),
+    }),
+  ),
+});
+
+export const QuotaJson = z.object({
+  caller_kind: z.string(),
+  plan: z.string(),
+  daily_limit: z.number().int().nullable(),
+  used_today: z.number().int().nullable(),
+  remaining_today: z.number().int().nullable(),
+  requests_per_minute: z.number().int().nullable(),
+  resets_at: iso,
+});
+
+export const SessionJson = z.object({
+  session_id: z.string().optional(),
+  created_at: iso,
+  updated_at: iso,
+  messages: z.array(z.record(z.string(), z.unknown())).describe("OpenAI-shaped chat messages"),
+  artifact_ids: z.array(z.string()),
+});
+
+export const DeletedJson = z.object({ deleted: z.literal(true) });
+
+export const SkillListJson = z.object({
+  data: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      description: z.string(),
+      skill_version: z.string(),
+      toolsets: z.array(z.string().optional()),
+      model: z.string().nullable(),
+    }),
+  ),
+});
+
+export const ArtifactListJson = z.object({
+  namespace_id: z.string(),
+  items: z.array(
+    z.object({
+      object_id: z.string(),
+      filename: nullableString,
+      content_type: z.string(),
+      size: z.number().int(),
+      created_at: iso,
+      source: z.literal("store"),
+    }),
+  ),
+});
+
+export const ToolListJson = z.object({
+  data: z.array(
+    z.object({
+      name: z.string(),
+      description: z.string(),
+      toolset: z.string().nullable(),
+      provider: z.string().nullable(),
+      needs: z.array(z.string()),
+      available: z.boolean(),
+      unavailable_reason: z.string().optional(),
+    }),
+  ),
+});
+
+const locIssue = z.object({
+  loc: z.array(z.union([z.string(), z.number().int()])),
+  msg: z.string(),
+  type: z.string(),
+});
+
+export const ErrorJson = z.object({
+  detail: z
+    .union([z.string(), z.array(locIssue)])
+    .describe("FastAPI style: a message, or one issue per field"),
+  error: z
+    .object({ message: z.string(), type: z.string(), code: z.string(), param: nullableString })
+    .describe("OpenAI style"),
+});
+
+export const HealthJson = z.object({ status: z.string() });
+export const ReadyJson = z.object({
+  status: z.enum(["ready", "not_ready"]),
+  draining: z.boolean(),
+  checks: z.record(z.string(), z.boolean()),
+});
