@@ -22,7 +22,7 @@ import type { Tool, ToolContext } from "../tools/tool.js";
 import type { Caps } from "./caps.js";
 import { drainWhile } from "./event-queue.js";
 import { mergeStreams } from "./merge-streams.js";
-import { runTool, type ToolOutcome } from "./tool-runner.js";
+import { runTool, type ToolObserver, type ToolOutcome } from "./tool-runner.js";
 
 /** What happened to one server tool call, for the event stream. */
 type ToolStep =
@@ -39,6 +39,8 @@ export interface AgentSetup {
   toolContext: Omit<ToolContext, "signal" | "progress">;
   /** The files the model can name and what each tool is for, prepended as a system message. */
   systemNote?: string;
+  /** Told how every tool call ended (metrics, the chat's tool count). */
+  observeTool?: ToolObserver;
 }
 
 function capMessage(caps: Caps, steps: number, calls: number): string {
@@ -133,6 +135,7 @@ export class AgentBackend implements Backend {
             signal,
             progress: (message) => onEvent?.({ kind: "progress", message }, call),
           },
+          this.setup.observeTool,
         );
         onEvent?.({ kind: "ended", outcome }, call);
         produced.push(...outcome.artifactIds);

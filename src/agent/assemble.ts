@@ -11,11 +11,14 @@ import { ingestAttachments } from "./attachments.js";
 import { capsFor } from "./caps.js";
 import { chosenToolsets, selectToolsets } from "./selection.js";
 import { systemNote } from "./system-note.js";
+import type { ToolObserver } from "./tool-runner.js";
 
 export interface AssembleDeps {
   config: Config;
   tools: ToolRegistry;
   artifacts: Artifacts;
+  /** Told how every server tool call ended, across chats (metrics). */
+  observeTool?: ToolObserver;
 }
 
 const NEED_BY_PREFIX: Record<string, Need> = { img: "image", vid: "video", aud: "audio" };
@@ -32,6 +35,8 @@ export interface AssembledAgent {
   produced: ArtifactMeta[];
   /** The owner + session the run's artifacts belong to. */
   scope: string;
+  /** Server tool calls made so far. */
+  readonly toolCalls: number;
 }
 
 /**
@@ -54,7 +59,7 @@ export async function assembleAgent(
   const { request } = chat;
   const scope = Artifacts.scope(chat.owner, chat.sessionId);
   const produced: ArtifactMeta[] = [];
-  const plain = { backend: chat.model, produced, scope };
+  const plain = { backend: chat.model, produced, scope, toolCalls: 0 };
   const toolsets = selectToolsets(request, chat.streaming);
   const selected = tools.select(toolsets, request.models);
   if (selected.length === 0) return plain;
@@ -92,6 +97,7 @@ export async function assembleAgent(
     );
   }
   const note = systemNote(known, offered);
+  let calls = 0;
   const backend = new AgentBackend(chat.model, {
     registry: tools,
     tools: offered,
@@ -107,6 +113,17 @@ export async function assembleAgent(
       },
     },
     ...(note ? { systemNote: note } : {}),
+    observeTool: (tool, name, outcome, seconds) => {
+      calls++;
+      deps.observeTool?.(tool, name, outcome, seconds);
+    },
   });
-  return { backend, produced, scope };
+  return {
+    backend,
+    produced,
+    scope,
+    get toolCalls() {
+      return calls;
+    },
+  };
 }

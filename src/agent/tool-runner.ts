@@ -1,7 +1,8 @@
 import type { JsonValue } from "@bufbuild/protobuf";
 import { ToolError } from "../errors.js";
+import type { ToolOutcomeKind } from "../observability/metrics.js";
 import type { ToolRegistry } from "../tools/registry.js";
-import type { ToolContext } from "../tools/tool.js";
+import type { AnyTool, ToolContext } from "../tools/tool.js";
 
 export interface ToolOutcome {
   ok: boolean;
@@ -17,19 +18,47 @@ const TOOL_TIMEOUT_MS = 60_000;
  * Runs one server tool call: arguments parsed and checked against the tool's schema first; bad
  * arguments, tool errors and timeouts come back as an error result for the model, never a crash.
  */
+/** Told how each call ended and how long it ran (metrics). */
+export type ToolObserver = (
+  tool: AnyTool | undefined,
+  name: string,
+  outcome: ToolOutcomeKind,
+  seconds: number,
+) => void;
+
 export async function runTool(
   registry: ToolRegistry,
   name: string,
   rawArguments: string,
   ctx: ToolContext,
+  observe?: ToolObserver,
 ): Promise<ToolOutcome> {
+  const started = performance.now();
+  const tool = registry.get(name);
+  const end = (outcome: ToolOutcomeKind) =>
+    observe?.(tool, name, outcome, (performance.now() - started) / 1000);
+  try {
+    const result = await runChecked(tool, name, rawArguments, ctx);
+    end(result.ok ? "ok" : result.timedOut ? "timeout" : "error");
+    return result;
+  } catch (error) {
+    end("cancelled");
+    throw error;
+  }
+}
+
+async function runChecked(
+  tool: AnyTool | undefined,
+  name: string,
+  rawArguments: string,
+  ctx: ToolContext,
+): Promise<ToolOutcome & { timedOut?: boolean }> {
   const fail = (message: string): ToolOutcome => ({
     ok: false,
     content: JSON.stringify({ error: message }),
     summary: message,
     artifactIds: [],
   });
-  const tool = registry.get(name);
   if (!tool) return fail(`there is no tool named ${name}`);
   let args: unknown;
   try {
@@ -56,7 +85,8 @@ export async function runTool(
     return { ok: true, content: JSON.stringify(body), summary: result.summary, artifactIds };
   } catch (error) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    if (timeout.aborted) return fail(`${name} did not finish within ${limitMs / 1000} s`);
+    if (timeout.aborted)
+      return { ...fail(`${name} did not finish within ${limitMs / 1000} s`), timedOut: true };
     if (error instanceof ToolError) return fail(error.message);
     return fail(`${name} failed: ${(error as Error).message}`);
   }

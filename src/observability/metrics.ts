@@ -11,7 +11,19 @@ export interface Metrics {
   readonly inflightStreams: Gauge<"surface">;
   readonly quotaDecisions: Counter<"caller" | "decision">;
   readonly connectionsRefused: Counter;
+  /** Chats by model variant, surface and outcome (ok, error, cancelled). */
+  readonly chats: Counter<"variant" | "surface" | "outcome">;
+  readonly chatSeconds: Histogram<"variant" | "surface" | "outcome">;
+  readonly tokens: Counter<"variant" | "kind">;
+  /** Streams only: from the request to the first content or tool-call delta. */
+  readonly timeToFirstToken: Histogram<"variant" | "surface">;
+  /** Server tool calls by tool, provider ("" for local tools) and outcome (ok, error, timeout, cancelled). */
+  readonly toolCalls: Counter<"tool" | "provider" | "outcome">;
+  readonly toolSeconds: Histogram<"tool" | "provider" | "outcome">;
 }
+
+/** One tool call's end, as the agent reports it. */
+export type ToolOutcomeKind = "ok" | "error" | "timeout" | "cancelled";
 
 const LATENCY_BUCKETS = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
@@ -58,6 +70,45 @@ export function createMetrics(): Metrics {
     connectionsRefused: new Counter({
       name: "orion_connections_refused_total",
       help: "Connections closed on arrival because ORION_MAX_CONNECTIONS were open",
+      registers: [registry],
+    }),
+    chats: new Counter({
+      name: "orion_chats_total",
+      help: "Chats by model variant (lite, fast, auto, pro), surface and outcome",
+      labelNames: ["variant", "surface", "outcome"],
+      registers: [registry],
+    }),
+    chatSeconds: new Histogram({
+      name: "orion_chat_duration_seconds",
+      help: "Chat latency from admission to the last byte, by variant, surface and outcome",
+      labelNames: ["variant", "surface", "outcome"],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    tokens: new Counter({
+      name: "orion_tokens_total",
+      help: "Tokens by model variant and kind (prompt, completion), as the upstream reported them",
+      labelNames: ["variant", "kind"],
+      registers: [registry],
+    }),
+    timeToFirstToken: new Histogram({
+      name: "orion_time_to_first_token_seconds",
+      help: "Streaming chats: time from the request to the first content or tool-call delta",
+      labelNames: ["variant", "surface"],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    toolCalls: new Counter({
+      name: "orion_tool_calls_total",
+      help: "Server tool calls by tool, provider and outcome (ok, error, timeout, cancelled)",
+      labelNames: ["tool", "provider", "outcome"],
+      registers: [registry],
+    }),
+    toolSeconds: new Histogram({
+      name: "orion_tool_duration_seconds",
+      help: "Server tool call latency by tool, provider and outcome",
+      labelNames: ["tool", "provider", "outcome"],
+      buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),
   };

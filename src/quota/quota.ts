@@ -105,8 +105,12 @@ export class Quota {
     const resetSeconds = Math.ceil((result.resetMs || Math.max(w.expireAt - Date.now(), 0)) / 1000);
     const headers = rateLimitHeaders(w, w.limit - result.count, resetSeconds);
     if (!result.allowed) {
-      this.metrics.quotaDecisions.inc({ caller: caller.kind, decision: "rejected" });
       const byAddress = result.refusedBy === "also" && w.also !== undefined;
+      // The guest-address backstop (ORION_GUEST_IP_DAILY_LIMIT) is told apart from the browser quota.
+      this.metrics.quotaDecisions.inc({
+        caller: caller.kind,
+        decision: byAddress ? "rejected_address" : "rejected",
+      });
       const what = byAddress
         ? `${w.also?.limit} guest chats per day from one address`
         : caller.kind === "guest"

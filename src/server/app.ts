@@ -19,7 +19,7 @@ import { Quota } from "../quota/quota.js";
 import { packageVersion } from "../runtime/package-root.js";
 import { SchemaValidator } from "../schema/validator.js";
 import { createAgentService } from "../service/agent-service.js";
-import { kRequestId, requestIdFrom } from "../service/context.js";
+import { kLogFields, kRequestId, requestIdFrom } from "../service/context.js";
 import { Idempotency } from "../service/idempotency.js";
 import { Sessions } from "../sessions/sessions.js";
 import { SkillLibrary } from "../skills/skill-library.js";
@@ -28,6 +28,7 @@ import type { Store } from "../store/store.js";
 import { builtinTools } from "../tools/builtin.js";
 import { providerTools, unconfiguredProviderTools } from "../tools/providers/catalog.js";
 import type { ToolRegistry } from "../tools/registry.js";
+import { wireNames } from "../wire/names.js";
 import { cors } from "./cors.js";
 import { docsRoutes } from "./docs/docs-routes.js";
 import { healthService } from "./grpc/health.js";
@@ -130,6 +131,16 @@ export function build(config: Config, options: BuildOptions = {}): App {
       ttlMs: config.sessions.ttlMs,
     }),
     logger,
+    metrics,
+    observeTool: (tool, name, outcome, seconds) => {
+      const labels = {
+        tool: tool ? name : "unknown",
+        provider: tool?.provider === undefined ? "" : (wireNames.model.toWire(tool.provider) ?? ""),
+        outcome,
+      };
+      metrics.toolCalls.inc(labels);
+      metrics.toolSeconds.observe(labels, seconds);
+    },
   });
   const checks = [storeCheck(store), ...(options.readinessChecks ?? [])];
   const health = healthRoutes(lifecycle, metrics, checks, config.metricsToken);
@@ -184,6 +195,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
     contextValues: (req) =>
       createContextValues()
         .set(kRequestId, exchangeOf(req)?.requestId ?? requestIdFrom(headerOf(req, "x-request-id")))
+        .set(kLogFields, {})
         .set(kPeer, req.socket.remoteAddress),
   });
 

@@ -104,7 +104,7 @@ export function observeHttp(metrics: Metrics, logger: Logger): Middleware {
         metrics,
         logger,
         line,
-        { status: x.res.statusCode, ...(x.res.writableFinished ? {} : { aborted: true }) },
+        { ...x.logFields, status: x.res.statusCode, ...(x.res.writableFinished ? {} : { aborted: true }) },
         "http",
       );
     });

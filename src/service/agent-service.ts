@@ -50,7 +50,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
         completion.previews = await run.previews();
         completion.artifacts = run.artifacts().map((a) => create(ArtifactRefSchema, a));
       } catch (error) {
-        await run.fail(false);
+        await run.fail(false, error);
         throw error;
       }
       const answer = completion.choices[0]?.message;
@@ -87,6 +87,9 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
               continue;
             }
             produced = true;
+            if (chunk.choices.some((c) => c.delta?.content || (c.delta?.toolCalls.length ?? 0) > 0)) {
+              run.firstToken();
+            }
             yield chunk;
           }
           if (schema) {
@@ -99,7 +102,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
           }
         } catch (error) {
           ended = true;
-          await run.fail(produced);
+          await run.fail(produced, error);
           throw error;
         }
         yield* held;

@@ -11,7 +11,7 @@ import {
 import { AgentModel, ResponseFormatType, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { Backend, BackendRequest } from "../backends/backend.js";
 import type { BackendRegistry } from "../backends/registry.js";
-import { type Config, variantOf } from "../config.js";
+import { type Config, type Variant, variantOf } from "../config.js";
 import { Reason, reasonError, validationError } from "../errors.js";
 import type { Skill } from "../skills/skill.js";
 import type { SkillLibrary } from "../skills/skill-library.js";
@@ -25,6 +25,8 @@ export interface ChatPlan {
   created: bigint;
   /** The model id as the reply names it, e.g. "vlmrun-orion-1:auto". */
   modelName: string;
+  /** lite, fast, auto or pro: the metrics label of the chat. */
+  variant: Variant;
   sessionId: string;
   backend: Backend;
   backendRequest: BackendRequest;
@@ -111,6 +113,7 @@ export async function planChat(
     created: BigInt(Math.floor(Date.now() / 1000)),
     modelName:
       wireNames.agentModel.toWire(request.model === AgentModel.UNSPECIFIED ? model : request.model) ?? "",
+    variant,
     sessionId: request.sessionId || randomUUID(),
     backend,
     backendRequest,

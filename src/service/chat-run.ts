@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { Code, type HandlerContext } from "@connectrpc/connect";
 import {
@@ -15,13 +16,14 @@ import { Reason, reasonError } from "../errors.js";
 import { type Caller, kCaller, ownerOf } from "../identity/caller.js";
 import { checkRequestUrls } from "../media/request-urls.js";
 import type { Logger } from "../observability/logger.js";
+import type { Metrics, Surface } from "../observability/metrics.js";
 import type { Admission, Quota } from "../quota/quota.js";
 import { schemaOf } from "../schema/schema-of.js";
 import type { SchemaValidator } from "../schema/validator.js";
 import type { Sessions } from "../sessions/sessions.js";
 import type { SkillLibrary } from "../skills/skill-library.js";
 import { type ChatPlan, planChat } from "./chat-plan.js";
-import { kRequestId, requestIdFrom } from "./context.js";
+import { kLogFields, kRequestId, requestIdFrom } from "./context.js";
 import type { Idempotency } from "./idempotency.js";
 
 export interface ChatDeps extends AssembleDeps {
@@ -33,6 +35,18 @@ export interface ChatDeps extends AssembleDeps {
   /** Callers' response_format schemas. */
   formats: SchemaValidator;
   logger: Logger;
+  metrics: Metrics;
+}
+
+/** The surface a call came in on, as metrics label it. */
+function surfaceOf(ctx: HandlerContext): Surface {
+  const protocol = ctx.protocolName;
+  return protocol === "grpc" || protocol === "grpc-web" || protocol === "connect" ? protocol : "rest";
+}
+
+/** A short, stable hash of who is calling: log lines can be grouped by caller without naming them. */
+function callerHash(caller: Caller): string {
+  return createHash("sha256").update(`${caller.kind}:${caller.id}`).digest("hex").slice(0, 12);
 }
 
 export function requestIdOf(ctx: HandlerContext): string {
@@ -54,12 +68,16 @@ export function callerOf(ctx: HandlerContext): Caller {
 export class ChatRun {
   readonly options: CallOptions;
   private agent: AssembledAgent | undefined;
+  private readonly started = performance.now();
+  private readonly labels: { variant: string; surface: Surface };
+  private firstTokenSeen = false;
 
   private constructor(
     private readonly deps: ChatDeps,
     readonly request: ChatCompletionRequest,
     private readonly ctx: HandlerContext,
     private readonly streaming: boolean,
+    private readonly caller: Caller,
     private readonly owner: string,
     private readonly requestId: string,
     readonly plan: ChatPlan,
@@ -70,6 +88,7 @@ export class ChatRun {
     private readonly idempotent: boolean,
   ) {
     this.options = { signal: ctx.signal, requestId };
+    this.labels = { variant: plan.variant, surface: surfaceOf(ctx) };
   }
 
   /** Prepares and admits a chat, or returns the stored completion an idempotent retry asks for. */
@@ -103,6 +122,7 @@ export class ChatRun {
         request,
         ctx,
         streaming,
+        caller,
         owner,
         requestId,
         plan,
@@ -153,19 +173,57 @@ export class ChatRun {
     }));
   }
 
+  /** A stream's first content or tool-call delta (time to first token). */
+  firstToken(): void {
+    if (this.firstTokenSeen) return;
+    this.firstTokenSeen = true;
+    this.deps.metrics.timeToFirstToken.observe(this.labels, (performance.now() - this.started) / 1000);
+  }
+
   /** A failure: before any output the chat is given back, and an idempotent id is freed. */
-  async fail(outputSent: boolean): Promise<void> {
+  async fail(outputSent: boolean, error?: unknown): Promise<void> {
+    this.finished(this.ctx.signal.aborted ? "cancelled" : "error", undefined, error);
     if (!outputSent) await this.admission.refund();
     if (this.idempotent) await this.deps.idempotency.release(this.owner, this.request.id);
   }
 
   /** The client left before the end: an idempotent id is freed, so a retry runs again. */
   async abandon(): Promise<void> {
+    this.finished("cancelled");
     if (this.idempotent) await this.deps.idempotency.release(this.owner, this.request.id);
+  }
+
+  /** Metrics and one log line per chat, with what an operator asks about it. */
+  private finished(outcome: "ok" | "error" | "cancelled", completion?: ChatCompletion, error?: unknown) {
+    const seconds = (performance.now() - this.started) / 1000;
+    const { metrics } = this.deps;
+    metrics.chats.inc({ ...this.labels, outcome });
+    metrics.chatSeconds.observe({ ...this.labels, outcome }, seconds);
+    const usage = completion?.usage;
+    if (usage) {
+      metrics.tokens.inc({ variant: this.labels.variant, kind: "prompt" }, usage.promptTokens);
+      metrics.tokens.inc({ variant: this.labels.variant, kind: "completion" }, usage.completionTokens);
+    }
+    // These join the call's access-log line (one line per request, on every surface).
+    const fields = this.ctx.values.get(kLogFields);
+    if (!fields) return;
+    Object.assign(fields, {
+      ...this.labels,
+      outcome,
+      caller: this.caller.kind,
+      caller_hash: callerHash(this.caller),
+      session_id: this.plan.sessionId,
+      prompt_tokens: usage?.promptTokens,
+      completion_tokens: usage?.completionTokens,
+      tool_calls: this.agent?.toolCalls ?? 0,
+      ms: Math.round(seconds * 1e4) / 10,
+      ...(error === undefined ? {} : { err: (error as Error).message }),
+    });
   }
 
   /** Success: the turn joins the session, and an idempotent request keeps its completion. */
   async settle(reply: ChatMessage, completion?: ChatCompletion): Promise<void> {
+    this.finished("ok", completion);
     try {
       await this.deps.sessions.append(this.plan.sessionId, this.owner, [...this.request.messages, reply]);
     } catch (error) {

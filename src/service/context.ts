@@ -10,3 +10,11 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function requestIdFrom(header: string | null | undefined): string {
   return header && SAFE_REQUEST_ID.test(header) ? header : randomUUID();
 }
+
+/**
+ * Fields the service adds to the call's one access-log line (variant, tokens, tool calls…): the
+ * surface creates the record per call and logs it when the call ends.
+ */
+export const kLogFields = createContextKey<Record<string, unknown> | undefined>(undefined, {
+  description: "access-log fields",
+});

@@ -23,6 +23,8 @@ export interface Exchange {
   route: string;
   /** Who is calling, once the identity middleware ran (REST /v1 routes). */
   caller?: Caller;
+  /** What the service adds to this request's access-log line. */
+  readonly logFields: Record<string, unknown>;
 }
 
 const kExchange = Symbol("orion.exchange");
@@ -37,6 +39,7 @@ export function createExchange(req: NodeRequest, res: NodeResponse): Exchange {
     header: { get: (name) => headerOf(req, name.toLowerCase()) ?? null },
     surface: "http",
     route: "unmatched",
+    logFields: {},
   };
   Object.defineProperty(req, kExchange, { value: exchange });
   return exchange;

@@ -8,7 +8,7 @@ import {
 } from "@connectrpc/connect";
 import { AgentService } from "../../../gen/vlmrun/agent/v1/service_pb.js";
 import { kCaller } from "../../identity/caller.js";
-import { kRequestId } from "../../service/context.js";
+import { kLogFields, kRequestId } from "../../service/context.js";
 import type { Exchange } from "../http/exchange.js";
 import type { NodeRequest } from "../http/types.js";
 import type { Lifecycle } from "../lifecycle.js";
@@ -49,7 +49,10 @@ class RestHandlerContext implements HandlerContext {
     readonly signal: AbortSignal,
     x: Exchange,
   ) {
-    this.values = createContextValues().set(kRequestId, x.requestId).set(kCaller, x.caller);
+    this.values = createContextValues()
+      .set(kRequestId, x.requestId)
+      .set(kCaller, x.caller)
+      .set(kLogFields, x.logFields);
   }
 
   get requestMethod(): string {
