@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import net from "node:net";
 import path, { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { AgentModel, type Model, type Toolset } from "../gen/vlmrun/agent/v1/enums_pb.js";
@@ -265,6 +266,53 @@ function apiKeys(env: Env): IdentityConfig["apiKeys"] {
   });
 }
 
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** An address to listen on: an IP, or a host name (never a malformed dotted quad like 999.1.1.1). */
+function host(env: Env, name: string): string {
+  const raw = text(env, name) ?? "127.0.0.1";
+  const looksNumeric = /^[\d.]+$/.test(raw);
+  const hostname =
+    /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+  if (net.isIP(raw) === 0 && (looksNumeric || !hostname.test(raw))) {
+    throw new ConfigError(`${name} must be an IP address or a host name, got "${raw}"`);
+  }
+  return raw;
+}
+
+/** redis:// or rediss:// with a host. */
+function redisUrl(env: Env, name: string): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !["redis:", "rediss:"].includes(url.protocol) || url.hostname === "") {
+    throw new ConfigError(`${name} must be a redis:// or rediss:// URL, got "${raw.slice(0, 200)}"`);
+  }
+  return raw;
+}
+
+/** host:port pairs, comma-separated. */
+function clusterNodes(env: Env, name: string): string[] {
+  const nodes = (text(env, name) ?? "")
+    .split(",")
+    .map((n) => n.trim())
+    .filter((n) => n !== "");
+  for (const node of nodes) {
+    const port = Number(/:(\d+)$/.exec(node)?.[1]);
+    if (!/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(node) || !(port >= 1 && port <= 65535)) {
+      throw new ConfigError(
+        `${name} must list host:port pairs separated by commas, got "${node.slice(0, 200)}"`,
+      );
+    }
+  }
+  return nodes;
+}
+
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const raw = text(env, name) ?? fallback;
   if (!(allowed as readonly string[]).includes(raw)) {
@@ -342,7 +390,7 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
     .map((o) => o.trim())
     .filter((o) => o !== "");
   return {
-    host: text(env, "HOST") ?? "127.0.0.1",
+    host: host(env, "HOST"),
     port: integer(env, "PORT", 8080, 0, 65535),
     maxBodyBytes: integer(env, "ORION_MAX_BODY_BYTES", 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     connections: connectionLimits(env),
@@ -377,7 +425,7 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
       oneOf(env, "ORION_PLAYGROUND", ["on", "off"], "on") === "off"
         ? undefined
         : (text(env, "ORION_WEB_DIR") ?? defaultWebDir()),
-    logLevel: text(env, "ORION_LOG_LEVEL") ?? "info",
+    logLevel: oneOf(env, "ORION_LOG_LEVEL", LOG_LEVELS, "info"),
     shutdownTimeoutMs: integer(env, "ORION_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     upstreams,
     upstreamTimeoutMs: integer(env, "ORION_LLM_TIMEOUT_MS", 120_000, 100, 3_600_000),
@@ -406,11 +454,8 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
       total: integer(env, "ORION_MEDIA_MAX_TOTAL_BYTES", 512 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
     },
     store: {
-      redisUrl: text(env, "REDIS_URL"),
-      clusterNodes: (text(env, "REDIS_CLUSTER_NODES") ?? "")
-        .split(",")
-        .map((n) => n.trim())
-        .filter((n) => n !== ""),
+      redisUrl: redisUrl(env, "REDIS_URL"),
+      clusterNodes: clusterNodes(env, "REDIS_CLUSTER_NODES"),
       prefix: text(env, "ORION_REDIS_PREFIX") ?? "orion:",
       commandTimeoutMs: integer(env, "ORION_STORE_TIMEOUT_MS", 250, 5, 60_000),
     },

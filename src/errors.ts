@@ -137,3 +137,20 @@ export function errorFacts(error: ConnectError): ErrorFacts {
 
 /** A tool's own failure (bad input, unreadable file): reported to the model, never a crash. */
 export class ToolError extends Error {}
+
+/**
+ * Where an upstream failure happened: kept on the error for the server's log, never put in the
+ * message callers read (a guest must not learn internal addresses).
+ */
+export interface UpstreamCause {
+  upstream: string;
+  error?: unknown;
+}
+
+export const upstreamCause = (upstream: string, error?: unknown): UpstreamCause => ({ upstream, error });
+
+/** The internal address behind an error, when it came from an upstream call. */
+export function upstreamOf(error: unknown): string | undefined {
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  return cause && typeof cause === "object" && "upstream" in cause ? String(cause.upstream) : undefined;
+}

@@ -13,9 +13,24 @@ try {
 }
 
 const app = build(config);
-const url = await app.listen();
+let url: string;
+try {
+  url = await app.listen();
+} catch (error) {
+  const { code, message } = error as NodeJS.ErrnoException;
+  process.stderr.write(
+    `orion-server: cannot listen on ${config.host}:${config.port} (HOST, PORT): ${code ?? message}\n`,
+  );
+  process.exit(2);
+}
 app.logger.info(
-  { url, backends: Object.keys(config.upstreams).filter((v) => config.upstreams[v as "auto"]) },
+  {
+    url,
+    playground: config.webDir === undefined ? null : `${url}/`,
+    docs: `${url}/docs`,
+    openapi: `${url}/openapi.json`,
+    backends: app.backends,
+  },
   "listening",
 );
 

@@ -41,6 +41,25 @@ function run(
   });
 }
 
+/**
+ * Whether ffmpeg and ffprobe run here: undefined when both do, else why not (naming the setting).
+ * Asked once at start, so tool listings never promise video tools that cannot run.
+ */
+export async function missingVideoBinaries(): Promise<string | undefined> {
+  const signal = AbortSignal.timeout(5_000);
+  for (const [binary, setting] of [
+    [FFMPEG, "ORION_FFMPEG"],
+    [FFPROBE, "ORION_FFPROBE"],
+  ] as const) {
+    try {
+      await run(binary, ["-version"], signal);
+    } catch {
+      return `${binary} does not run here: install ffmpeg (Debian: apt-get install ffmpeg) or set ${setting}`;
+    }
+  }
+  return undefined;
+}
+
 export const ffmpeg = (args: string[], signal: AbortSignal) =>
   run(FFMPEG, ["-hide_banner", "-nostdin", "-y", ...args], signal);
 export const ffprobe = (args: string[], signal: AbortSignal) =>

@@ -4,15 +4,17 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection as ServerReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1Alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import { Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
 import { Artifacts } from "../artifacts/artifacts.js";
 import { BackendRegistry } from "../backends/registry.js";
-import type { Config } from "../config.js";
+import { type Config, VARIANTS, type Variant } from "../config.js";
 import { Reason, reasonError } from "../errors.js";
 import { ApiKeys } from "../identity/api-keys.js";
 import { guestSecretSource } from "../identity/guest-secret.js";
 import { JwtVerifier } from "../identity/jwt.js";
 import { CallerResolver } from "../identity/resolve-caller.js";
+import { missingVideoBinaries } from "../media/ffmpeg.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
 import { Quota } from "../quota/quota.js";
@@ -64,6 +66,8 @@ export interface App {
   readonly apiKeys: ApiKeys;
   /** Listens on config.host:config.port (port 0 picks a free one); resolves to the base URL. */
   listen(): Promise<string>;
+  /** Which backend serves each model variant ("local planner", "openai-compatible:gpt-4o", …). */
+  readonly backends: Record<Variant, string>;
   /** The HTTP routes served besides the RPCs: method, path template, route name. */
   routes(): { method: string; path: string; name: string }[];
   /** Connections open on the listening port right now. */
@@ -111,6 +115,15 @@ export function build(config: Config, options: BuildOptions = {}): App {
     config.identity.trustProxy,
     guestSecretSource(store, config.identity.guestSecret),
   );
+  const tools =
+    options.tools ??
+    builtinTools(config.fetch, config.search)
+      .register(...providerTools(config.providers))
+      .unavailable(...unconfiguredProviderTools(config.providers));
+  // Video tools are offered only where ffmpeg runs (probed once, before the port opens).
+  const binaries = missingVideoBinaries().then((reason) => {
+    if (reason) tools.withdraw((t) => t.toolset === Toolset.VIDEO && t.provider === undefined, reason);
+  });
   const service = createAgentService({
     config,
     backends,
@@ -118,11 +131,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
     sessions: new Sessions(store, config.sessions),
     idempotency: new Idempotency(store),
     formats: new SchemaValidator(config.schema),
-    tools:
-      options.tools ??
-      builtinTools(config.fetch, config.search)
-        .register(...providerTools(config.providers))
-        .unavailable(...unconfiguredProviderTools(config.providers)),
+    tools,
     skills: new SkillLibrary(config.skillsDir, (path, error) =>
       logger.warn({ path, err: (error as Error).message }, "skipping a skill bundle that does not load"),
     ),
@@ -230,6 +239,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
     async listen() {
       // Serve once the shared store is connected (or after a bounded wait: readiness then says why).
       await store.ready(5_000).catch(() => logger.warn("the store is not reachable yet; serving anyway"));
+      await binaries;
       return new Promise<string>((resolve, reject) => {
         server.net.once("error", reject);
         server.net.listen(config.port, config.host, () => {
@@ -240,6 +250,10 @@ export function build(config: Config, options: BuildOptions = {}): App {
         });
       });
     },
+    backends: Object.fromEntries(VARIANTS.map((v) => [v, backends.for(v).description])) as Record<
+      Variant,
+      string
+    >,
     routes: () => router.list(),
     openConnections() {
       return new Promise((resolve, reject) =>

@@ -12,7 +12,7 @@ import { prepareFormat } from "../agent/response-format.js";
 import { previewsOf } from "../artifacts/previews.js";
 import type { Backend, BackendRequest, CallOptions } from "../backends/backend.js";
 import type { BackendRegistry } from "../backends/registry.js";
-import { Reason, reasonError } from "../errors.js";
+import { Reason, reasonError, upstreamOf } from "../errors.js";
 import { type Caller, kCaller, ownerOf } from "../identity/caller.js";
 import { checkRequestUrls } from "../media/request-urls.js";
 import type { Logger } from "../observability/logger.js";
@@ -217,7 +217,7 @@ export class ChatRun {
       completion_tokens: usage?.completionTokens,
       tool_calls: this.agent?.toolCalls ?? 0,
       ms: Math.round(seconds * 1e4) / 10,
-      ...(error === undefined ? {} : { err: (error as Error).message }),
+      ...(error === undefined ? {} : { err: (error as Error).message, upstream: upstreamOf(error) }),
     });
   }
 

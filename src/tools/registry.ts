@@ -34,6 +34,15 @@ export class ToolRegistry {
     ];
   }
 
+  /** Takes tools out of service (they stay listed, with the reason): e.g. no ffmpeg on this machine. */
+  withdraw(matches: (tool: AnyTool) => boolean, reason: string): this {
+    for (const tool of [...this.tools.values()].filter(matches)) {
+      this.tools.delete(tool.name);
+      this.missing.push({ ...tool, reason });
+    }
+    return this;
+  }
+
   register(...tools: AnyTool[]): this {
     for (const tool of tools) {
       if (this.tools.has(tool.name)) throw new Error(`tool ${tool.name} is registered twice`);

@@ -1,4 +1,5 @@
 import net from "node:net";
+import { Writable } from "node:stream";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -32,9 +33,16 @@ async function errorOf(res: Response) {
 describe("upstream failures map to clear errors", () => {
   it("refused connection → 502 upstream_unavailable", async () => {
     const port = await freePort();
+    const logs: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        logs.push(String(chunk));
+        done();
+      },
+    });
     const app = build(
       loadConfig({ PORT: "0", ORION_LLM_BASE_URL: `http://127.0.0.1:${port}/v1`, ORION_LLM_MODEL: "m" }),
-      { logger: createLogger("silent") },
+      { logger: createLogger("info", sink) },
     );
     const url = await app.listen();
     try {
@@ -43,6 +51,10 @@ describe("upstream failures map to clear errors", () => {
       const body = await errorOf(res);
       expect(body.error.code).toBe("upstream_unavailable");
       expect(body.detail).toContain("ECONNREFUSED");
+      // Callers never learn internal addresses; the operator's log has it.
+      expect(JSON.stringify(body)).not.toContain(String(port));
+      expect(body.detail).toBe("the model backend is unreachable (ECONNREFUSED)");
+      expect(logs.join("")).toContain(`"upstream":"http://127.0.0.1:${port}"`);
       const stream = await postChat(url, { ...hello, stream: true });
       expect(stream.status).toBe(502);
       expect(stream.headers.get("content-type")).toContain("application/json");

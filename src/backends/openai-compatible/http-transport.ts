@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { Reason, reasonError } from "../../errors.js";
+import { Reason, reasonError, upstreamCause } from "../../errors.js";
 
 /** A streamed upstream response; `body` must be consumed or destroyed. */
 export interface UpstreamResponse {
@@ -122,7 +122,8 @@ export class HttpTransport {
       return reasonError(
         Code.DeadlineExceeded,
         Reason.upstreamTimeout,
-        `upstream model at ${this.origin} sent nothing for ${this.options.timeoutMs} ms (ORION_LLM_TIMEOUT_MS)`,
+        `the model backend sent nothing for ${this.options.timeoutMs} ms (ORION_LLM_TIMEOUT_MS)`,
+        { cause: upstreamCause(this.origin, error) },
       );
     }
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
@@ -130,15 +131,16 @@ export class HttpTransport {
       return reasonError(
         Code.Unavailable,
         Reason.upstreamError,
-        `upstream model at ${this.origin} broke off its response (${code ?? String(error)})`,
+        `the model backend broke off its response (${code ?? "connection closed"})`,
+        { cause: upstreamCause(this.origin, error) },
       );
     }
     if (code !== undefined && UNREACHABLE.has(code)) {
       return reasonError(
         Code.Unavailable,
         Reason.upstreamUnavailable,
-        `upstream model at ${this.origin} is unreachable (${code})`,
-        { metadata: { errno: code } },
+        `the model backend is unreachable (${code})`,
+        { metadata: { errno: code }, cause: upstreamCause(this.origin, error) },
       );
     }
     return reasonError(

@@ -8,7 +8,7 @@ import {
   ToolCallSchema,
 } from "../../../gen/vlmrun/agent/v1/chat_pb.js";
 import { FinishReason } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
-import { Reason, reasonError } from "../../errors.js";
+import { Reason, reasonError, upstreamCause } from "../../errors.js";
 import { wireNames } from "../../wire/names.js";
 import type { BackendChoice, BackendResult, BackendStreamPart, UsageCounts } from "../backend.js";
 
@@ -229,8 +229,8 @@ export function upstreamStatusError(
     return reasonError(
       Code.Internal,
       Reason.upstreamAuth,
-      `upstream model at ${origin} refused our credentials (${status}; check ORION_LLM_API_KEY): ${detail}`,
-      { metadata },
+      `the model backend refused our credentials (${status}; check ORION_LLM_API_KEY): ${detail}`,
+      { metadata, cause: upstreamCause(origin) },
     );
   }
   if (status === 429) {
@@ -259,8 +259,8 @@ export function upstreamStatusError(
     return reasonError(
       Code.Internal,
       Reason.upstreamError,
-      `upstream model at ${origin} answered 404 (check ORION_LLM_BASE_URL and ORION_LLM_MODEL): ${detail}`,
-      { metadata },
+      `the model backend answered 404 (check ORION_LLM_BASE_URL and ORION_LLM_MODEL): ${detail}`,
+      { metadata, cause: upstreamCause(origin) },
     );
   }
   if (status >= 400 && status < 500) {

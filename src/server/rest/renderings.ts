@@ -57,6 +57,7 @@ export const RENDERINGS: { [K in keyof Methods]?: Rendering<Reply<K>> } = {
     name: "skills.list",
     render: (reply) => ({
       body: {
+        object: "list",
         data: reply.skills.map((s) => ({
           id: s.id,
           name: s.name,
@@ -83,18 +84,24 @@ export const RENDERINGS: { [K in keyof Methods]?: Rendering<Reply<K>> } = {
   },
   listArtifacts: {
     name: "artifacts.list",
-    render: (reply) => ({
-      body: {
-        namespace_id: reply.namespaceId,
-        items: reply.items.map((a) => ({
-          object_id: a.objectId,
-          filename: a.filename || null,
-          content_type: a.contentType,
-          size: Number(a.size),
-          created_at: iso(a.createdAt),
-          source: "store",
-        })),
-      } satisfies z.output<typeof ArtifactListJson>,
-    }),
+    render: (reply) => {
+      const items = reply.items.map((a) => ({
+        object_id: a.objectId,
+        filename: a.filename || null,
+        content_type: a.contentType,
+        size: Number(a.size),
+        created_at: iso(a.createdAt),
+        source: "store" as const,
+      }));
+      // The list shape of every other list, plus the hosted API's own fields (its SDKs read `items`).
+      return {
+        body: {
+          object: "list",
+          data: items,
+          namespace_id: reply.namespaceId,
+          items,
+        } satisfies z.output<typeof ArtifactListJson>,
+      };
+    },
   },
 };

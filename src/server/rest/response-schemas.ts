@@ -153,6 +153,7 @@ export const SessionJson = z.object({
 export const DeletedJson = z.object({ deleted: z.literal(true) });
 
 export const SkillListJson = z.object({
+  object: z.literal("list"),
   data: z.array(
     z.object({
       id: z.string(),
@@ -165,21 +166,24 @@ export const SkillListJson = z.object({
   ),
 });
 
+const artifactItem = z.object({
+  object_id: z.string(),
+  filename: nullableString,
+  content_type: z.string(),
+  size: z.number().int(),
+  created_at: iso,
+  source: z.literal("store"),
+});
+
 export const ArtifactListJson = z.object({
+  object: z.literal("list"),
+  data: z.array(artifactItem),
   namespace_id: z.string(),
-  items: z.array(
-    z.object({
-      object_id: z.string(),
-      filename: nullableString,
-      content_type: z.string(),
-      size: z.number().int(),
-      created_at: iso,
-      source: z.literal("store"),
-    }),
-  ),
+  items: z.array(artifactItem).describe("The same list, under the hosted API's name"),
 });
 
 export const ToolListJson = z.object({
+  object: z.literal("list"),
   data: z.array(
     z.object({
       name: z.string(),

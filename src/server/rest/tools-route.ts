@@ -19,6 +19,7 @@ export function toolsRoute(deps: RestDeps) {
       ),
     (reply) => ({
       body: {
+        object: "list",
         data: reply.tools.map((t) => ({
           name: t.name,
           description: t.description,
