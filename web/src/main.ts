@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type JsonObject } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   type ChatCompletionChunk,
@@ -10,6 +10,7 @@ import {
   AgentEventKind,
   type AgentModel,
   type Model,
+  ResponseFormatType,
   Role,
   type Toolset,
 } from "../../gen/vlmrun/agent/v1/enums_pb.js";
@@ -17,7 +18,9 @@ import { wireNames } from "../../src/wire/names.js";
 import { type Attachment, attach, formatBytes, partOf } from "./attachments.js";
 import { type AgentClient, agentClient, type Protocol } from "./client.js";
 import { describeError } from "./errors.js";
+import { EXAMPLES } from "./examples.js";
 import { browserId, readServerSettings, remembered } from "./settings.js";
+import { type RequestSketch, snippet } from "./snippets.js";
 import { AssistantTurn, el, notice, type ToolStatus, userTurn } from "./transcript.js";
 import "./styles.css";
 
@@ -38,6 +41,15 @@ const ui = {
   protocol: $<HTMLSelectElement>("protocol"),
   apiKey: $<HTMLInputElement>("api-key"),
   sessionLabel: $<HTMLParagraphElement>("session-label"),
+  empty: $<HTMLDivElement>("empty"),
+  systemPrompt: $<HTMLTextAreaElement>("system-prompt"),
+  temperature: $<HTMLInputElement>("temperature"),
+  maxTokens: $<HTMLInputElement>("max-tokens"),
+  schema: $<HTMLTextAreaElement>("schema"),
+  schemaError: $<HTMLParagraphElement>("schema-error"),
+  viewCode: $<HTMLButtonElement>("view-code"),
+  codeDialog: $<HTMLDialogElement>("code-dialog"),
+  codeSnippet: $<HTMLElement>("code-snippet"),
 };
 
 const settings = readServerSettings();
@@ -53,7 +65,13 @@ function connect() {
 
 function show(node: HTMLElement) {
   ui.transcript.append(node);
+  ui.empty.hidden = true;
   node.scrollIntoView({ block: "end" });
+}
+
+/** The empty state (example prompts) shows exactly when the conversation has nothing in it. */
+function showEmptyState() {
+  ui.empty.hidden = ui.transcript.childElementCount > 0;
 }
 
 function setSession(id: string) {
@@ -91,9 +109,29 @@ async function loadModels() {
       option.title = m.backend;
       ui.model.append(option);
     }
-    for (const p of providers) {
-      const reason = p.available ? undefined : p.unavailableReason || `set ${p.setting}`;
-      checkbox(ui.providers, String(p.model), p.available ? p.id : `${p.id} (not configured)`, reason);
+    for (const p of providers.filter((p) => p.available)) checkbox(ui.providers, String(p.model), p.id);
+    // Providers this server is not set up for: one line, with how to enable them, unfolded on demand.
+    const missing = providers.filter((p) => !p.available);
+    if (missing.length > 0) {
+      const details = el("details", "unconfigured");
+      details.append(
+        el(
+          "summary",
+          undefined,
+          `${missing.length} more not configured: set ORION_MODEL_<NAME>_URL (see docs/providers.md)`,
+        ),
+      );
+      const list = el("div", "checks");
+      for (const p of missing) {
+        checkbox(
+          list,
+          String(p.model),
+          `${p.id} (not configured)`,
+          p.unavailableReason || `set ${p.setting}`,
+        );
+      }
+      details.append(list);
+      ui.providers.append(details);
     }
   } catch (error) {
     show(notice(`Could not list the models: ${describeError(error).text}`, "error"));
@@ -238,7 +276,14 @@ async function restoreSession() {
 function renderPending() {
   ui.attachments.replaceChildren();
   pending.forEach((a, i) => {
-    const chip = el("span", "chip", `${a.name} · ${formatBytes(a.size)} `);
+    const chip = el("span", "chip");
+    if (a.type.startsWith("image/")) {
+      const thumb = el("img", "chip-thumb");
+      thumb.src = a.dataUrl;
+      thumb.alt = "";
+      chip.append(thumb);
+    }
+    chip.append(document.createTextNode(`${a.name} · ${formatBytes(a.size)} `));
     const remove = el("button", "chip-remove", "×");
     remove.type = "button";
     remove.setAttribute("aria-label", `Remove ${a.name}`);
@@ -282,28 +327,57 @@ function setRunning(controller: AbortController | undefined) {
   ui.send.disabled = controller !== undefined;
 }
 
+/** The schema typed into the settings, parsed; undefined when empty; an error shown when it is not JSON. */
+function answerSchema(): JsonObject | undefined | Error {
+  const raw = ui.schema.value.trim();
+  ui.schemaError.hidden = true;
+  if (raw === "") return undefined;
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+      throw new Error("a schema is a JSON object");
+    return parsed as JsonObject;
+  } catch (error) {
+    ui.schemaError.textContent = `The answer schema is not valid: ${(error as Error).message}`;
+    ui.schemaError.hidden = false;
+    return error as Error;
+  }
+}
+
+const numberOf = (input: HTMLInputElement) => (input.value.trim() === "" ? undefined : Number(input.value));
+
 async function send() {
   const text = ui.prompt.value.trim();
   if (running || (text === "" && pending.length === 0)) return;
+  const schema = answerSchema();
+  if (schema instanceof Error) return;
   const attachments = pending;
   const parts = [
     ...(text === "" ? [] : [create(ContentPartSchema, { part: { case: "text", value: text } })]),
     ...attachments.map(partOf),
   ];
+  const system = ui.systemPrompt.value.trim();
+  const temperature = numberOf(ui.temperature);
+  const maxTokens = numberOf(ui.maxTokens);
   const request = create(ChatCompletionRequestSchema, {
-    messages: [{ role: Role.USER, parts }],
+    messages: [...(system ? [{ role: Role.SYSTEM, content: system }] : []), { role: Role.USER, parts }],
     model: Number(ui.model.value || 0) as AgentModel,
     toolsets: checkedValues(ui.toolsets) as Toolset[],
     models: checkedValues(ui.providers) as Model[],
     sessionId,
     stream: true,
     preview: true,
+    ...(temperature !== undefined ? { temperature } : {}),
+    ...(maxTokens !== undefined ? { maxTokens } : {}),
+    ...(schema
+      ? { responseFormat: { type: ResponseFormatType.JSON_SCHEMA, jsonSchema: { name: "answer", schema } } }
+      : {}),
   });
   show(userTurn(text, attachments));
   ui.prompt.value = "";
   pending = [];
   renderPending();
-  const turn = new AssistantTurn();
+  const turn = new AssistantTurn(undefined, schema !== undefined);
   show(turn.root);
   const controller = new AbortController();
   setRunning(controller);
@@ -341,21 +415,96 @@ document.addEventListener("keydown", (e) => {
   if (e.key === "Escape" && running) running.abort();
 });
 ui.stop.addEventListener("click", () => running?.abort());
-ui.files.addEventListener("change", async () => {
-  for (const file of ui.files.files ?? []) {
+/** Files from the picker, a paste or a drop: each checked against the server's caps first. */
+async function addFiles(files: Iterable<File>) {
+  for (const file of files) {
     try {
       pending.push(await attach(file, pending, settings));
     } catch (error) {
       show(notice((error as Error).message, "error"));
     }
   }
-  ui.files.value = "";
   renderPending();
+}
+ui.files.addEventListener("change", async () => {
+  await addFiles(ui.files.files ?? []);
+  ui.files.value = "";
 });
+ui.prompt.addEventListener("paste", (e) => {
+  const files = [...(e.clipboardData?.files ?? [])];
+  if (files.length === 0) return;
+  e.preventDefault();
+  void addFiles(files);
+});
+ui.composer.addEventListener("dragover", (e) => {
+  e.preventDefault();
+  ui.composer.classList.add("dropping");
+});
+ui.composer.addEventListener("dragleave", () => ui.composer.classList.remove("dropping"));
+ui.composer.addEventListener("drop", (e) => {
+  e.preventDefault();
+  ui.composer.classList.remove("dropping");
+  void addFiles(e.dataTransfer?.files ?? []);
+});
+
+// ---- example prompts (empty state) ----
+
+for (const button of ui.empty.querySelectorAll<HTMLButtonElement>("[data-example]")) {
+  button.addEventListener("click", async () => {
+    const example = EXAMPLES[button.dataset.example ?? ""];
+    if (!example || running) return;
+    for (const input of ui.toolsets.querySelectorAll<HTMLInputElement>("input")) {
+      input.checked = input.parentElement?.textContent?.trim() === example.toolset;
+    }
+    pending = [];
+    await addFiles(await example.files());
+    ui.prompt.value = example.prompt;
+    await send();
+  });
+}
+
+// ---- "View code": the request the page would send, as curl, Python and TypeScript ----
+
+function sketch(): RequestSketch {
+  const schema = answerSchema();
+  const wire = (container: HTMLElement) =>
+    [...container.querySelectorAll<HTMLInputElement>("input:checked")].map(
+      (i) => i.parentElement?.textContent?.trim() ?? "",
+    );
+  const temperature = numberOf(ui.temperature);
+  const maxTokens = numberOf(ui.maxTokens);
+  return {
+    model: ui.model.selectedOptions[0]?.textContent ?? "vlmrun-orion-1:auto",
+    system: ui.systemPrompt.value.trim(),
+    prompt: ui.prompt.value.trim() || "Describe this image",
+    files: pending.map((a) => a.name),
+    toolsets: wire(ui.toolsets),
+    providers: wire(ui.providers),
+    ...(temperature !== undefined ? { temperature } : {}),
+    ...(maxTokens !== undefined ? { maxTokens } : {}),
+    ...(schema && !(schema instanceof Error) ? { schema } : {}),
+    ...(sessionId ? { sessionId } : {}),
+  };
+}
+
+function showSnippet(lang: "curl" | "python" | "typescript") {
+  ui.codeSnippet.textContent = snippet(lang, sketch(), window.location.origin);
+  for (const tab of ui.codeDialog.querySelectorAll<HTMLButtonElement>("[data-lang]")) {
+    tab.setAttribute("aria-selected", String(tab.dataset.lang === lang));
+  }
+}
+ui.viewCode.addEventListener("click", () => {
+  showSnippet("curl");
+  ui.codeDialog.showModal();
+});
+for (const tab of ui.codeDialog.querySelectorAll<HTMLButtonElement>("[data-lang]")) {
+  tab.addEventListener("click", () => showSnippet(tab.dataset.lang as "curl" | "python" | "typescript"));
+}
 ui.newChat.addEventListener("click", () => {
   running?.abort();
   setSession("");
   ui.transcript.replaceChildren();
+  showEmptyState();
   ui.prompt.focus();
 });
 for (const input of [ui.model, ui.toolsets, ui.providers]) input.addEventListener("change", savePreferences);
@@ -381,6 +530,7 @@ connect();
 if (window.matchMedia("(max-width: 720px)").matches) $<HTMLDetailsElement>("settings").open = false;
 document.body.dataset.ready = "loading";
 void Promise.all([loadModels(), refreshQuota(), restoreSession()]).finally(() => {
+  showEmptyState();
   document.body.dataset.ready = "true";
   ui.prompt.focus();
 });

@@ -1,4 +1,5 @@
 import type { Attachment } from "./attachments.js";
+import { renderAnswer } from "./markdown.js";
 
 /** One element with optional class and text; every string reaches the page as text, never HTML. */
 export function el<K extends keyof HTMLElementTagNameMap>(
@@ -22,8 +23,13 @@ export class AssistantTurn {
   private readonly files = el("div", "artifacts");
   private readonly toolRows = new Map<string, HTMLLIElement>();
   private content = "";
+  private frame = 0;
 
-  constructor(heading?: string) {
+  /** `json`: the answer was asked for as JSON (response_format), so it is shown pretty-printed. */
+  constructor(
+    heading?: string,
+    private readonly json = false,
+  ) {
     if (heading) this.root.append(el("p", "turn-heading", heading));
     this.root.dataset.role = "assistant";
     this.root.setAttribute("aria-busy", "true");
@@ -31,14 +37,24 @@ export class AssistantTurn {
     this.root.append(this.tools, this.text, this.files);
   }
 
+  /** Streamed text is re-rendered at most once per frame, however many deltas arrive. */
   appendText(delta: string) {
     this.content += delta;
-    this.text.textContent = this.content;
+    if (this.frame === 0) {
+      this.frame = requestAnimationFrame(() => {
+        this.frame = 0;
+        this.render();
+      });
+    }
   }
 
   setText(text: string) {
     this.content = text;
-    this.text.textContent = text;
+    this.render();
+  }
+
+  private render() {
+    renderAnswer(this.text, this.content, this.json);
   }
 
   get hasText(): boolean {
@@ -75,7 +91,7 @@ export class AssistantTurn {
       video.controls = true;
       figure.append(video);
     }
-    const link = el("a", "artifact-link", `${objectId} (${contentType})`);
+    const link = el("a", "artifact-link", `⬇ ${objectId} · ${contentType}`);
     link.href = url;
     link.download = objectId;
     const caption = el("figcaption");
@@ -101,6 +117,11 @@ export class AssistantTurn {
   }
 
   done() {
+    if (this.frame !== 0) {
+      cancelAnimationFrame(this.frame);
+      this.frame = 0;
+    }
+    if (this.hasText) this.render();
     this.root.removeAttribute("aria-busy");
     if (!this.hasText && this.text.parentElement) this.text.remove();
   }

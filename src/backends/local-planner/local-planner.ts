@@ -70,6 +70,9 @@ function readerStep(
     const ocr = offered("ocr");
     if (image && ocr) return { tool: ocr, args: { image } };
     if (file && ocr) return { tool: ocr, args: { file, page: 1 } };
+    // Without the document toolset, a plain text file (txt, md, csv, html) is read as it is.
+    const readText = offered("read_text");
+    if (file && readText) return { tool: readText, args: { file } };
     return undefined;
   }
   const scanned = lines.length === 0 && used.has("pdf_text");
