@@ -87,6 +87,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
               continue;
             }
             produced = true;
+            if (chunk.agentEvent) run.noteEvent(chunk.agentEvent);
             if (chunk.choices.some((c) => c.delta?.content || (c.delta?.toolCalls.length ?? 0) > 0)) {
               run.firstToken();
             }

@@ -2,11 +2,13 @@ import { createHash } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { Code, type HandlerContext } from "@connectrpc/connect";
 import {
+  type AgentEvent,
   ArtifactPreviewSchema,
   type ChatCompletion,
   type ChatCompletionRequest,
   type ChatMessage,
 } from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import { AgentEventKind } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { type AssembleDeps, type AssembledAgent, assembleAgent } from "../agent/assemble.js";
 import { prepareFormat } from "../agent/response-format.js";
 import { previewsOf } from "../artifacts/previews.js";
@@ -71,6 +73,7 @@ export class ChatRun {
   private readonly started = performance.now();
   private readonly labels: { variant: string; surface: Surface };
   private firstTokenSeen = false;
+  private readonly events: AgentEvent[] = [];
 
   private constructor(
     private readonly deps: ChatDeps,
@@ -173,6 +176,11 @@ export class ChatRun {
     }));
   }
 
+  /** A tool event of the run: kept with the answer in the session (progress messages are not). */
+  noteEvent(event: AgentEvent): void {
+    if (event.kind !== AgentEventKind.TOOL_PROGRESS) this.events.push(event);
+  }
+
   /** A stream's first content or tool-call delta (time to first token). */
   firstToken(): void {
     if (this.firstTokenSeen) return;
@@ -225,7 +233,8 @@ export class ChatRun {
   async settle(reply: ChatMessage, completion?: ChatCompletion): Promise<void> {
     this.finished("ok", completion);
     try {
-      await this.deps.sessions.append(this.plan.sessionId, this.owner, [...this.request.messages, reply]);
+      const kept = this.events.length > 0 ? { ...reply, events: this.events } : reply;
+      await this.deps.sessions.append(this.plan.sessionId, this.owner, [...this.request.messages, kept]);
     } catch (error) {
       // The answer exists already; losing the history is logged, not turned into a failed reply.
       this.deps.logger.error(

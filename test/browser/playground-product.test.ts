@@ -157,12 +157,15 @@ describe("the playground reads like a product", () => {
       ["note", "read_text"],
     ] as const) {
       await p.locator("#new-chat").click();
+      expect(await p.locator("#empty").isVisible()).toBe(true);
       await p.locator(`[data-example="${example}"]`).click();
-      await p.waitForFunction(() => !document.querySelector(".turn.assistant[aria-busy]"));
       const turn = p.locator(".turn.assistant").last();
-      expect(await turn.locator(`.tool-event[data-tool="${tool}"]`).getAttribute("data-status")).toBe(
-        "finished",
-      );
+      await expect
+        .poll(() => turn.locator(`.tool-event[data-tool="${tool}"]`).getAttribute("data-status"), {
+          timeout: 20_000,
+        })
+        .toBe("finished");
+      await p.waitForFunction(() => !document.querySelector(".turn.assistant[aria-busy]"));
       expect(await turn.locator(".error").count()).toBe(0);
     }
     await p.close();

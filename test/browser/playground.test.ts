@@ -172,6 +172,10 @@ describe("the playground in Chromium", () => {
     await expect.poll(() => page.locator(".turn.notice").last().textContent()).toBe("Conversation restored.");
     expect(await page.locator(".turn.user .text").first().textContent()).toBe("Make this image smaller");
     expect(await page.locator(".turn.user img").count()).toBe(1);
+    // The tool events are part of the session: the resize shows again, finished.
+    expect(
+      await page.locator('.turn.assistant .tool-event[data-tool="resize"]').getAttribute("data-status"),
+    ).toBe("finished");
     expect(await page.locator(".turn.assistant .text").last().textContent()).toMatch(
       /^I made a smaller copy: img_/,
     );

@@ -69,6 +69,16 @@ describe("the built-in local planner (no configuration at all)", () => {
     const text = chunks.map((c) => c.choices[0]?.delta?.content ?? "").join("");
     expect(text).toContain(produced);
     expect(await imageSize(produced, chunks[0].session_id)).toEqual([100, 50]);
+    // The tool events stay with the answer in the session (progress messages do not).
+    const session = (await (
+      await fetch(`${url}/v1/sessions/${chunks[0].session_id}`, { headers: browser })
+    ).json()) as { messages: { role: string; tool_events?: { kind: string; tool_name: string }[] }[] };
+    const answer = session.messages.at(-1);
+    expect(answer?.role).toBe("assistant");
+    expect(answer?.tool_events?.map((e) => [e.kind, e.tool_name])).toEqual([
+      ["tool.started", "crop"],
+      ["tool.finished", "crop"],
+    ]);
   });
 
   it("rotates by the degrees the user names", async () => {

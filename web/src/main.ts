@@ -222,6 +222,13 @@ async function showArtifact(turn: AssistantTurn, objectId: string) {
   }
 }
 
+const TOOL_STATUS: Record<number, ToolStatus> = {
+  [AgentEventKind.TOOL_STARTED]: "running",
+  [AgentEventKind.TOOL_PROGRESS]: "running",
+  [AgentEventKind.TOOL_FINISHED]: "finished",
+  [AgentEventKind.TOOL_FAILED]: "failed",
+};
+
 // ---- restoring the last conversation after a reload ----
 
 function textOf(message: ChatMessage): string {
@@ -246,8 +253,11 @@ async function restoreSession() {
           p.part.case === "imageUrl" ? [{ name: "image", type: "image/*", dataUrl: p.part.value.url }] : [],
         );
         show(userTurn(textOf(m), images));
-      } else if (m.role === Role.ASSISTANT && textOf(m) !== "") {
+      } else if (m.role === Role.ASSISTANT && (textOf(m) !== "" || m.events.length > 0)) {
         const turn = new AssistantTurn();
+        for (const event of m.events) {
+          turn.tool(event.callId, event.toolName, TOOL_STATUS[event.kind] ?? "finished", event.message);
+        }
         turn.setText(textOf(m));
         turn.done();
         show(turn.root);
@@ -299,15 +309,7 @@ function renderPending() {
 function handleChunk(turn: AssistantTurn, chunk: ChatCompletionChunk) {
   if (chunk.sessionId && chunk.sessionId !== sessionId) setSession(chunk.sessionId);
   const event = chunk.agentEvent;
-  if (event) {
-    const status: Record<number, ToolStatus> = {
-      [AgentEventKind.TOOL_STARTED]: "running",
-      [AgentEventKind.TOOL_PROGRESS]: "running",
-      [AgentEventKind.TOOL_FINISHED]: "finished",
-      [AgentEventKind.TOOL_FAILED]: "failed",
-    };
-    turn.tool(event.callId, event.toolName, status[event.kind] ?? "running", event.message);
-  }
+  if (event) turn.tool(event.callId, event.toolName, TOOL_STATUS[event.kind] ?? "running", event.message);
   for (const p of chunk.previews) turn.preview(p.objectId, p.dataUrl);
   // The final chunk lists every file the run made, in order: that list is what the turn shows.
   if (chunk.artifacts.length > 0) {

@@ -158,5 +158,6 @@ export function modelListJson(list: ListModelsResponse) {
   };
 }
 
-/** A stored conversation message in OpenAI shape. */
-export const messageJson = (m: ChatMessage) => openAIMessage(m);
+/** A stored conversation message in OpenAI shape, with the tool events of its turn when it has any. */
+export const messageJson = (m: ChatMessage) =>
+  m.events.length > 0 ? { ...openAIMessage(m), tool_events: m.events.map(agentEventJson) } : openAIMessage(m);
