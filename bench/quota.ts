@@ -86,7 +86,12 @@ async function main() {
   const requests = 500;
   const before = commandStats(port);
   for (let i = 0; i < requests; i++) {
-    const res = await fetch(url, { method: "POST", headers: { "x-browser-id": "bench-guest" }, body });
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-browser-id": "bench-guest" },
+      body,
+    });
+    if (res.status !== 200) throw new Error(`chat answered ${res.status}: ${await res.text()}`);
     await res.arrayBuffer();
   }
   const after = commandStats(port);

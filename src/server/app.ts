@@ -21,6 +21,7 @@ import { Quota } from "../quota/quota.js";
 import { packageVersion } from "../runtime/package-root.js";
 import { SchemaValidator } from "../schema/validator.js";
 import { createAgentService } from "../service/agent-service.js";
+import { BackgroundWrites } from "../service/background-writes.js";
 import { kLogFields, kRequestId, requestIdFrom } from "../service/context.js";
 import { Idempotency } from "../service/idempotency.js";
 import { Sessions } from "../sessions/sessions.js";
@@ -124,9 +125,11 @@ export function build(config: Config, options: BuildOptions = {}): App {
   const binaries = missingVideoBinaries().then((reason) => {
     if (reason) tools.withdraw((t) => t.toolset === Toolset.VIDEO && t.provider === undefined, reason);
   });
+  const background = new BackgroundWrites();
   const service = createAgentService({
     config,
     backends,
+    background,
     quota: new Quota(store, config.quota, metrics, logger),
     sessions: new Sessions(store, config.sessions),
     idempotency: new Idempotency(store),
@@ -275,6 +278,8 @@ export function build(config: Config, options: BuildOptions = {}): App {
           await lifecycle.waitIdle(1_000);
         }
         await server.closeAll();
+        // Session appends sent after their answers: finished before the store closes.
+        await background.drain(5_000);
         backends.close();
         if (!options.store) await store.close();
       })();
