@@ -1,12 +1,16 @@
 // Chat benchmark: Orion Server vs a bare keep-alive Node proxy, both in front of the same fake
-// upstream, each in its own process. Drives load with autocannon and prints req/s, p50, p99, RSS.
+// upstream, each in its own process. Drives load with autocannon and prints req/s, p50, p99, RSS,
+// for plain and streaming chats, with an API key and as a guest (quota on), on the embedded store
+// and on a private Redis.
 //   npm run bench                     # 1, 10, 50 connections, 5 s each
 //   BENCH_SECONDS=10 npm run bench
+//   BENCH_CASES=key-embedded npm run bench   # only some of: key-embedded, guest-embedded, key-redis, guest-redis
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
+import { freePort } from "../test/support/redis.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,10,50").split(",").map(Number);
@@ -51,13 +55,21 @@ interface Figures {
   errors: number;
 }
 
-async function load(url: string, connections: number, stream: boolean): Promise<Figures> {
+const KEY = { authorization: "Bearer sk-bench-unlimited" };
+const GUEST = { "x-browser-id": "bench-guest" };
+
+async function load(
+  url: string,
+  connections: number,
+  stream: boolean,
+  who: Record<string, string> = KEY,
+): Promise<Figures> {
   const result = await autocannon({
     url,
     connections,
     duration: SECONDS,
     method: "POST",
-    headers: { "content-type": "application/json", authorization: "Bearer sk-bench-unlimited" },
+    headers: { "content-type": "application/json", ...who },
     body: body(stream),
   });
   return {
@@ -107,30 +119,59 @@ async function sequentialP50(url: string, stream: boolean, count = 2000): Promis
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
+interface Case {
+  name: string;
+  url: string;
+  pid: number;
+  who: Record<string, string>;
+}
+
+const CASES = (process.env.BENCH_CASES ?? "key-embedded,guest-embedded,key-redis,guest-redis").split(",");
+
 async function main() {
   execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
   const upstream = await startProcess(["--import", "tsx", "bench/upstream.ts"]);
-  const server = await startProcess(["dist/src/main.js"], {
+  const orionEnv = {
     PORT: "0",
     ORION_LLM_BASE_URL: upstream.url,
     ORION_LLM_MODEL: "bench-model",
     ORION_LOG_LEVEL: process.env.ORION_LOG_LEVEL ?? "info",
-    // An unlimited key: this bench measures the chat path; bench/quota.ts measures guests.
     ORION_API_KEYS: "sk-bench-unlimited=bench:enterprise",
-  });
+    ORION_GUEST_DAILY_LIMIT: "1000000000",
+  };
+  const server = await startProcess(["dist/src/main.js"], orionEnv);
+  const redisPort = await freePort();
+  if (CASES.some((c) => c.endsWith("redis"))) {
+    children.push(
+      spawn("redis-server", ["--port", String(redisPort), "--save", "", "--appendonly", "no"], {
+        stdio: "ignore",
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  const onRedis = CASES.some((c) => c.endsWith("redis"))
+    ? await startProcess(["dist/src/main.js"], { ...orionEnv, REDIS_URL: `redis://127.0.0.1:${redisPort}` })
+    : server;
   const baseline = await startProcess(["--import", "tsx", "bench/baseline-proxy.ts", upstream.url]);
   const targets = {
     upstream: `${upstream.url}/chat/completions`,
     baseline: `${baseline.url}/chat/completions`,
     orion: `${server.url}/v1/openai/chat/completions`,
   };
+  const cases: Case[] = [
+    { name: "key-embedded", url: targets.orion, pid: server.pid, who: KEY },
+    { name: "guest-embedded", url: targets.orion, pid: server.pid, who: GUEST },
+    { name: "key-redis", url: `${onRedis.url}/v1/openai/chat/completions`, pid: onRedis.pid, who: KEY },
+    { name: "guest-redis", url: `${onRedis.url}/v1/openai/chat/completions`, pid: onRedis.pid, who: GUEST },
+  ].filter((c) => CASES.includes(c.name));
 
   console.log(
     `\nOrion Server chat benchmark — ${SECONDS}s per run, node ${process.version}, ${new Date().toISOString()}`,
   );
   for (const stream of [false, true]) {
     const mode = stream ? "streaming (SSE, include_usage)" : "non-streaming";
-    for (const name of ["baseline", "orion"] as const) await load(targets[name], 10, stream); // warm-up
+    await load(targets.baseline, 10, stream); // warm-up
+    for (const c of cases) await load(c.url, 10, stream, c.who);
     console.log(`\n## ${mode}`);
     const direct = await sequentialP50(targets.upstream, stream);
     const viaBaseline = await sequentialP50(targets.baseline, stream);
@@ -139,16 +180,16 @@ async function main() {
       `sequential p50 at 1 connection: upstream ${fmt(direct, 3)} ms, baseline ${fmt(viaBaseline, 3)} ms, orion ${fmt(viaOrion, 3)} ms` +
         ` → added by orion ${fmt(viaOrion - direct, 3)} ms (baseline adds ${fmt(viaBaseline - direct, 3)} ms)`,
     );
-    console.log("conns | target   |    req/s |  p50 ms |  p99 ms | errors | RSS MiB | orion/baseline");
+    console.log("conns | target          |    req/s |  p50 ms |  p99 ms | errors | RSS MiB | orion/baseline");
     for (const connections of CONNECTIONS) {
       const b = await load(targets.baseline, connections, stream);
-      const bRss = rssMiB(baseline.pid);
-      const o = await load(targets.orion, connections, stream);
-      const oRss = rssMiB(server.pid);
       const row = (name: string, f: Figures, rss: number, ratio = "") =>
-        `${String(connections).padStart(5)} | ${name.padEnd(8)} | ${fmt(f.rps, 0).padStart(8)} | ${fmt(f.p50).padStart(7)} | ${fmt(f.p99).padStart(7)} | ${String(f.errors).padStart(6)} | ${fmt(rss, 0).padStart(7)} | ${ratio}`;
-      console.log(row("baseline", b, bRss));
-      console.log(row("orion", o, oRss, `${fmt((100 * o.rps) / b.rps, 0)} %`));
+        `${String(connections).padStart(5)} | ${name.padEnd(15)} | ${fmt(f.rps, 0).padStart(8)} | ${fmt(f.p50).padStart(7)} | ${fmt(f.p99).padStart(7)} | ${String(f.errors).padStart(6)} | ${fmt(rss, 0).padStart(7)} | ${ratio}`;
+      console.log(row("baseline", b, rssMiB(baseline.pid)));
+      for (const c of cases) {
+        const o = await load(c.url, connections, stream, c.who);
+        console.log(row(c.name, o, rssMiB(c.pid), `${fmt((100 * o.rps) / b.rps, 0)} %`));
+      }
     }
   }
 }

@@ -1,0 +1,146 @@
+// Holding many streams open: memory and event-loop delay (bench/sessions-memory.ts does sessions).
+//   npm run bench:streams                 # 1,000 streams held 30 s each
+//   BENCH_STREAMS=200 npm run bench:streams
+// The upstream holds every streamed answer for 30 s (six pieces 5 s apart); the bench opens
+// BENCH_STREAMS streaming chats at once on their own connections, and reports RSS growth per open
+// stream, how many completed, and the event-loop delay p99 meanwhile (the server's own
+// nodejs_eventloop_lag_p99_seconds, plus a /healthz probe on another connection).
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import { createInterface } from "node:readline";
+
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
+const children: ChildProcess[] = [];
+
+function start(args: string[], env: Record<string, string> = {}): Promise<{ url: string; pid: number }> {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}`)));
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+      const url = line.startsWith("http") ? line.trim() : (/"url":"([^"]+)"/.exec(line)?.[1] ?? "");
+      if (url) resolve({ url, pid: child.pid ?? 0 });
+    });
+  });
+}
+
+const rssMiB = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+
+/** One chat: resolves when its first byte arrives (`opened`) and when it has ended (`done`). */
+function chat(url: string, stream: boolean) {
+  const body = JSON.stringify({
+    messages: [{ role: "user", content: "Say hello" }],
+    max_tokens: 16,
+    ...(stream ? { stream: true } : {}),
+  });
+  let opened!: () => void;
+  const firstByte = new Promise<void>((resolve) => {
+    opened = resolve;
+  });
+  const done = new Promise<boolean>((resolve) => {
+    const target = new URL(url);
+    const req = http.request(
+      {
+        agent,
+        hostname: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          authorization: "Bearer sk-bench-unlimited",
+        },
+      },
+      (res) => {
+        let text = "";
+        res.on("data", (d: Buffer) => {
+          opened();
+          text += d;
+        });
+        res.on("end", () => resolve(res.statusCode === 200 && (!stream || text.includes("data: [DONE]"))));
+      },
+    );
+    req.on("error", () => {
+      opened();
+      resolve(false);
+    });
+    req.end(body);
+  });
+  return { firstByte, done };
+}
+
+async function lagP99(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^nodejs_eventloop_lag_p99_seconds (\S+)/m.exec(text)?.[1] ?? Number.NaN) * 1000;
+}
+
+async function main() {
+  execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
+  console.log(
+    `\nOrion Server streams and sessions benchmark — node ${process.version}, ${new Date().toISOString()}`,
+  );
+
+  // ---- part 1: open streams ----
+  const slow = await start(["--import", "tsx", "bench/upstream.ts"], { BENCH_UPSTREAM_GAP_MS: "5000" });
+  const server = await start(["dist/src/main.js"], {
+    PORT: "0",
+    ORION_LLM_BASE_URL: slow.url,
+    ORION_LLM_MODEL: "bench-model",
+    ORION_LLM_MAX_SOCKETS: String(STREAMS + 64),
+    ORION_API_KEYS: "sk-bench-unlimited=bench:enterprise",
+  });
+  const endpoint = `${server.url}/v1/openai/chat/completions`;
+  for (let i = 0; i < 50; i++) await chat(endpoint, false).done; // warm up
+  await new Promise((r) => setTimeout(r, 1_000));
+  const rssBefore = rssMiB(server.pid);
+  await lagP99(server.url); // resets the server's lag histogram
+  const probes: number[] = [];
+  const probing = setInterval(() => {
+    const started = performance.now();
+    fetch(`${server.url}/healthz`).then(
+      async (r) => {
+        await r.arrayBuffer();
+        probes.push(performance.now() - started);
+      },
+      () => probes.push(Number.POSITIVE_INFINITY),
+    );
+  }, 100);
+  const opened = performance.now();
+  const chats = Array.from({ length: STREAMS }, () => chat(endpoint, true));
+  await Promise.all(chats.map((c) => c.firstByte));
+  const openSeconds = (performance.now() - opened) / 1000;
+  await new Promise((r) => setTimeout(r, 2_000));
+  const rssOpen = rssMiB(server.pid);
+  const completed = (await Promise.all(chats.map((c) => c.done))).filter(Boolean).length;
+  clearInterval(probing);
+  const lag = await lagP99(server.url);
+  probes.sort((a, b) => a - b);
+  const probeP99 = probes[Math.floor(probes.length * 0.99)] ?? Number.NaN;
+  console.log(`\n## ${STREAMS} streaming chats held open (upstream: six pieces 5 s apart)`);
+  console.log(`all ${STREAMS} had their first byte after ${openSeconds.toFixed(2)} s`);
+  console.log(
+    `RSS: ${rssBefore.toFixed(0)} MiB before, ${rssOpen.toFixed(0)} MiB with all open → ${(((rssOpen - rssBefore) * 1024) / STREAMS).toFixed(1)} KiB per open stream`,
+  );
+  console.log(`completed with [DONE]: ${completed} of ${STREAMS}`);
+  console.log(
+    `event-loop delay p99 meanwhile: ${lag.toFixed(1)} ms (server metric); /healthz probe p99 ${probeP99.toFixed(1)} ms over ${probes.length} probes`,
+  );
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    agent.destroy();
+    for (const child of children) child.kill();
+  });
