@@ -172,6 +172,8 @@ export interface Config {
   /** The built browser playground served at `/`; undefined turns it off (ORION_PLAYGROUND=off). */
   webDir: string | undefined;
   logLevel: string;
+  /** Tool worker threads (and their models) end after this long without a job. */
+  toolIdleMs: number;
   /** How long in-flight requests may run after SIGTERM before they are cut. */
   shutdownTimeoutMs: number;
   /** Upstream model per agent variant; undefined where none is configured. */
@@ -426,6 +428,7 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
         ? undefined
         : (text(env, "ORION_WEB_DIR") ?? defaultWebDir()),
     logLevel: oneOf(env, "ORION_LOG_LEVEL", LOG_LEVELS, "info"),
+    toolIdleMs: integer(env, "ORION_TOOL_IDLE_MS", 300_000, 1_000, 86_400_000),
     shutdownTimeoutMs: integer(env, "ORION_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     upstreams,
     upstreamTimeoutMs: integer(env, "ORION_LLM_TIMEOUT_MS", 120_000, 100, 3_600_000),

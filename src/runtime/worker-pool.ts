@@ -4,6 +4,19 @@ import { Piscina } from "piscina";
 
 type Functions = Record<string, (args: never) => unknown>;
 
+let idleDefaultMs = 300_000;
+
+/**
+ * How long a tool's worker threads (and the models they hold) stay after their last job
+ * (ORION_TOOL_IDLE_MS): a later first use pays the warm-up again, an idle server gives the memory
+ * back. Read when a pool starts; set once at start-up.
+ */
+export function configureToolIdle(ms: number): void {
+  idleDefaultMs = ms;
+}
+
+export const toolIdleMs = (): number => idleDefaultMs;
+
 export interface WorkerPool<M extends Functions> {
   run<K extends keyof M & string>(
     name: K,
@@ -17,7 +30,8 @@ export interface WorkerPool<M extends Functions> {
  * A pool of worker threads for CPU-bound tool work (PDF parsing and painting, chart layout), so
  * one request's document never stalls every other request on the event loop. Nothing starts
  * until the first job (so a tool module may create its pool at load time, free); threads then
- * stay warm (a tool's first use may be slow, its later uses must not be).
+ * stay warm while in use (a tool's first use may be slow, its later uses must not be) and end after
+ * the idle time (`configureToolIdle`).
  *
  * `module` is the worker module's name beside the caller (`callerUrl` = the caller's
  * import.meta.url). From TypeScript sources it is reached through `tsx-worker.mjs`.
@@ -26,7 +40,7 @@ export interface WorkerPoolOptions {
   maxThreads?: number;
   /** Heap caps per thread; a job past them ends its thread (and fails) instead of the process. */
   resourceLimits?: { maxOldGenerationSizeMb: number; maxYoungGenerationSizeMb?: number };
-  /** Threads idle this long are ended, giving their memory back; default: kept warm. */
+  /** Threads idle this long are ended, giving their memory back; default: ORION_TOOL_IDLE_MS. */
   idleTimeoutMs?: number;
 }
 
@@ -43,7 +57,7 @@ export function workerPool<M extends Functions>(
       filename: fileURLToPath(fromSources ? new URL("./tsx-worker.mjs", import.meta.url) : target),
       minThreads: 0,
       maxThreads: Math.max(1, Math.min(maxThreads, availableParallelism())),
-      idleTimeout: idleTimeoutMs ?? Number.POSITIVE_INFINITY,
+      idleTimeout: idleTimeoutMs ?? idleDefaultMs,
       ...(resourceLimits ? { resourceLimits } : {}),
     }));
   return {

@@ -19,6 +19,7 @@ import { createLogger, type Logger } from "../observability/logger.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
 import { Quota } from "../quota/quota.js";
 import { packageVersion } from "../runtime/package-root.js";
+import { configureToolIdle } from "../runtime/worker-pool.js";
 import { SchemaValidator } from "../schema/validator.js";
 import { createAgentService } from "../service/agent-service.js";
 import { BackgroundWrites } from "../service/background-writes.js";
@@ -103,6 +104,7 @@ const HEALTH_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 /** Wires config → service → surfaces → one listening port. */
 export function build(config: Config, options: BuildOptions = {}): App {
   const logger = options.logger ?? createLogger(config.logLevel);
+  configureToolIdle(config.toolIdleMs);
   const metrics = createMetrics();
   const lifecycle = new Lifecycle();
   const backends = new BackendRegistry(config, (backend, outcome, seconds) =>

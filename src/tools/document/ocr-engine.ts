@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import sharp from "sharp";
 import Tesseract from "tesseract.js";
+import { toolIdleMs } from "../../runtime/worker-pool.js";
 import { fraction, normalisedBox, type Xywh } from "../image/regions.js";
 
 /** English LSTM data shipped in npm: tesseract.js's default language path is a CDN. */
@@ -67,11 +68,17 @@ async function prepare(bytes: Uint8Array) {
 const box = (b: Tesseract.Bbox, width: number, height: number) =>
   normalisedBox(b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0, width, height);
 
+let idleTimer: NodeJS.Timeout | undefined;
+let active = 0;
+
 /**
  * Recognises the text of an image with word, line and block geometry. One Tesseract worker
- * thread serves the process (started on first use, kept warm); jobs wait their turn.
+ * thread serves the process (started on first use, kept warm, ended after ORION_TOOL_IDLE_MS
+ * without a job); jobs wait their turn.
  */
 export function recognize(bytes: Uint8Array, signal?: AbortSignal): Promise<OcrResult> {
+  active++;
+  clearTimeout(idleTimer);
   const job = queue.then(async () => {
     signal?.throwIfAborted();
     const prepared = await prepare(bytes);
@@ -101,6 +108,11 @@ export function recognize(bytes: Uint8Array, signal?: AbortSignal): Promise<OcrR
     return { text: data.text.trim(), width, height, confidence: fraction(data.confidence / 100), blocks };
   });
   queue = job.catch(() => undefined);
+  void queue.then(() => {
+    if (--active > 0) return;
+    idleTimer = setTimeout(() => void stopOcr(), toolIdleMs());
+    idleTimer.unref();
+  });
   return job;
 }
 
