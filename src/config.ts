@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path, { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { AgentModel, type Model, type Toolset } from "../gen/vlmrun/agent/v1/enums_pb.js";
@@ -174,6 +175,8 @@ export interface Config {
   logLevel: string;
   /** Tool worker threads (and their models) end after this long without a job. */
   toolIdleMs: number;
+  /** Server processes sharing the port (node:cluster); 1 = this process serves. */
+  workers: number;
   /** How long in-flight requests may run after SIGTERM before they are cut. */
   shutdownTimeoutMs: number;
   /** Upstream model per agent variant; undefined where none is configured. */
@@ -266,6 +269,12 @@ function apiKeys(env: Env): IdentityConfig["apiKeys"] {
     }
     return { key: match[1] as string, user: match[2] as string, plan };
   });
+}
+
+/** "auto" (one per core) or a count. */
+function workerCount(env: Env, name: string): number {
+  if (env[name]?.trim() === "auto") return os.availableParallelism();
+  return integer(env, name, 1, 1, 256);
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -391,7 +400,7 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
     .split(",")
     .map((o) => o.trim())
     .filter((o) => o !== "");
-  return {
+  const config: Config = {
     host: host(env, "HOST"),
     port: integer(env, "PORT", 8080, 0, 65535),
     maxBodyBytes: integer(env, "ORION_MAX_BODY_BYTES", 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
@@ -429,6 +438,7 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
         : (text(env, "ORION_WEB_DIR") ?? defaultWebDir()),
     logLevel: oneOf(env, "ORION_LOG_LEVEL", LOG_LEVELS, "info"),
     toolIdleMs: integer(env, "ORION_TOOL_IDLE_MS", 300_000, 1_000, 86_400_000),
+    workers: workerCount(env, "ORION_WORKERS"),
     shutdownTimeoutMs: integer(env, "ORION_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     upstreams,
     upstreamTimeoutMs: integer(env, "ORION_LLM_TIMEOUT_MS", 120_000, 100, 3_600_000),
@@ -485,6 +495,12 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
       artifactMaxBytes: integer(env, "ORION_ARTIFACT_MAX_BYTES", 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     },
   };
+  if (config.workers > 1 && config.store.redisUrl === undefined && config.store.clusterNodes.length === 0) {
+    throw new ConfigError(
+      `ORION_WORKERS=${config.workers} needs a shared store (REDIS_URL or REDIS_CLUSTER_NODES): the embedded store lives in one process, so quota and sessions would split between workers`,
+    );
+  }
+  return config;
 }
 
 /** The variant an agent model id runs as; the bare id is `:auto`. */

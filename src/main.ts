@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from "./config.js";
+import { isWorkerOrSingle, superviseWorkers } from "./runtime/cluster.js";
 import { build } from "./server/app.js";
 
 let config: ReturnType<typeof loadConfig>;
@@ -12,40 +13,52 @@ try {
   throw error;
 }
 
-const app = build(config);
-let url: string;
-try {
-  url = await app.listen();
-} catch (error) {
-  const { code, message } = error as NodeJS.ErrnoException;
-  process.stderr.write(
-    `orion-server: cannot listen on ${config.host}:${config.port} (HOST, PORT): ${code ?? message}\n`,
+if (!isWorkerOrSingle(config.workers)) {
+  superviseWorkers(config.workers, (line) =>
+    process.stdout.write(
+      `${JSON.stringify({ time: new Date().toISOString(), service: "orion-server", ...line })}\n`,
+    ),
   );
-  process.exit(2);
+} else {
+  await serve(config);
 }
-app.logger.info(
-  {
-    url,
-    playground: config.webDir === undefined ? null : `${url}/`,
-    docs: `${url}/docs`,
-    openapi: `${url}/openapi.json`,
-    backends: app.backends,
-  },
-  "listening",
-);
 
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, () => {
-    app.logger.info({ signal, timeout_ms: config.shutdownTimeoutMs }, "shutting down");
-    app.shutdown().then(
-      () => {
-        app.logger.info("stopped");
-        app.logger.flush(() => process.exit(0));
-      },
-      (error: unknown) => {
-        app.logger.error({ err: error }, "shutdown failed");
-        app.logger.flush(() => process.exit(1));
-      },
+async function serve(config: ReturnType<typeof loadConfig>) {
+  const app = build(config);
+  let url: string;
+  try {
+    url = await app.listen();
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    process.stderr.write(
+      `orion-server: cannot listen on ${config.host}:${config.port} (HOST, PORT): ${code ?? message}\n`,
     );
-  });
+    process.exit(2);
+  }
+  app.logger.info(
+    {
+      url,
+      playground: config.webDir === undefined ? null : `${url}/`,
+      docs: `${url}/docs`,
+      openapi: `${url}/openapi.json`,
+      backends: app.backends,
+    },
+    "listening",
+  );
+
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      app.logger.info({ signal, timeout_ms: config.shutdownTimeoutMs }, "shutting down");
+      app.shutdown().then(
+        () => {
+          app.logger.info("stopped");
+          app.logger.flush(() => process.exit(0));
+        },
+        (error: unknown) => {
+          app.logger.error({ err: error }, "shutdown failed");
+          app.logger.flush(() => process.exit(1));
+        },
+      );
+    });
+  }
 }

@@ -1,8 +1,11 @@
 import { execFile, spawn } from "node:child_process";
+import http from "node:http";
 import net from "node:net";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
+import { startRedis } from "../support/redis.js";
+import { uniquePrefix } from "../support/server.js";
 
 const run = promisify(execFile);
 
@@ -116,4 +119,99 @@ describe("binaries are probed once at start", () => {
       server.stop();
     }
   });
+});
+
+describe("ORION_WORKERS: several server processes on one port", () => {
+  it("refuses more than one worker on the embedded store, saying why", () => {
+    expect(() => loadConfig({ ORION_WORKERS: "2" })).toThrow(
+      /^ORION_WORKERS=2 needs a shared store \(REDIS_URL/,
+    );
+    expect(loadConfig({ ORION_WORKERS: "2", REDIS_URL: "redis://127.0.0.1:6379" }).workers).toBe(2);
+  });
+
+  it("serves from every worker, keeps the guest quota exact across them, and stops on SIGTERM", async () => {
+    const redis = await startRedis();
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        PORT: "0",
+        ORION_WORKERS: "2",
+        REDIS_URL: redis.url,
+        ORION_REDIS_PREFIX: uniquePrefix(),
+        ORION_GUEST_DAILY_LIMIT: "3",
+        ORION_PLAYGROUND: "off",
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        let seen = 0;
+        child.stdout.on("data", (data: Buffer) => {
+          out += data;
+          const lines = out.split("\n").filter((l) => l.includes('"listening"'));
+          if (lines.length >= 2 && seen === 0) {
+            seen = lines.length;
+            resolve(JSON.parse(lines[0] as string).url as string);
+          }
+        });
+        child.once("exit", () => reject(new Error(`exited: ${out}`)));
+      });
+      // A new connection per request: the cluster hands connections to the workers in turn.
+      const once = (
+        path: string,
+        init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+      ) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const target = new URL(path, url);
+          const req = http.request(
+            {
+              hostname: target.hostname,
+              port: target.port,
+              path: target.pathname,
+              method: init.method ?? "GET",
+              agent: false,
+              headers: init.headers,
+            },
+            (res) => {
+              let text = "";
+              res.on("data", (d: Buffer) => (text += d));
+              res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+            },
+          );
+          req.on("error", reject);
+          req.end(init.body);
+        });
+      // Each process counts only the scrapes it served: one process would reach 7 after 8 scrapes.
+      const counts: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const metrics = await once("/metrics");
+        counts.push(
+          Number(
+            /^orion_requests_total\{surface="http",method="metrics",status="200"\} (\d+)/m.exec(
+              metrics.body,
+            )?.[1] ?? 0,
+          ),
+        );
+      }
+      expect(Math.max(...counts)).toBeLessThan(7);
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const reply = await once("/v1/openai/chat/completions", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-browser-id": "workers-guest" },
+          body: JSON.stringify({ messages: [{ role: "user", content: "hi" }] }),
+        });
+        statuses.push(reply.status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+      await redis.stop();
+    }
+  }, 60_000);
 });

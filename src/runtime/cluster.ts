@@ -1,0 +1,39 @@
+import cluster, { type Worker } from "node:cluster";
+
+/**
+ * ORION_WORKERS > 1: this process only supervises. It starts that many server processes sharing
+ * the port (node:cluster hands connections out round-robin); quota and sessions stay exact
+ * because they live in the shared store. A worker that dies is replaced (a worker that cannot
+ * start at all ends the whole server instead of looping); SIGTERM/SIGINT drain every worker.
+ */
+export function superviseWorkers(count: number, log: (line: Record<string, unknown>) => void): void {
+  let stopping = false;
+  let listening = 0;
+  const start = (): Worker => {
+    const worker = cluster.fork();
+    worker.once("listening", () => listening++);
+    worker.once("exit", (code, signal) => {
+      if (stopping) return;
+      if (listening < count && code === 2) {
+        // A configuration or port problem: every worker would fail the same way (it said why).
+        stopping = true;
+        for (const other of Object.values(cluster.workers ?? {})) other?.kill("SIGTERM");
+        process.exitCode = 2;
+        return;
+      }
+      log({ level: "warn", msg: "worker exited; starting another", pid: worker.process.pid, code, signal });
+      setTimeout(start, 500).unref();
+    });
+    return worker;
+  };
+  for (let i = 0; i < count; i++) start();
+  log({ level: "info", msg: "supervising workers", workers: count, pid: process.pid });
+  for (const name of ["SIGTERM", "SIGINT"] as const) {
+    process.once(name, () => {
+      stopping = true;
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.kill("SIGTERM");
+    });
+  }
+}
+
+export const isWorkerOrSingle = (count: number) => count <= 1 || !cluster.isPrimary;
