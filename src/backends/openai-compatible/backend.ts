@@ -70,7 +70,8 @@ export class OpenAICompatibleBackend implements Backend {
       (b) => b.toString("utf8"),
       () => "",
     );
-    const retryAfter = response.headers["retry-after"];
+    const retryHeader = response.headers["retry-after"];
+    const retryAfter = Array.isArray(retryHeader) ? retryHeader[0] : retryHeader;
     if (request.tools.length > 0 && refusesTools(response.status, text)) {
       throw toolsRefusedError(response.status, text, this.upstream.toolsSetting);
     }

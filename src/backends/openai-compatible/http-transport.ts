@@ -1,22 +1,23 @@
-import http from "node:http";
-import https from "node:https";
+import type { Readable } from "node:stream";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { Pool } from "undici";
 import { Reason, reasonError, upstreamCause } from "../../errors.js";
 
 /** A streamed upstream response; `body` must be consumed or destroyed. */
 export interface UpstreamResponse {
   status: number;
-  headers: http.IncomingHttpHeaders;
-  body: http.IncomingMessage;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
 }
 
 export interface HttpTransportOptions {
   maxSockets: number;
-  /** Socket inactivity limit: waiting for headers, and between two body bytes. */
+  /** Inactivity limit: waiting for headers, and between two body bytes. */
   timeoutMs: number;
 }
 
-class UpstreamTimeout extends Error {}
+/** undici's own timeouts: no headers in time, or a body that went quiet. */
+const TIMEOUTS = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
 
 const UNREACHABLE = new Set([
   "ECONNREFUSED",
@@ -27,98 +28,74 @@ const UNREACHABLE = new Set([
   "ENETUNREACH",
   "EPIPE",
   "ETIMEDOUT",
+  "UND_ERR_SOCKET",
 ]);
 
+/** The errno-like code of a failure: undici puts the socket's own error in `cause`. */
+function codeOf(error: unknown): string | undefined {
+  const e = error as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  const own = typeof e?.code === "string" ? e.code : undefined;
+  const cause = typeof e?.cause?.code === "string" ? e.cause.code : undefined;
+  return own === "UND_ERR_SOCKET" || own === undefined ? (cause ?? own) : own;
+}
+
 /**
- * POSTs JSON to one upstream origin over pooled keep-alive connections (node:http, not global
- * fetch: the peer measurements found fetch at a quarter of the throughput). Aborting the signal
- * destroys the request and the response.
+ * POSTs JSON to one upstream origin over pooled keep-alive connections with undici's `Pool`
+ * (measured against node:http's Agent on the same fake upstream: 13–18 µs less CPU per call; global
+ * fetch was a quarter of the throughput in the peer measurements). Aborting the signal destroys
+ * the request and the response.
  */
 export class HttpTransport {
-  private readonly agent: http.Agent;
-  private readonly request: typeof http.request;
+  private readonly pool: Pool;
   private readonly base: URL;
+  private readonly prefix: string;
 
   constructor(
     baseUrl: string,
     private readonly options: HttpTransportOptions,
   ) {
     this.base = new URL(baseUrl);
-    const secure = this.base.protocol === "https:";
-    // noDelay: streamed deltas are small and must not wait for Nagle.
-    const agentOptions = {
-      keepAlive: true,
-      noDelay: true,
-      maxSockets: options.maxSockets,
-      scheduling: "lifo" as const,
-    };
-    this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-    this.request = secure ? https.request : http.request;
+    this.prefix = this.base.pathname.replace(/\/$/, "");
+    this.pool = new Pool(this.base.origin, {
+      connections: options.maxSockets,
+      pipelining: 1,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      // Streamed deltas are small and must not wait for Nagle.
+      connect: { noDelay: true },
+    });
   }
 
   get origin(): string {
     return this.base.origin;
   }
 
-  post(path: string, payload: string, headers: Record<string, string>, signal: AbortSignal) {
-    return new Promise<UpstreamResponse>((resolve, reject) => {
-      if (signal.aborted) {
-        reject(this.classify(signal.reason, signal));
-        return;
-      }
-      const attempt = (mayRetry: boolean) => {
-        const req = this.request({
-          agent: this.agent,
-          protocol: this.base.protocol,
-          hostname: this.base.hostname,
-          port: this.base.port,
-          path: this.base.pathname.replace(/\/$/, "") + path,
-          method: "POST",
-          headers: {
-            ...headers,
-            "content-type": "application/json",
-            "content-length": String(Buffer.byteLength(payload)),
-          },
-        });
-        let response: http.IncomingMessage | undefined;
-        const onAbort = () => {
-          const reason = signal.reason ?? new Error("aborted");
-          response?.destroy(reason);
-          req.destroy(reason);
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
-        const release = () => signal.removeEventListener("abort", onAbort);
-        req.setTimeout(this.options.timeoutMs, () => {
-          const timeout = new UpstreamTimeout();
-          response?.destroy(timeout);
-          req.destroy(timeout);
-        });
-        req.on("response", (res) => {
-          response = res;
-          res.once("close", release);
-          resolve({ status: res.statusCode ?? 502, headers: res.headers, body: res });
-        });
-        req.on("error", (error: NodeJS.ErrnoException) => {
-          if (response) return; // surfaces through the response body instead
-          release();
-          // A pooled socket the upstream closed while idle: safe to replay once (nothing was answered).
-          if (mayRetry && req.reusedSocket && error.code === "ECONNRESET" && !signal.aborted) {
-            attempt(false);
-            return;
-          }
-          reject(this.classify(error, signal));
-        });
-        req.end(payload);
-      };
-      attempt(true);
-    });
+  async post(path: string, payload: string, headers: Record<string, string>, signal: AbortSignal) {
+    if (signal.aborted) throw this.classify(signal.reason, signal);
+    try {
+      const response = await this.pool.request({
+        path: this.prefix + path,
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json" },
+        body: payload,
+        signal,
+      });
+      return {
+        status: response.statusCode,
+        headers: response.headers,
+        body: response.body,
+      } satisfies UpstreamResponse;
+    } catch (error) {
+      throw this.classify(error, signal);
+    }
   }
 
   /** Turns a socket-level failure (or our own abort) into the error the caller should see. */
   classify(error: unknown, signal: AbortSignal, midResponse = false): ConnectError {
     if (error instanceof ConnectError) return error;
     if (signal.aborted) return ConnectError.from(signal.reason ?? error, Code.Canceled);
-    if (error instanceof UpstreamTimeout) {
+    const code = codeOf(error);
+    if (code !== undefined && TIMEOUTS.has(code)) {
       return reasonError(
         Code.DeadlineExceeded,
         Reason.upstreamTimeout,
@@ -126,7 +103,6 @@ export class HttpTransport {
         { cause: upstreamCause(this.origin, error) },
       );
     }
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
     if (midResponse) {
       return reasonError(
         Code.Unavailable,
@@ -154,15 +130,16 @@ export class HttpTransport {
   }
 
   close(): void {
-    this.agent.destroy();
+    void this.pool.destroy();
   }
 }
 
 /** Reads a whole body, refusing more than `limit` bytes. (Events, not `for await`: cheaper per call.) */
-export function readBody(body: http.IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(body: Readable, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let ended = false;
     body.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
@@ -178,10 +155,13 @@ export function readBody(body: http.IncomingMessage, limit: number): Promise<Buf
       }
       chunks.push(chunk);
     });
-    body.once("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    body.once("end", () => {
+      ended = true;
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    });
     body.once("error", reject);
     body.once("close", () => {
-      if (!body.complete) reject(new Error("upstream closed the response early"));
+      if (!ended) reject(new Error("upstream closed the response early"));
     });
   });
 }
