@@ -4,10 +4,12 @@ import { type NodeResponse, writable } from "../http/types.js";
 /**
  * Server-Sent Events for the OpenAI stream: headers go out with the first event (so an error
  * before it can still be a JSON error with its real status), one `data:` line per event, no
- * comment keep-alives, backpressure honoured.
+ * comment keep-alives, backpressure honoured. Events written in the same tick leave in one write
+ * (corked until the next tick): an upstream read often holds several deltas.
  */
 export class SseWriter {
   private started = false;
+  private corked = false;
 
   constructor(
     private readonly res: NodeResponse,
@@ -35,9 +37,22 @@ export class SseWriter {
     this.start();
     const w = writable(this.res);
     if (w.destroyed || w.writableEnded) return;
+    this.cork();
     if (!w.write(`data: ${payload}\n\n`)) {
       await Promise.race([once(w, "drain"), once(w, "close")]);
     }
+  }
+
+  /** Holds this tick's writes together; HTTP/2 responses have no cork and write as they come. */
+  private cork(): void {
+    const w = writable(this.res);
+    if (this.corked || typeof w.cork !== "function") return;
+    this.corked = true;
+    w.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      w.uncork();
+    });
   }
 
   async done(): Promise<void> {
