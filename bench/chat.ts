@@ -5,41 +5,14 @@
 //   npm run bench                     # 1, 10, 50 connections, 5 s each
 //   BENCH_SECONDS=10 npm run bench
 //   BENCH_CASES=key-embedded npm run bench   # only some of: key-embedded, guest-embedded, key-redis, guest-redis
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
 import http from "node:http";
-import { createInterface } from "node:readline";
 import autocannon from "autocannon";
 import { freePort } from "../test/support/redis.js";
+import { children, postJson, rssMiB, startProcess } from "./support.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,10,50").split(",").map(Number);
-const children: ChildProcess[] = [];
-
-function startProcess(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ url: string; pid: number }> {
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}`)));
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.on("line", (line) => {
-      const url = line.startsWith("http") ? line.trim() : (/"url":"([^"]+)"/.exec(line)?.[1] ?? "");
-      if (url) resolve({ url, pid: child.pid ?? 0 });
-    });
-  });
-}
-
-function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
-
 const body = (stream: boolean) =>
   JSON.stringify({
     model: "vlmrun-orion-1:auto",
@@ -83,33 +56,11 @@ async function load(
 /** Sequential keep-alive requests timed with hrtime: precise per-request latency at one connection. */
 async function sequentialP50(url: string, stream: boolean, count = 2000): Promise<number> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const target = new URL(url);
   const payload = body(stream);
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
     const started = process.hrtime.bigint();
-    await new Promise<void>((resolve, reject) => {
-      const req = http.request(
-        {
-          agent,
-          hostname: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            "content-length": Buffer.byteLength(payload),
-            authorization: "Bearer sk-bench-unlimited",
-          },
-        },
-        (res) => {
-          res.resume();
-          res.on("end", resolve);
-        },
-      );
-      req.on("error", reject);
-      req.end(payload);
-    });
+    await postJson(agent, url, payload, KEY);
     if (i >= count / 10) samples.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
   agent.destroy();

@@ -1,29 +1,13 @@
 // Quota benchmark on a private Redis: round trips per guest chat, quota checks per second on one
 // connection, and end-to-end chat throughput with the guest quota on vs off (an unlimited key).
 //   npx tsx bench/quota.ts
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
+import { execFileSync, spawn } from "node:child_process";
 import autocannon from "autocannon";
 import { RedisStore } from "../src/store/redis-store.js";
 import { freePort } from "../test/support/redis.js";
+import { children, startProcess } from "./support.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const children: ChildProcess[] = [];
-
-function start(args: string[], env: Record<string, string> = {}): Promise<string> {
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.push(child);
-  return new Promise((resolve) => {
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      const url = line.startsWith("http") ? line.trim() : /"url":"([^"]+)"/.exec(line)?.[1];
-      if (url) resolve(url);
-    });
-  });
-}
-
 function commandStats(port: number): Map<string, number> {
   const text = execFileSync("redis-cli", ["-p", String(port), "info", "commandstats"], { encoding: "utf8" });
   const stats = new Map<string, number>();
@@ -71,8 +55,8 @@ async function main() {
   await store.close();
 
   execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
-  const upstream = await start(["--import", "tsx", "bench/upstream.ts"]);
-  const server = await start(["dist/src/main.js"], {
+  const { url: upstream } = await startProcess(["--import", "tsx", "bench/upstream.ts"]);
+  const { url: server } = await startProcess(["dist/src/main.js"], {
     PORT: "0",
     REDIS_URL: `redis://127.0.0.1:${port}`,
     ORION_GUEST_DAILY_LIMIT: "1000000000",

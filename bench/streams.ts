@@ -5,32 +5,11 @@
 // BENCH_STREAMS streaming chats at once on their own connections, and reports RSS growth per open
 // stream, how many completed, and the event-loop delay p99 meanwhile (the server's own
 // nodejs_eventloop_lag_p99_seconds, plus a /healthz probe on another connection).
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import http from "node:http";
-import { createInterface } from "node:readline";
+import { children, postJson, rssMiB, startProcess } from "./support.js";
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
-const children: ChildProcess[] = [];
-
-function start(args: string[], env: Record<string, string> = {}): Promise<{ url: string; pid: number }> {
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}`)));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      const url = line.startsWith("http") ? line.trim() : (/"url":"([^"]+)"/.exec(line)?.[1] ?? "");
-      if (url) resolve({ url, pid: child.pid ?? 0 });
-    });
-  });
-}
-
-const rssMiB = (pid: number) =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
-
 const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
 
 /** One chat: resolves when its first byte arrives (`opened`) and when it has ended (`done`). */
@@ -44,36 +23,13 @@ function chat(url: string, stream: boolean) {
   const firstByte = new Promise<void>((resolve) => {
     opened = resolve;
   });
-  const done = new Promise<boolean>((resolve) => {
-    const target = new URL(url);
-    const req = http.request(
-      {
-        agent,
-        hostname: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "content-length": Buffer.byteLength(body),
-          authorization: "Bearer sk-bench-unlimited",
-        },
-      },
-      (res) => {
-        let text = "";
-        res.on("data", (d: Buffer) => {
-          opened();
-          text += d;
-        });
-        res.on("end", () => resolve(res.statusCode === 200 && (!stream || text.includes("data: [DONE]"))));
-      },
-    );
-    req.on("error", () => {
+  const done = postJson(agent, url, body, { authorization: "Bearer sk-bench-unlimited" }, opened).then(
+    ({ status, text }) => status === 200 && (!stream || text.includes("data: [DONE]")),
+    () => {
       opened();
-      resolve(false);
-    });
-    req.end(body);
-  });
+      return false;
+    },
+  );
   return { firstByte, done };
 }
 
@@ -89,8 +45,10 @@ async function main() {
   );
 
   // ---- part 1: open streams ----
-  const slow = await start(["--import", "tsx", "bench/upstream.ts"], { BENCH_UPSTREAM_GAP_MS: "5000" });
-  const server = await start(["dist/src/main.js"], {
+  const slow = await startProcess(["--import", "tsx", "bench/upstream.ts"], {
+    BENCH_UPSTREAM_GAP_MS: "5000",
+  });
+  const server = await startProcess(["dist/src/main.js"], {
     PORT: "0",
     ORION_LLM_BASE_URL: slow.url,
     ORION_LLM_MODEL: "bench-model",

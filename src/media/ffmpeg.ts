@@ -43,9 +43,17 @@ function run(
 
 /**
  * Whether ffmpeg and ffprobe run here: undefined when both do, else why not (naming the setting).
- * Asked once at start, so tool listings never promise video tools that cannot run.
+ * Asked once per process (the binaries are fixed at start), so tool listings never promise video
+ * tools that cannot run, and every server built in this process shares the answer.
  */
-export async function missingVideoBinaries(): Promise<string | undefined> {
+export function missingVideoBinaries(): Promise<string | undefined> {
+  probed ??= probeVideoBinaries();
+  return probed;
+}
+
+let probed: Promise<string | undefined> | undefined;
+
+async function probeVideoBinaries(): Promise<string | undefined> {
   const signal = AbortSignal.timeout(5_000);
   for (const [binary, setting] of [
     [FFMPEG, "ORION_FFMPEG"],

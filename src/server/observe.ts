@@ -36,7 +36,7 @@ function record(
       req_id: line.req_id,
       surface,
       method,
-      status: extra.status ?? status,
+      status,
       ms: Math.round(seconds * 1e4) / 10,
       ...extra,
     },

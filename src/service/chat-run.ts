@@ -239,7 +239,6 @@ export class ChatRun {
       prompt_tokens: usage?.promptTokens,
       completion_tokens: usage?.completionTokens,
       tool_calls: this.agent?.toolCalls ?? 0,
-      ms: Math.round(seconds * 1e4) / 10,
       ...(error === undefined ? {} : { err: (error as Error).message, upstream: upstreamOf(error) }),
     });
   }

@@ -41,23 +41,16 @@ export const boxes = (
 
 const color = z.string().regex(/^#[0-9a-fA-F]{6}$/);
 
-/** Up to 500 shapes, each its normalised coordinates under `key` with an optional label and colour. */
-const labelled = <K extends "xywh" | "xy">(key: K, coordinates: 2 | 4) =>
-  z
-    .array(
-      z.strictObject({
-        [key]: unitCoordinates(coordinates),
-        label: z.string().max(200).optional(),
-        color: color.optional(),
-      } as Record<K, ReturnType<typeof unitCoordinates<K extends "xywh" ? 4 : 2>>> & {
-        label: z.ZodOptional<z.ZodString>;
-        color: z.ZodOptional<z.ZodString>;
-      }),
-    )
-    .max(500);
+/** What a drawn box or point may carry besides its coordinates. */
+const labelAndColor = { label: z.string().max(200).optional(), color: color.optional() };
 
-export const labelledBoxes = () => labelled("xywh", 4);
-export const labelledPoints = () => labelled("xy", 2);
+/** Up to 500 boxes, normalised [x, y, w, h], each with an optional label and colour. */
+export const labelledBoxes = () =>
+  z.array(z.strictObject({ xywh: unitCoordinates(4), ...labelAndColor })).max(500);
+
+/** Up to 500 points, normalised [x, y], each with an optional label and colour. */
+export const labelledPoints = () =>
+  z.array(z.strictObject({ xy: unitCoordinates(2), ...labelAndColor })).max(500);
 
 /** A colour as "#rrggbb". */
 export const hexColor = (description: string) => color.describe(description);

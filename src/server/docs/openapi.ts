@@ -26,13 +26,14 @@ function schemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
 
 const json = (schema: z.ZodType) => ({ "application/json": { schema: schemaOf(schema, "output") } });
 
-const errors = {
+/** The error replies every API route may give. Built when the document is, not at import. */
+const errors = () => ({
   "4XX": {
     description: "A client error: `detail` (FastAPI style) and `error` (OpenAI style)",
     content: json(ErrorJson),
   },
   "5XX": { description: "A server or upstream error, in the same shape", content: json(ErrorJson) },
-};
+});
 
 const callers = [{ bearer: [] }, { browserId: [] }, {}];
 
@@ -49,6 +50,22 @@ const ok = (description: string, content: unknown, extra: Record<string, unknown
   "200": { description, content },
   ...extra,
 });
+
+/** An API route for any caller (key, JWT or guest): its 200 reply, plus the shared errors. */
+function api(
+  summary: string,
+  tag: string,
+  reply: { description: string; content: unknown },
+  parameters?: unknown[],
+): Operation {
+  return {
+    summary,
+    tags: [tag],
+    ...(parameters ? { parameters } : {}),
+    responses: ok(reply.description, reply.content, errors()),
+    security: callers,
+  };
+}
 
 const queryParam = (name: string, description: string, required = true) => ({
   name,
@@ -82,28 +99,22 @@ function chatOperation(summary: string): Operation {
           itemSchema: schemaOf(ChatCompletionChunkJson, "output"),
         },
       },
-      errors,
+      errors(),
     ),
     security: callers,
   };
 }
 
-const listModels: Operation = {
-  summary: "The agent models, and which tool providers are configured",
-  tags: ["models"],
-  responses: ok("Models", json(ModelListJson), errors),
-  security: callers,
-};
-const getModel: Operation = {
-  summary: "One agent model",
-  tags: ["models"],
-  parameters: [pathParam("id", 'e.g. "vlmrun-orion-1:auto"')],
-  responses: ok("The model", json(ModelJson), errors),
-  security: callers,
-};
-
 /** Every REST route of the server as an OpenAPI 3.1 document; `/openapi.json` serves it. */
 export function openApiDocument(version: string) {
+  const listModels = api("The agent models, and which tool providers are configured", "models", {
+    description: "Models",
+    content: json(ModelListJson),
+  });
+  const getModel = api("One agent model", "models", { description: "The model", content: json(ModelJson) }, [
+    pathParam("id", 'e.g. "vlmrun-orion-1:auto"'),
+  ]);
+  const session = [pathParam("session_id", "The session's id")];
   const paths: Record<string, Record<string, Operation>> = {
     "/v1/openai/chat/completions": { post: chatOperation("Run the agent (OpenAI chat completions)") },
     "/v1/chat/completions": { post: chatOperation("The same, at the base URL OpenAI-compatible tools use") },
@@ -112,73 +123,59 @@ export function openApiDocument(version: string) {
     "/v1/openai/models/{id}": { get: getModel },
     "/v1/models/{id}": { get: getModel },
     "/v1/quota": {
-      get: {
-        summary: "The caller's remaining allowance",
-        tags: ["account"],
-        responses: ok("Quota", json(QuotaJson), errors),
-        security: callers,
-      },
+      get: api("The caller's remaining allowance", "account", {
+        description: "Quota",
+        content: json(QuotaJson),
+      }),
     },
     "/v1/sessions/{session_id}": {
-      get: {
-        summary: "A conversation kept by session_id (its owner only)",
-        tags: ["account"],
-        parameters: [pathParam("session_id", "The session's id")],
-        responses: ok("The session", json(SessionJson), errors),
-        security: callers,
-      },
-      delete: {
-        summary: "Forget a conversation",
-        tags: ["account"],
-        parameters: [pathParam("session_id", "The session's id")],
-        responses: ok("Deleted", json(DeletedJson), errors),
-        security: callers,
-      },
+      get: api(
+        "A conversation kept by session_id (its owner only)",
+        "account",
+        { description: "The session", content: json(SessionJson) },
+        session,
+      ),
+      delete: api(
+        "Forget a conversation",
+        "account",
+        { description: "Deleted", content: json(DeletedJson) },
+        session,
+      ),
     },
     "/v1/artifacts": {
-      get: {
-        summary: "A file of a session (images, documents, videos the agent read or made)",
-        tags: ["artifacts"],
-        parameters: [
-          queryParam("object_id", 'e.g. "img_a1b2c3"'),
-          queryParam("session_id", "The session it belongs to"),
-        ],
-        responses: ok(
-          "The file's bytes, with its content type",
-          {
+      get: api(
+        "A file of a session (images, documents, videos the agent read or made)",
+        "artifacts",
+        {
+          description: "The file's bytes, with its content type",
+          content: {
             "application/octet-stream": {
               schema: { type: "string", contentMediaType: "application/octet-stream" },
             },
           },
-          errors,
-        ),
-        security: callers,
-      },
+        },
+        [queryParam("object_id", 'e.g. "img_a1b2c3"'), queryParam("session_id", "The session it belongs to")],
+      ),
     },
     "/v1/artifacts/list": {
-      get: {
-        summary: "The files of a session",
-        tags: ["artifacts"],
-        parameters: [queryParam("session_id", "The session")],
-        responses: ok("Artifacts", json(ArtifactListJson), errors),
-        security: callers,
-      },
+      get: api(
+        "The files of a session",
+        "artifacts",
+        { description: "Artifacts", content: json(ArtifactListJson) },
+        [queryParam("session_id", "The session")],
+      ),
     },
     "/v1/skills": {
-      get: {
-        summary: "The skills this server has",
-        tags: ["agent"],
-        responses: ok("Skills", json(SkillListJson), errors),
-        security: callers,
-      },
+      get: api("The skills this server has", "agent", {
+        description: "Skills",
+        content: json(SkillListJson),
+      }),
     },
     "/v1/tools": {
-      get: {
-        summary: "Every server tool, whether it can run here, and what enables it if not",
-        tags: ["agent"],
-        responses: ok("Tools", json(ToolListJson), errors),
-        security: callers,
-      },
+      get: api("Every server tool, whether it can run here, and what enables it if not", "agent", {
+        description: "Tools",
+        content: json(ToolListJson),
+      }),
     },
     "/healthz": {
       get: {
@@ -203,7 +200,7 @@ export function openApiDocument(version: string) {
       get: {
         summary: "Prometheus metrics (bearer ORION_METRICS_TOKEN when set)",
         tags: ["operations"],
-        responses: ok("Prometheus text format", { "text/plain": { schema: { type: "string" } } }, errors),
+        responses: ok("Prometheus text format", { "text/plain": { schema: { type: "string" } } }, errors()),
         security: [{ metricsToken: [] }, {}],
       },
     },

@@ -1,22 +1,14 @@
 import { create } from "@bufbuild/protobuf";
-import {
-  AgentService,
-  ListModelsRequestSchema,
-  ListModelsResponseSchema,
-} from "../../../gen/vlmrun/agent/v1/service_pb.js";
+import { AgentService, ListModelsRequestSchema } from "../../../gen/vlmrun/agent/v1/service_pb.js";
 import { wireNames } from "../../wire/names.js";
-import { type RestDeps, unaryRoute } from "./unary-route.js";
+import { callUnary, type RestDeps, unaryRoute } from "./unary-route.js";
 
 /** GET /v1/tools: every server tool, with whether it can run here and, if not, what enables it. */
 export function toolsRoute(deps: RestDeps) {
   return unaryRoute(
     deps,
     AgentService.method.listModels,
-    async (ctx) =>
-      create(
-        ListModelsResponseSchema,
-        await deps.service.listModels(create(ListModelsRequestSchema, {}), ctx),
-      ),
+    (ctx) => callUnary(deps, AgentService.method.listModels, create(ListModelsRequestSchema), ctx),
     (reply) => ({
       body: {
         object: "list",

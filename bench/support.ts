@@ -1,0 +1,72 @@
+// What the benches share: child processes that print their URL, RSS of a process, and one POST on
+// a keep-alive agent.
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import { createInterface } from "node:readline";
+
+/** Every process a bench started; kill them all when it ends. */
+export const children: ChildProcess[] = [];
+
+/**
+ * Starts `node <args>` and resolves with the URL it prints (a bare URL line, or a log line with
+ * `"url"`) and its pid; rejects if it exits first.
+ */
+export function startProcess(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ url: string; pid: number }> {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}`)));
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+      const url = line.startsWith("http") ? line.trim() : (/"url":"([^"]+)"/.exec(line)?.[1] ?? "");
+      if (url) resolve({ url, pid: child.pid ?? 0 });
+    });
+  });
+}
+
+export function rssMiB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+}
+
+/** POSTs JSON and resolves with the status and whole body; `onData` sees each chunk as it comes. */
+export function postJson(
+  agent: http.Agent,
+  url: string,
+  payload: string,
+  headers: Record<string, string>,
+  onData?: () => void,
+): Promise<{ status: number; text: string }> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        agent,
+        hostname: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: "POST",
+        headers: {
+          ...headers,
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(payload),
+        },
+      },
+      (res) => {
+        let text = "";
+        res.on("data", (chunk: Buffer) => {
+          onData?.();
+          text += chunk;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
