@@ -3,6 +3,8 @@ import { promisify } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
+import { healthService } from "../../src/server/grpc/health.js";
 import { startServer, type TestServer } from "../support/server.js";
 
 const run = promisify(execFile);
@@ -106,5 +108,24 @@ describe("gRPC health checking", () => {
       client.close();
       await own.close();
     }
+  });
+});
+
+describe("health checks cost the store one readiness check per second, whoever asks", () => {
+  it("shares one reading among concurrent Checks and Watches", async () => {
+    let readings = 0;
+    const health = healthService(["vlmrun.agent.v1.AgentService"], async () => {
+      readings++;
+      return true;
+    });
+    const ctx = { signal: AbortSignal.timeout(50) } as Parameters<typeof health.watch>[1];
+    const checks = Array.from({ length: 50 }, () => health.check({ service: "" } as never, ctx));
+    const watches = Array.from({ length: 50 }, async () => {
+      for await (const reply of health.watch({ service: "" } as never, ctx)) return reply.status;
+      return undefined;
+    });
+    const results = await Promise.all([...checks.map(async (c) => (await c).status), ...watches]);
+    expect(results.every((status) => status === HealthCheckResponse_ServingStatus.SERVING)).toBe(true);
+    expect(readings).toBe(1);
   });
 });

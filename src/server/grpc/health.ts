@@ -6,7 +6,7 @@ import {
   HealthCheckResponse_ServingStatus as Status,
 } from "../../../gen/grpc/health/v1/health_pb.js";
 
-/** How often Watch re-reads readiness to notice a change. */
+/** How often Watch re-reads readiness to notice a change, and how long one reading is shared. */
 const WATCH_INTERVAL_MS = 1_000;
 
 /**
@@ -18,9 +18,17 @@ export function healthService(
   ready: () => Promise<boolean>,
 ): ServiceImpl<typeof Health> {
   const known = new Set(["", ...services]);
+  // One readiness check per interval, however many probes and watchers ask: a thousand Watch
+  // streams must not become a thousand store pings a second.
+  let last: { at: number; ready: Promise<boolean> } | undefined;
+  const readyNow = () => {
+    const now = performance.now();
+    if (!last || now - last.at >= WATCH_INTERVAL_MS) last = { at: now, ready: ready().catch(() => false) };
+    return last.ready;
+  };
   const statusOf = async (service: string): Promise<HealthCheckResponse_ServingStatus> => {
     if (!known.has(service)) return Status.SERVICE_UNKNOWN;
-    return (await ready()) ? Status.SERVING : Status.NOT_SERVING;
+    return (await readyNow()) ? Status.SERVING : Status.NOT_SERVING;
   };
   return {
     async check({ service }) {
