@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `orion` command (API key management). Runs the compiled CLI; `npm ci` builds it (prepare).
+// The `orion` command (API keys, tool workers). Runs the compiled CLI; `npm ci` builds it (prepare).
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

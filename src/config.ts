@@ -3,7 +3,7 @@ import net from "node:net";
 import os from "node:os";
 import path, { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { AgentModel, type Model, type Toolset } from "../gen/vlmrun/agent/v1/enums_pb.js";
+import { AgentModel, type Model, Toolset } from "../gen/vlmrun/agent/v1/enums_pb.js";
 import { packageRoot } from "./runtime/package-root.js";
 import { wireNames } from "./wire/names.js";
 
@@ -115,6 +115,31 @@ export interface StoreConfig {
   commandTimeoutMs: number;
 }
 
+/**
+ * The tool-worker tier: with ORION_TOOL_QUEUE=redis, heavy tools run as BullMQ jobs that
+ * `orion worker` processes take; "off" runs every tool in the server process.
+ */
+export interface ToolQueueConfig {
+  mode: "off" | "redis";
+  /** BullMQ key prefix; hash-tagged on Redis Cluster so a queue's keys share one slot. */
+  prefix: string;
+  /** Runs of a job that crashes or stalls before it ends as a tool error. */
+  attempts: number;
+  /** A worker's lock on a running job; a worker silent this long is taken for dead. */
+  lockMs: number;
+  /** What an `orion worker` takes (ORION_WORKER_TOOLSETS) and how many at once per toolset. */
+  workerToolsets: Toolset[];
+  workerConcurrency: number;
+}
+
+/** The toolsets that hold heavy tools: what a worker takes by default. */
+export const HEAVY_TOOLSETS: readonly Toolset[] = [
+  Toolset.DOCUMENT,
+  Toolset.IMAGE,
+  Toolset.VIDEO,
+  Toolset.VIZ,
+];
+
 export interface IdentityConfig {
   /** `key=user[:plan]` entries from ORION_API_KEYS. */
   apiKeys: { key: string; user: string; plan: string }[];
@@ -196,6 +221,7 @@ export interface Config {
   /** A folder of skill bundles (ORION_SKILLS_DIR). */
   skillsDir: string | undefined;
   store: StoreConfig;
+  toolQueue: ToolQueueConfig;
   identity: IdentityConfig;
   quota: QuotaConfig;
   sessions: SessionConfig;
@@ -272,6 +298,19 @@ function apiKeys(env: Env): IdentityConfig["apiKeys"] {
 }
 
 /** "auto" (one per core) or a count. */
+function toolsetList(env: Env, name: string, fallback: readonly Toolset[]): Toolset[] {
+  const raw = text(env, name);
+  if (raw === undefined) return [...fallback];
+  return raw.split(",").map((entry) => {
+    const toolset = wireNames.toolset.fromWire(entry.trim());
+    if (toolset === undefined || !HEAVY_TOOLSETS.includes(toolset)) {
+      const names = HEAVY_TOOLSETS.map((t) => wireNames.toolset.toWire(t)).join(", ");
+      throw new ConfigError(`${name} takes toolsets with heavy tools (${names}), got "${entry.trim()}"`);
+    }
+    return toolset;
+  });
+}
+
 function workerCount(env: Env, name: string): number {
   if (env[name]?.trim() === "auto") return os.availableParallelism();
   return integer(env, name, 1, 1, 256);
@@ -472,6 +511,14 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
       prefix: text(env, "ORION_REDIS_PREFIX") ?? "orion:",
       commandTimeoutMs: integer(env, "ORION_STORE_TIMEOUT_MS", 250, 5, 60_000),
     },
+    toolQueue: {
+      mode: oneOf(env, "ORION_TOOL_QUEUE", ["off", "redis"] as const, "off"),
+      prefix: text(env, "ORION_TOOL_QUEUE_PREFIX") ?? "orion-tools",
+      attempts: integer(env, "ORION_TOOL_ATTEMPTS", 3, 1, 20),
+      lockMs: integer(env, "ORION_WORKER_LOCK_MS", 30_000, 500, 600_000),
+      workerToolsets: toolsetList(env, "ORION_WORKER_TOOLSETS", HEAVY_TOOLSETS),
+      workerConcurrency: integer(env, "ORION_WORKER_CONCURRENCY", os.availableParallelism(), 1, 1_000),
+    },
     identity: {
       apiKeys: apiKeys(env),
       jwtSecret: text(env, "ORION_JWT_SECRET"),
@@ -495,9 +542,15 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
       artifactMaxBytes: integer(env, "ORION_ARTIFACT_MAX_BYTES", 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     },
   };
-  if (config.workers > 1 && config.store.redisUrl === undefined && config.store.clusterNodes.length === 0) {
+  const sharedStore = config.store.redisUrl !== undefined || config.store.clusterNodes.length > 0;
+  if (config.workers > 1 && !sharedStore) {
     throw new ConfigError(
       `ORION_WORKERS=${config.workers} needs a shared store (REDIS_URL or REDIS_CLUSTER_NODES): the embedded store lives in one process, so quota and sessions would split between workers`,
+    );
+  }
+  if (config.toolQueue.mode === "redis" && !sharedStore) {
+    throw new ConfigError(
+      "ORION_TOOL_QUEUE=redis needs REDIS_URL or REDIS_CLUSTER_NODES: the API and `orion worker` processes meet in that Redis",
     );
   }
   return config;

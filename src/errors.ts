@@ -26,6 +26,7 @@ export const Reason = {
   quotaExceeded: "QUOTA_EXCEEDED",
   rateLimited: "RATE_LIMITED",
   storeUnavailable: "STORE_UNAVAILABLE",
+  toolWorkersUnavailable: "TOOL_WORKERS_UNAVAILABLE",
   unauthenticated: "UNAUTHENTICATED",
   inProgress: "IN_PROGRESS",
   notFound: "NOT_FOUND",

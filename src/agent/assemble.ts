@@ -104,6 +104,8 @@ export async function assembleAgent(
     caps: capsFor(variantOf(request.model), attached.length),
     toolContext: {
       artifacts: {
+        scope,
+        adopt: (meta) => produced.push(meta),
         put: async (data, contentType, filename) => {
           const meta = await artifacts.put(scope, data, contentType, filename);
           produced.push(meta);

@@ -1,8 +1,10 @@
 import type { JsonValue } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { ToolError } from "../errors.js";
 import type { ToolOutcomeKind } from "../observability/metrics.js";
+import { abortable } from "../runtime/abortable.js";
 import type { ToolRegistry } from "../tools/registry.js";
-import type { AnyTool, ToolContext } from "../tools/tool.js";
+import { type AnyTool, DEFAULT_TOOL_TIMEOUT_MS, type ToolContext } from "../tools/tool.js";
 
 export interface ToolOutcome {
   ok: boolean;
@@ -11,8 +13,6 @@ export interface ToolOutcome {
   summary: string;
   artifactIds: string[];
 }
-
-const TOOL_TIMEOUT_MS = 60_000;
 
 /**
  * Runs one server tool call: arguments parsed and checked against the tool's schema first; bad
@@ -42,7 +42,7 @@ export async function runTool(
     end(result.ok ? "ok" : result.timedOut ? "timeout" : "error");
     return result;
   } catch (error) {
-    end("cancelled");
+    end(ctx.signal.aborted ? "cancelled" : "error");
     throw error;
   }
 }
@@ -68,16 +68,11 @@ async function runChecked(
   }
   const checked = tool.check(args);
   if (!checked.ok) return fail(`invalid arguments for ${name}: ${checked.problems.join("; ")}`);
-  const limitMs = tool.timeoutMs ?? TOOL_TIMEOUT_MS;
+  const limitMs = tool.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(limitMs);
   const signal = AbortSignal.any([ctx.signal, timeout]);
   try {
-    const result = await Promise.race([
-      tool.execute(checked.input, { ...ctx, signal }),
-      new Promise<never>((_, reject) => {
-        signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-      }),
-    ]);
+    const result = await abortable(tool.execute(checked.input, { ...ctx, signal }), signal);
     const artifactIds = result.artifacts.map((a) => a.id);
     const body: Record<string, JsonValue> = { summary: result.summary };
     if (result.data !== undefined) body.result = result.data;
@@ -85,6 +80,8 @@ async function runChecked(
     return { ok: true, content: JSON.stringify(body), summary: result.summary, artifactIds };
   } catch (error) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
+    // The infrastructure failed (store, tool workers), not the tool: the chat gets the 503.
+    if (error instanceof ConnectError && error.code === Code.Unavailable) throw error;
     if (timeout.aborted)
       return { ...fail(`${name} did not finish within ${limitMs / 1000} s`), timedOut: true };
     if (error instanceof ToolError) return fail(error.message);

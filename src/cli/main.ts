@@ -6,29 +6,43 @@ import { createStore } from "../store/create-store.js";
 const USAGE = `usage: orion keys create --user <id> [--plan starter|pro|enterprise] [--rpm <n>]
        orion keys list
        orion keys revoke <key-id>
+       orion worker
 
-Manages API keys in the store the server uses (REDIS_URL or REDIS_CLUSTER_NODES).`;
+keys: manages API keys in the store the server uses (REDIS_URL or REDIS_CLUSTER_NODES).
+worker: runs heavy tools for servers started with ORION_TOOL_QUEUE=redis on the same Redis
+        (ORION_WORKER_TOOLSETS, ORION_WORKER_CONCURRENCY choose what and how much it takes).`;
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`orion: ${message}\n`);
   process.exit(code);
 }
 
+function configOrExit(): ReturnType<typeof loadConfig> {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
+    throw error;
+  }
+}
+
 async function main(argv: string[]) {
   const [group, command, ...rest] = argv;
+  if (group === "worker" && command === undefined) {
+    const config = configOrExit();
+    if (config.store.redisUrl === undefined && config.store.clusterNodes.length === 0)
+      fail("orion worker takes jobs from Redis: set REDIS_URL or REDIS_CLUSTER_NODES (the servers' own)");
+    const { runToolWorker } = await import("../tool-queue/worker-main.js"); // keeps `orion keys` light
+    await runToolWorker(config);
+    return;
+  }
   if (group !== "keys" || !command) fail(USAGE);
   const { values, positionals } = parseArgs({
     args: rest,
     options: { user: { type: "string" }, plan: { type: "string" }, rpm: { type: "string" } },
     allowPositionals: true,
   });
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
-    throw error;
-  }
+  const config = configOrExit();
   if (config.store.redisUrl === undefined && config.store.clusterNodes.length === 0) {
     fail(
       "key management needs the shared store: set REDIS_URL or REDIS_CLUSTER_NODES (with the embedded store, use ORION_API_KEYS)",

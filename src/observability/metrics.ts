@@ -20,6 +20,11 @@ export interface Metrics {
   /** Server tool calls by tool, provider ("" for local tools) and outcome (ok, error, timeout, cancelled). */
   readonly toolCalls: Counter<"tool" | "provider" | "outcome">;
   readonly toolSeconds: Histogram<"tool" | "provider" | "outcome">;
+  /** The tool-worker tier (ORION_TOOL_QUEUE=redis): time a job waited for a worker, and ran on it. */
+  readonly toolQueueWaitSeconds: Histogram<"tool">;
+  readonly toolQueueRunSeconds: Histogram<"tool">;
+  /** Jobs a worker stopped renewing (killed, hung) that BullMQ put back for another worker. */
+  readonly toolJobsStalled: Counter<"toolset">;
 }
 
 /** One tool call's end, as the agent reports it. */
@@ -109,6 +114,26 @@ export function createMetrics(): Metrics {
       help: "Server tool call latency by tool, provider and outcome",
       labelNames: ["tool", "provider", "outcome"],
       buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    toolQueueWaitSeconds: new Histogram({
+      name: "orion_tool_queue_wait_seconds",
+      help: "Queued tool jobs: from enqueueing to a worker starting it, by tool",
+      labelNames: ["tool"],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    toolQueueRunSeconds: new Histogram({
+      name: "orion_tool_queue_run_seconds",
+      help: "Queued tool jobs: time running on a worker, by tool",
+      labelNames: ["tool"],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    toolJobsStalled: new Counter({
+      name: "orion_tool_jobs_stalled_total",
+      help: "Tool jobs whose worker stopped (killed or hung) and that were put back for another worker",
+      labelNames: ["toolset"],
       registers: [registry],
     }),
   };

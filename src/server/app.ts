@@ -29,6 +29,7 @@ import { Sessions } from "../sessions/sessions.js";
 import { SkillLibrary } from "../skills/skill-library.js";
 import { createStore } from "../store/create-store.js";
 import type { Store } from "../store/store.js";
+import { ToolQueue } from "../tool-queue/tool-queue.js";
 import { builtinTools } from "../tools/builtin.js";
 import { providerTools, unconfiguredProviderTools } from "../tools/providers/catalog.js";
 import type { ToolRegistry } from "../tools/registry.js";
@@ -123,10 +124,18 @@ export function build(config: Config, options: BuildOptions = {}): App {
     builtinTools(config.fetch, config.search)
       .register(...providerTools(config.providers))
       .unavailable(...unconfiguredProviderTools(config.providers));
-  // Video tools are offered only where ffmpeg runs (probed once, before the port opens).
-  const binaries = missingVideoBinaries().then((reason) => {
-    if (reason) tools.withdraw((t) => t.toolset === Toolset.VIDEO && t.provider === undefined, reason);
-  });
+  // ORION_TOOL_QUEUE=redis: heavy tools run as jobs on `orion worker` processes.
+  const toolQueue =
+    config.toolQueue.mode === "redis"
+      ? new ToolQueue(config.toolQueue, config.store, metrics, logger)
+      : undefined;
+  toolQueue?.offload(tools);
+  // Video tools run in this process only where ffmpeg runs (probed once, before the port opens).
+  const binaries = toolQueue
+    ? Promise.resolve()
+    : missingVideoBinaries().then((reason) => {
+        if (reason) tools.withdraw((t) => t.toolset === Toolset.VIDEO && t.provider === undefined, reason);
+      });
   const background = new BackgroundWrites();
   const service = createAgentService({
     config,
@@ -157,7 +166,9 @@ export function build(config: Config, options: BuildOptions = {}): App {
     },
   });
   const checks = [storeCheck(store), ...(options.readinessChecks ?? [])];
-  const health = healthRoutes(lifecycle, metrics, checks, config.metricsToken);
+  const health = healthRoutes(lifecycle, metrics, checks, config.metricsToken, () =>
+    toolQueue ? { tool_workers: toolQueue.workerCounts() } : {},
+  );
   const routeDeps = { service, lifecycle };
 
   const router = new Router()
@@ -245,6 +256,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
       // Serve once the shared store is connected (or after a bounded wait: readiness then says why).
       await store.ready(5_000).catch(() => logger.warn("the store is not reachable yet; serving anyway"));
       await binaries;
+      await toolQueue?.start(5_000);
       return new Promise<string>((resolve, reject) => {
         server.net.once("error", reject);
         server.net.listen(config.port, config.host, () => {
@@ -283,6 +295,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
         // Session appends sent after their answers: finished before the store closes.
         await background.drain(5_000);
         backends.close();
+        await toolQueue?.close();
         if (!options.store) await store.close();
       })();
       return shuttingDown;

@@ -36,6 +36,8 @@ export function healthRoutes(
   metrics: Metrics,
   checks: ReadinessCheck[],
   metricsToken?: string,
+  /** More facts for /readyz that do not decide readiness (e.g. tool workers present). */
+  facts: () => Record<string, unknown> = () => ({}),
 ) {
   const isReady = readiness(lifecycle, checks);
   return {
@@ -50,6 +52,7 @@ export function healthRoutes(
         status: ready ? "ready" : "not_ready",
         draining: lifecycle.draining,
         checks: results,
+        ...facts(),
       });
     },
     async metrics({ req, res }: Exchange) {

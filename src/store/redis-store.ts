@@ -1,5 +1,5 @@
-import { Cluster, Redis, type RedisOptions } from "ioredis";
 import { CONSUME, CONSUME_BOTH, PEEK, REFUND, SESSION_APPEND, SESSION_READ } from "./lua.js";
+import { connectRedis, type RedisClient, redisReady } from "./redis-client.js";
 import {
   type ConsumeResult,
   type CounterState,
@@ -20,7 +20,7 @@ export interface RedisStoreOptions {
   commandTimeoutMs: number;
 }
 
-type Client = Redis | Cluster;
+type Client = RedisClient;
 
 interface Scripts {
   orionConsume(key: string, limit: number, expireAt: number): Promise<[number, number, number]>;
@@ -49,33 +49,8 @@ export class RedisStore implements Store {
 
   constructor(options: RedisStoreOptions) {
     this.prefix = options.prefix;
-    const base: RedisOptions = {
-      enableOfflineQueue: false,
-      commandTimeout: options.commandTimeoutMs,
-      maxRetriesPerRequest: 0,
-      connectTimeout: 2_000,
-      retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
-    };
-    let client: Client;
-    if (options.clusterNodes && options.clusterNodes.length > 0) {
-      this.kind = "redis-cluster";
-      client = new Cluster(
-        options.clusterNodes.map((node) => {
-          const [host, port] = node.split(":");
-          return { host: host || "127.0.0.1", port: Number(port) || 6379 };
-        }),
-        {
-          enableOfflineQueue: false,
-          redisOptions: base,
-          clusterRetryStrategy: (attempt) => Math.min(100 * attempt, 2_000),
-          slotsRefreshTimeout: 2_000,
-        },
-      );
-    } else {
-      this.kind = "redis";
-      client = new Redis(options.url ?? "redis://127.0.0.1:6379", base);
-    }
-    client.on("error", () => {}); // surfaced per command; reconnection runs in the background
+    this.kind = options.clusterNodes && options.clusterNodes.length > 0 ? "redis-cluster" : "redis";
+    const client = connectRedis(options, "fail-fast", options.commandTimeoutMs);
     client.defineCommand("orionConsume", { numberOfKeys: 1, lua: CONSUME });
     client.defineCommand("orionConsumeBoth", { numberOfKeys: 2, lua: CONSUME_BOTH });
     client.defineCommand("orionRefund", { lua: REFUND });
@@ -87,14 +62,7 @@ export class RedisStore implements Store {
 
   /** Resolves once connected (or the cluster is ready); for start-up and tests. */
   ready(timeoutMs: number): Promise<void> {
-    if (this.client.status === "ready") return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new StoreUnavailable("not ready in time")), timeoutMs);
-      this.client.once("ready", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    return redisReady(this.client, timeoutMs, () => new StoreUnavailable("not ready in time"));
   }
 
   private async run<T>(op: () => Promise<T>): Promise<T> {

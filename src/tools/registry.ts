@@ -16,6 +16,7 @@ export interface UnavailableTool {
 export class ToolRegistry {
   private readonly tools = new Map<string, AnyTool>();
   private readonly missing: UnavailableTool[] = [];
+  private unavailableNow: (tool: AnyTool) => string | undefined = () => undefined;
 
   /** Records tools that need configuration first (they are listed, never offered). */
   unavailable(...tools: UnavailableTool[]): this {
@@ -29,7 +30,10 @@ export class ToolRegistry {
     reason?: string;
   }[] {
     return [
-      ...[...this.tools.values()].map((tool) => ({ tool })),
+      ...[...this.tools.values()].map((tool) => {
+        const reason = this.unavailableNow(tool);
+        return reason === undefined ? { tool } : { tool, reason };
+      }),
       ...this.missing.map((m) => ({ tool: m, reason: m.reason })),
     ];
   }
@@ -40,6 +44,22 @@ export class ToolRegistry {
       this.tools.delete(tool.name);
       this.missing.push({ ...tool, reason });
     }
+    return this;
+  }
+
+  /**
+   * Replaces the matching tools by what `wrap` makes of each (same name, schema and check; e.g.
+   * run elsewhere), and lists them as unavailable while `unavailable` gives a reason (still
+   * offered: a call then fails with that reason rather than the model quietly doing without).
+   */
+  wrap(
+    matches: (tool: AnyTool) => boolean,
+    wrap: (tool: AnyTool) => AnyTool,
+    unavailable: (tool: AnyTool) => string | undefined = () => undefined,
+  ): this {
+    for (const tool of [...this.tools.values()].filter(matches)) this.tools.set(tool.name, wrap(tool));
+    const before = this.unavailableNow;
+    this.unavailableNow = (tool) => before(tool) ?? (matches(tool) ? unavailable(tool) : undefined);
     return this;
   }
 

@@ -8,8 +8,12 @@ import { argumentProblems } from "./argument-problems.js";
 export interface ToolContext {
   signal: AbortSignal;
   artifacts: {
+    /** Whose files these are (owner and session): a tool worker opens the same scope in the store. */
+    scope: string;
     put(data: Uint8Array, contentType: string, filename?: string): Promise<ArtifactMeta>;
     get(ref: string): Promise<{ meta: ArtifactMeta; data: Uint8Array } | undefined>;
+    /** Counts an artifact a tool worker stored in this scope as made by this chat. */
+    adopt(meta: ArtifactMeta): void;
   };
   progress(message: string): void;
 }
@@ -22,6 +26,9 @@ export interface ToolResult {
   /** Artifacts the tool created. */
   artifacts: ArtifactMeta[];
 }
+
+/** How long one tool call may run unless the tool sets its own `timeoutMs`. */
+export const DEFAULT_TOOL_TIMEOUT_MS = 60_000;
 
 /** What a tool works on: a kind of file in the request or the session, or nothing ("none"). */
 export type Need = "image" | "video" | "document" | "audio" | "none";
@@ -43,6 +50,8 @@ export interface Tool<I = unknown> {
   provider?: Model;
   /** How long one call may run (default 60 s); long-running generation sets more. */
   timeoutMs?: number;
+  /** CPU- or memory-heavy: runs on the tool-worker tier when ORION_TOOL_QUEUE=redis. */
+  heavy?: boolean;
   check(args: unknown): Checked<I>;
   execute(input: I, ctx: ToolContext): Promise<ToolResult>;
 }
@@ -60,6 +69,8 @@ export interface ToolDefinition<S extends Shape> {
   needs: readonly Need[];
   provider?: Model;
   timeoutMs?: number;
+  /** CPU- or memory-heavy (models, rendering, ffmpeg): sent to tool workers when a queue is set. */
+  heavy?: boolean;
   /** The arguments: unknown properties are refused. */
   input: S;
   /** Groups of properties of which the arguments must name at least one, or exactly one. */

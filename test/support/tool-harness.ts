@@ -15,6 +15,8 @@ export function toolHarness() {
     signal: new AbortController().signal,
     progress: (message) => progress.push(message),
     artifacts: {
+      scope: "harness|session",
+      adopt: () => {},
       async put(data, contentType, filename = "") {
         const meta = {
           id: `${prefixFor(contentType)}_${randomBytes(3).toString("hex")}`,

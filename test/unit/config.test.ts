@@ -58,6 +58,32 @@ describe("configuration from the environment", () => {
   });
 });
 
+describe("the tool-worker tier's settings", () => {
+  it("runs tools in-process by default; a worker takes every toolset with heavy tools", () => {
+    const { toolQueue } = loadConfig({});
+    expect(toolQueue).toMatchObject({ mode: "off", prefix: "orion-tools", attempts: 3, lockMs: 30_000 });
+    expect(toolQueue.workerToolsets).toEqual([Toolset.DOCUMENT, Toolset.IMAGE, Toolset.VIDEO, Toolset.VIZ]);
+  });
+
+  it("needs Redis for the queue, and toolsets that hold heavy tools", () => {
+    expect(() => loadConfig({ ORION_TOOL_QUEUE: "redis" })).toThrow(
+      /ORION_TOOL_QUEUE=redis needs REDIS_URL or REDIS_CLUSTER_NODES/,
+    );
+    expect(() => loadConfig({ ORION_TOOL_QUEUE: "kafka" })).toThrow(/ORION_TOOL_QUEUE/);
+    expect(loadConfig({ ORION_TOOL_QUEUE: "redis", REDIS_URL: "redis://127.0.0.1:1" }).toolQueue.mode).toBe(
+      "redis",
+    );
+    expect(loadConfig({ ORION_WORKER_TOOLSETS: "video, image" }).toolQueue.workerToolsets).toEqual([
+      Toolset.VIDEO,
+      Toolset.IMAGE,
+    ]);
+    expect(() => loadConfig({ ORION_WORKER_TOOLSETS: "document,web" })).toThrow(
+      /ORION_WORKER_TOOLSETS takes toolsets with heavy tools \(document, image, video, viz\), got "web"/,
+    );
+    expect(() => loadConfig({ ORION_WORKER_CONCURRENCY: "0" })).toThrow(/ORION_WORKER_CONCURRENCY/);
+  });
+});
+
 describe("vlmrun.yaml defaults", () => {
   const dirWith = (yaml: string) => {
     const dir = mkdtempSync(join(tmpdir(), "orion-defaults-"));

@@ -217,4 +217,8 @@ export const ReadyJson = z.object({
   status: z.enum(["ready", "not_ready"]),
   draining: z.boolean(),
   checks: z.record(z.string(), z.boolean()),
+  tool_workers: z
+    .record(z.string(), z.number().int())
+    .optional()
+    .describe("With ORION_TOOL_QUEUE=redis: tool workers present per toolset with heavy tools"),
 });

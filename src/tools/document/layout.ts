@@ -118,6 +118,7 @@ export const layout = defineTool({
     "Page layout of a document image or PDF page: blocks of type heading, text and picture (figures, photos, charts), each with its box as normalised [x, y, w, h], in reading order.",
   toolset: Toolset.DOCUMENT,
   needs: ["image", "document"],
+  heavy: true,
   input: pictureOrPage(),
   async execute(input, ctx) {
     const picture = await pictureOf(input, ctx);

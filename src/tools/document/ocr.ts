@@ -10,6 +10,7 @@ export const ocr = defineTool({
     "Read the text in an image, or in a page of a scanned PDF (OCR): the text, plus each line and word with its box as normalised [x, y, w, h] and a confidence from 0 to 1.",
   toolset: Toolset.DOCUMENT,
   needs: ["image", "document"],
+  heavy: true,
   input: pictureOrPage(),
   async execute(input, ctx) {
     const picture = await pictureOf(input, ctx);

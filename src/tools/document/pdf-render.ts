@@ -11,6 +11,7 @@ export const pdfRender = defineTool({
     "Render a PDF page to a PNG image (scale 2 = 144 dpi, good for reading and OCR); returns the new image artifact.",
   toolset: Toolset.DOCUMENT,
   needs: ["document"],
+  heavy: true,
   input: {
     file: fileRef(),
     page: page().default(1),

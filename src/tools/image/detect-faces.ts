@@ -16,6 +16,7 @@ export const detectFaces = defineTool({
     "Find the faces in an image (SSD MobileNet, on this server): each face's box as normalised [x, y, w, h] and a confidence. Use with blur_regions to blur the faces.",
   toolset: Toolset.IMAGE,
   needs: ["image"],
+  heavy: true,
   input: {
     image: imageRef(),
     min_confidence: z.number().min(0.05).max(0.99).default(0.5),

@@ -11,6 +11,7 @@ export const detectObjects = defineTool({
     "Detect common objects in an image (the 80 COCO classes: person, car, dog, cup, chair…, CenterNet on this server): each object's label, confidence and box as normalised [x, y, w, h].",
   toolset: Toolset.IMAGE,
   needs: ["image"],
+  heavy: true,
   input: {
     image: imageRef(),
     min_score: z.number().min(0.2).max(0.99).default(0.3),

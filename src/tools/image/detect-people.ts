@@ -10,6 +10,7 @@ export const detectPeople = defineTool({
     "Find the person in an image and their body pose (MoveNet on this server): the person's box and the keypoints it can see (of 17: nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles) as normalised [x, y] with confidences.",
   toolset: Toolset.IMAGE,
   needs: ["image"],
+  heavy: true,
   input: { image: imageRef() },
   async execute(input, ctx) {
     const { id, bytes } = await loadImage(input.image, ctx);

@@ -10,6 +10,7 @@ export const segmentPerson = defineTool({
     "Person segmentation: a mask image the size of the input, white where a person is and black elsewhere (MediaPipe Selfie on this server), with how much of the image it covers. Use overlay to show it.",
   toolset: Toolset.IMAGE,
   needs: ["image"],
+  heavy: true,
   input: { image: imageRef() },
   async execute(input, ctx) {
     const { id, bytes } = await loadImage(input.image, ctx);

@@ -30,6 +30,7 @@ export const sampleFrames = defineTool({
     "Sample frames from a video as images: `count` frames evenly spread over the video, or one every `every_seconds`. Each frame comes with its timestamp in seconds.",
   toolset: Toolset.VIDEO,
   needs: ["video"],
+  heavy: true,
   input: {
     video: videoRef(),
     count: z

@@ -16,6 +16,7 @@ export const sceneCuts = defineTool({
     "Find the scene cuts (shot changes) in a video and return a keyframe image for each scene, with the time each scene starts.",
   toolset: Toolset.VIDEO,
   needs: ["video"],
+  heavy: true,
   input: {
     video: videoRef(),
     threshold: z

@@ -13,6 +13,7 @@ export const trim = defineTool({
     "Cut a clip out of a video, from `start` to `end` seconds (or `start` plus `duration`); returns a new MP4 video artifact cut at exactly those times.",
   toolset: Toolset.VIDEO,
   needs: ["video"],
+  heavy: true,
   input: {
     video: videoRef(),
     start: z.number().min(0).describe("Start time in seconds"),

@@ -10,6 +10,7 @@ export const videoProbe = defineTool({
     "Video info: duration in seconds, width, height, frame rate, codecs, frame count and bit rate.",
   toolset: Toolset.VIDEO,
   needs: ["video"],
+  heavy: true,
   input: { video: videoRef() },
   async execute(input, ctx) {
     const video = await loadVideo(input.video, ctx);

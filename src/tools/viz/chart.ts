@@ -99,6 +99,7 @@ export const chart = defineTool({
     "Chart numbers as a PNG image: a bar, line, scatter or pie chart from labels and values (or several named series), or any Vega-Lite spec with inline data.",
   toolset: Toolset.VIZ,
   needs: ["none"],
+  heavy: true,
   input: chartInput,
   oneOf: ["values", "series", "spec"],
   async execute(input, ctx) {
