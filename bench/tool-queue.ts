@@ -35,7 +35,7 @@ const shared = (name: string) => ({
   ORION_REDIS_PREFIX: `bench-${name}:`,
   ORION_TOOL_QUEUE_PREFIX: `bench-${name}`,
   ORION_GUEST_DAILY_LIMIT: "1000000",
-  ORION_LOG_LEVEL: "warn",
+  ORION_LOG_LEVEL: "info", // the API's "listening" line carries its URL
   ORION_WORKER_LOCK_MS: LOCK_MS,
   PORT: "0",
 });

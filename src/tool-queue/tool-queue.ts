@@ -144,7 +144,7 @@ export class ToolQueue {
   }
 
   private noWorkersMessage(toolset: Toolset): string {
-    return `no tool worker serves the ${toolsetName(toolset)} toolset: start one with \`npx orion worker\` on the same Redis (ORION_TOOL_QUEUE=redis sends heavy tools to workers)`;
+    return `no tool worker serves the ${toolsetName(toolset)} toolset: start one with \`npm run worker\` (the \`orion worker\` command) on the same Redis (ORION_TOOL_QUEUE=redis sends heavy tools to workers)`;
   }
 
   private async run(tool: AnyTool, input: unknown, ctx: ToolContext): Promise<ToolResult> {

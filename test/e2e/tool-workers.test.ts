@@ -244,7 +244,7 @@ describe("tool workers (ORION_TOOL_QUEUE=redis)", () => {
     expect(res.status).toBe(503);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("tool_workers_unavailable");
-    expect(body.error.message).toContain("npx orion worker");
+    expect(body.error.message).toContain("npm run worker");
     expect(body.error.message).toContain("ORION_TOOL_QUEUE");
   });
 

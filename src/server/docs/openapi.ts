@@ -220,7 +220,7 @@ export function openApiDocument(version: string) {
         bearer: {
           type: "http",
           scheme: "bearer",
-          description: "An API key (ORION_API_KEYS, `npx orion keys create`) or a JWT",
+          description: "An API key (ORION_API_KEYS, `npm run orion -- keys create`) or a JWT",
         },
         browserId: {
           type: "apiKey",
