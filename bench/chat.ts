@@ -9,7 +9,7 @@ import { execFileSync, spawn } from "node:child_process";
 import http from "node:http";
 import autocannon from "autocannon";
 import { freePort } from "../test/support/redis.js";
-import { children, postJson, rssMiB, startProcess } from "./support.js";
+import { children, cpuSeconds, postJson, rssMiB, startProcess } from "./support.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,10,50").split(",").map(Number);
@@ -23,6 +23,8 @@ const body = (stream: boolean) =>
 
 interface Figures {
   rps: number;
+  /** CPU time the server process spent per request (user + system). */
+  cpuUs: number;
   p50: number;
   p99: number;
   errors: number;
@@ -33,10 +35,12 @@ const GUEST = { "x-browser-id": "bench-guest" };
 
 async function load(
   url: string,
+  pid: number,
   connections: number,
   stream: boolean,
   who: Record<string, string> = KEY,
 ): Promise<Figures> {
+  const cpuBefore = cpuSeconds(pid);
   const result = await autocannon({
     url,
     connections,
@@ -47,6 +51,7 @@ async function load(
   });
   return {
     rps: result.requests.average,
+    cpuUs: ((cpuSeconds(pid) - cpuBefore) * 1e6) / Math.max(1, result.requests.total),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
@@ -121,8 +126,8 @@ async function main() {
   );
   for (const stream of [false, true]) {
     const mode = stream ? "streaming (SSE, include_usage)" : "non-streaming";
-    await load(targets.baseline, 10, stream); // warm-up
-    for (const c of cases) await load(c.url, 10, stream, c.who);
+    await load(targets.baseline, baseline.pid, 10, stream); // warm-up
+    for (const c of cases) await load(c.url, c.pid, 10, stream, c.who);
     console.log(`\n## ${mode}`);
     const direct = await sequentialP50(targets.upstream, stream);
     const viaBaseline = await sequentialP50(targets.baseline, stream);
@@ -131,14 +136,16 @@ async function main() {
       `sequential p50 at 1 connection: upstream ${fmt(direct, 3)} ms, baseline ${fmt(viaBaseline, 3)} ms, orion ${fmt(viaOrion, 3)} ms` +
         ` → added by orion ${fmt(viaOrion - direct, 3)} ms (baseline adds ${fmt(viaBaseline - direct, 3)} ms)`,
     );
-    console.log("conns | target          |    req/s |  p50 ms |  p99 ms | errors | RSS MiB | orion/baseline");
+    console.log(
+      "conns | target          |    req/s |  p50 ms |  p99 ms | errors | RSS MiB | CPU µs/req | orion/baseline",
+    );
     for (const connections of CONNECTIONS) {
-      const b = await load(targets.baseline, connections, stream);
+      const b = await load(targets.baseline, baseline.pid, connections, stream);
       const row = (name: string, f: Figures, rss: number, ratio = "") =>
-        `${String(connections).padStart(5)} | ${name.padEnd(15)} | ${fmt(f.rps, 0).padStart(8)} | ${fmt(f.p50).padStart(7)} | ${fmt(f.p99).padStart(7)} | ${String(f.errors).padStart(6)} | ${fmt(rss, 0).padStart(7)} | ${ratio}`;
+        `${String(connections).padStart(5)} | ${name.padEnd(15)} | ${fmt(f.rps, 0).padStart(8)} | ${fmt(f.p50).padStart(7)} | ${fmt(f.p99).padStart(7)} | ${String(f.errors).padStart(6)} | ${fmt(rss, 0).padStart(7)} | ${fmt(f.cpuUs, 0).padStart(10)} | ${ratio}`;
       console.log(row("baseline", b, rssMiB(baseline.pid)));
       for (const c of cases) {
-        const o = await load(c.url, connections, stream, c.who);
+        const o = await load(c.url, c.pid, connections, stream, c.who);
         console.log(row(c.name, o, rssMiB(c.pid), `${fmt((100 * o.rps) / b.rps, 0)} %`));
       }
     }

@@ -34,6 +34,13 @@ export function rssMiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 }
 
+/** CPU seconds (user + system) a process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  // utime and stime are fields 14 and 15 of stat: 11 and 12 after the command name; in clock ticks (100 Hz).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** POSTs JSON and resolves with the status and whole body; `onData` sees each chunk as it comes. */
 export function postJson(
   agent: http.Agent,

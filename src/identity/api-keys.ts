@@ -1,5 +1,6 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { Plan } from "../config.js";
+import { rememberedSha256 } from "../runtime/remembered-hash.js";
 import type { Store } from "../store/store.js";
 
 export interface ApiKeyRecord {
@@ -15,8 +16,10 @@ export interface ApiKeyRecord {
 
 const MAP = "api-keys";
 
+const sha256Hex = rememberedSha256("hex");
+
 export function hashKey(key: string): string {
-  return createHash("sha256").update(key).digest("hex");
+  return sha256Hex(key);
 }
 
 /**

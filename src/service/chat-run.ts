@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { Code, type HandlerContext } from "@connectrpc/connect";
 import {
@@ -20,6 +19,7 @@ import { checkRequestUrls } from "../media/request-urls.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics, Surface } from "../observability/metrics.js";
 import type { Admission, Quota } from "../quota/quota.js";
+import { rememberedSha256 } from "../runtime/remembered-hash.js";
 import { schemaOf } from "../schema/schema-of.js";
 import type { SchemaValidator } from "../schema/validator.js";
 import type { Sessions } from "../sessions/sessions.js";
@@ -49,21 +49,11 @@ function surfaceOf(ctx: HandlerContext): Surface {
   return protocol === "grpc" || protocol === "grpc-web" || protocol === "connect" ? protocol : "rest";
 }
 
-const callerHashes = new Map<string, string>();
+const sha256Hex = rememberedSha256("hex");
 
-/**
- * A short, stable hash of who is calling: log lines can be grouped by caller without naming them.
- * Remembered for the most recent callers (a hash per request showed in the CPU profile).
- */
+/** A short, stable hash of who is calling: log lines can be grouped by caller without naming them. */
 function callerHash(caller: Caller): string {
-  const key = `${caller.kind}:${caller.id}`;
-  let hash = callerHashes.get(key);
-  if (hash === undefined) {
-    hash = createHash("sha256").update(key).digest("hex").slice(0, 12);
-    if (callerHashes.size >= 10_000) callerHashes.clear();
-    callerHashes.set(key, hash);
-  }
-  return hash;
+  return sha256Hex(`${caller.kind}:${caller.id}`).slice(0, 12);
 }
 
 export function requestIdOf(ctx: HandlerContext): string {

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { create, fromJsonString, toJsonString } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
@@ -7,6 +6,7 @@ import { Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { type Session, SessionSchema } from "../../gen/vlmrun/agent/v1/service_pb.js";
 import type { SessionConfig } from "../config.js";
 import { guardStore, Reason, reasonError } from "../errors.js";
+import { rememberedSha256 } from "../runtime/remembered-hash.js";
 import type { Store } from "../store/store.js";
 
 function notFound(id: string) {
@@ -25,8 +25,10 @@ export function keptInSession(message: ChatMessage): boolean {
  * Where a session lives in the store: its id within its owner's namespace, so the same session_id
  * from two callers names two conversations, and nobody can squat or probe another caller's id.
  */
+const ownerHash = rememberedSha256("base64url");
+
 function storeId(owner: string, id: string): string {
-  return `${createHash("sha256").update(owner).digest("base64url").slice(0, 22)}:${id}`;
+  return `${ownerHash(owner).slice(0, 22)}:${id}`;
 }
 
 /** Conversations by session_id, owned by the caller that created them. */

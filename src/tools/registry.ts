@@ -44,6 +44,7 @@ export class ToolRegistry {
       this.tools.delete(tool.name);
       this.missing.push({ ...tool, reason });
     }
+    this.localToolsetsKnown = undefined;
     return this;
   }
 
@@ -68,6 +69,7 @@ export class ToolRegistry {
       if (this.tools.has(tool.name)) throw new Error(`tool ${tool.name} is registered twice`);
       this.tools.set(tool.name, tool);
     }
+    this.localToolsetsKnown = undefined;
     return this;
   }
 
@@ -81,14 +83,21 @@ export class ToolRegistry {
    * tools of its own (world-gen); elsewhere they are offered when the request names the provider.
    */
   select(toolsets: readonly Toolset[], providers: readonly Model[] = []): AnyTool[] {
-    const local = new Set(
-      [...this.tools.values()].filter((t) => t.provider === undefined).map((t) => t.toolset),
-    );
+    const local = this.localToolsets();
     return [...this.tools.values()].filter((t) =>
       t.provider === undefined
         ? toolsets.includes(t.toolset)
         : providers.includes(t.provider) || (toolsets.includes(t.toolset) && !local.has(t.toolset)),
     );
+  }
+
+  /** Toolsets with tools of their own (not a provider's); asked on every chat, so kept until tools change. */
+  private localToolsetsKnown: Set<Toolset> | undefined;
+  private localToolsets(): Set<Toolset> {
+    this.localToolsetsKnown ??= new Set(
+      [...this.tools.values()].filter((t) => t.provider === undefined).map((t) => t.toolset),
+    );
+    return this.localToolsetsKnown;
   }
 
   /** The arguments checked by the tool's own schema: typed input, or one readable line per problem. */
