@@ -29,7 +29,7 @@ import { Sessions } from "../sessions/sessions.js";
 import { SkillLibrary } from "../skills/skill-library.js";
 import { createStore } from "../store/create-store.js";
 import type { Store } from "../store/store.js";
-import { ToolQueue } from "../tool-queue/tool-queue.js";
+import type { ToolQueue } from "../tool-queue/tool-queue.js";
 import { builtinTools } from "../tools/builtin.js";
 import { providerTools, unconfiguredProviderTools } from "../tools/providers/catalog.js";
 import type { ToolRegistry } from "../tools/registry.js";
@@ -124,14 +124,12 @@ export function build(config: Config, options: BuildOptions = {}): App {
     builtinTools(config.fetch, config.search)
       .register(...providerTools(config.providers))
       .unavailable(...unconfiguredProviderTools(config.providers));
-  // ORION_TOOL_QUEUE=redis: heavy tools run as jobs on `orion worker` processes.
-  const toolQueue =
-    config.toolQueue.mode === "redis"
-      ? new ToolQueue(config.toolQueue, config.store, metrics, logger)
-      : undefined;
-  toolQueue?.offload(tools);
+  // ORION_TOOL_QUEUE=redis: heavy tools run as jobs on `orion worker` processes (BullMQ is loaded
+  // only then: its import alone costs ~200 ms of start-up).
+  let toolQueue: ToolQueue | undefined;
+  const queued = config.toolQueue.mode === "redis";
   // Video tools run in this process only where ffmpeg runs (probed once, before the port opens).
-  const binaries = toolQueue
+  const binaries = queued
     ? Promise.resolve()
     : missingVideoBinaries().then((reason) => {
         if (reason) tools.withdraw((t) => t.toolset === Toolset.VIDEO && t.provider === undefined, reason);
@@ -256,7 +254,12 @@ export function build(config: Config, options: BuildOptions = {}): App {
       // Serve once the shared store is connected (or after a bounded wait: readiness then says why).
       await store.ready(5_000).catch(() => logger.warn("the store is not reachable yet; serving anyway"));
       await binaries;
-      await toolQueue?.start(5_000);
+      if (queued && !toolQueue) {
+        const { ToolQueue } = await import("../tool-queue/tool-queue.js");
+        toolQueue = new ToolQueue(config.toolQueue, config.store, metrics, logger);
+        toolQueue.offload(tools);
+        await toolQueue.start(5_000);
+      }
       return new Promise<string>((resolve, reject) => {
         server.net.once("error", reject);
         server.net.listen(config.port, config.host, () => {
