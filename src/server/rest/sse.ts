@@ -4,8 +4,8 @@ import { type NodeResponse, writable } from "../http/types.js";
 /**
  * Server-Sent Events for the OpenAI stream: headers go out with the first event (so an error
  * before it can still be a JSON error with its real status), one `data:` line per event, no
- * comment keep-alives, backpressure honoured. Events written in the same tick leave in one write
- * (corked until the next tick): an upstream read often holds several deltas.
+ * comment keep-alives, backpressure honoured. Events written in the same turn of the event loop
+ * leave in one write (corked until setImmediate): an upstream read often holds several deltas.
  */
 export class SseWriter {
   private started = false;
@@ -49,7 +49,9 @@ export class SseWriter {
     if (this.corked || typeof w.cork !== "function") return;
     this.corked = true;
     w.cork();
-    process.nextTick(() => {
+    // After this turn's I/O callbacks and the promise chains they started: everything one upstream
+    // read produced (often the last deltas, [DONE] and the end too) leaves in one write.
+    setImmediate(() => {
       this.corked = false;
       w.uncork();
     });
