@@ -223,6 +223,43 @@ describe("tool workers (ORION_TOOL_QUEUE=redis)", () => {
     expect(worker.logs.some((l) => l.msg === "tool job done" && l.job === job.id)).toBe(false);
   });
 
+  it("a caller going away before a worker is free removes its waiting job", async () => {
+    const env = sharedEnv();
+    const { url } = await startApi(env);
+    const worker = await startWorker(env);
+    await untilWorkers(url, "document", 1);
+    // The one worker (concurrency 1) is busy with a long job; the next chat's job waits behind it.
+    const busy = postChat(url, ocrChat(await slowPage()), { "x-browser-id": "busy" });
+    const running = await activeJob(env);
+    const abort = new AbortController();
+    const waiting = fetch(`${url}/v1/openai/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-browser-id": "leaves-while-waiting" },
+      body: JSON.stringify(ocrChat(await picture(["Never read"]))),
+      signal: abort.signal,
+    }).catch(() => undefined);
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const queue = new Queue("tools-document", { connection, prefix: env.ORION_TOOL_QUEUE_PREFIX });
+    try {
+      for (let i = 0; i < 300 && (await queue.getWaitingCount()) === 0; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(await queue.getWaitingCount()).toBe(1);
+      abort.abort();
+      await waiting;
+      for (let i = 0; i < 100 && (await queue.getWaitingCount()) > 0; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(await queue.getWaitingCount()).toBe(0);
+      expect((await busy).status).toBe(200);
+      // The worker ran only the busy chat's job: the removed one never started.
+      await worker.line((l) => l.msg === "tool job done" && l.job === running.id);
+      const jobs = worker.logs.filter((l) => l.msg === "tool job done" || l.msg === "tool job failed");
+      expect(jobs.map((l) => l.job)).toEqual([running.id]);
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+  });
+
   it("no workers: the chat fails at once with a 503 naming ORION_TOOL_QUEUE and the worker command", async () => {
     const env = sharedEnv();
     const { url } = await startApi(env);
@@ -234,6 +271,17 @@ describe("tool workers (ORION_TOOL_QUEUE=redis)", () => {
     const ocr = tools.data.find((t) => t.name === "ocr");
     expect(ocr?.available).toBe(false);
     expect(tools.data.find((t) => t.name === "crop")?.available).toBe(true);
+    // ListModels (here over the Connect protocol) lists it the same way.
+    const listed = (await (
+      await fetch(`${url}/vlmrun.agent.v1.AgentService/ListModels`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      })
+    ).json()) as { tools: { name: string; available?: boolean; unavailableReason?: string }[] };
+    const listedOcr = listed.tools.find((t) => t.name === "ocr");
+    expect(listedOcr?.available ?? false).toBe(false);
+    expect(listedOcr?.unavailableReason).toContain("npm run worker");
 
     // A worker that takes only the image toolset does not serve OCR.
     await startWorker({ ...env, ORION_WORKER_TOOLSETS: "image" });
