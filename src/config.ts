@@ -140,6 +140,11 @@ export const HEAVY_TOOLSETS: readonly Toolset[] = [
   Toolset.VIZ,
 ];
 
+/** Redis is configured (REDIS_URL or REDIS_CLUSTER_NODES): state is shared between processes. */
+export function usesRedis(store: StoreConfig): boolean {
+  return store.redisUrl !== undefined || store.clusterNodes.length > 0;
+}
+
 export interface IdentityConfig {
   /** `key=user[:plan]` entries from ORION_API_KEYS. */
   apiKeys: { key: string; user: string; plan: string }[];
@@ -542,13 +547,12 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
       artifactMaxBytes: integer(env, "ORION_ARTIFACT_MAX_BYTES", 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     },
   };
-  const sharedStore = config.store.redisUrl !== undefined || config.store.clusterNodes.length > 0;
-  if (config.workers > 1 && !sharedStore) {
+  if (config.workers > 1 && !usesRedis(config.store)) {
     throw new ConfigError(
       `ORION_WORKERS=${config.workers} needs a shared store (REDIS_URL or REDIS_CLUSTER_NODES): the embedded store lives in one process, so quota and sessions would split between workers`,
     );
   }
-  if (config.toolQueue.mode === "redis" && !sharedStore) {
+  if (config.toolQueue.mode === "redis" && !usesRedis(config.store)) {
     throw new ConfigError(
       "ORION_TOOL_QUEUE=redis needs REDIS_URL or REDIS_CLUSTER_NODES: the API and `orion worker` processes meet in that Redis",
     );

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig, PLANS, type Plan } from "../config.js";
+import { ConfigError, loadConfig, PLANS, type Plan, usesRedis } from "../config.js";
 import { ApiKeys } from "../identity/api-keys.js";
 import { createStore } from "../store/create-store.js";
 
@@ -30,7 +30,7 @@ async function main(argv: string[]) {
   const [group, command, ...rest] = argv;
   if (group === "worker" && command === undefined) {
     const config = configOrExit();
-    if (config.store.redisUrl === undefined && config.store.clusterNodes.length === 0)
+    if (!usesRedis(config.store))
       fail("orion worker takes jobs from Redis: set REDIS_URL or REDIS_CLUSTER_NODES (the servers' own)");
     const { runToolWorker } = await import("../tool-queue/worker-main.js"); // keeps `orion keys` light
     await runToolWorker(config);
@@ -43,7 +43,7 @@ async function main(argv: string[]) {
     allowPositionals: true,
   });
   const config = configOrExit();
-  if (config.store.redisUrl === undefined && config.store.clusterNodes.length === 0) {
+  if (!usesRedis(config.store)) {
     fail(
       "key management needs the shared store: set REDIS_URL or REDIS_CLUSTER_NODES (with the embedded store, use ORION_API_KEYS)",
     );

@@ -1,3 +1,5 @@
+import { settlesWithin } from "../runtime/settles-within.js";
+
 /**
  * Store writes the reply does not wait for (a session append after the answer is complete): issued
  * at once, in order on the store's connection, so a next turn always reads them, but off the hot
@@ -18,13 +20,6 @@ export class BackgroundWrites {
   /** Resolves when every write issued so far has finished, or after `timeoutMs`. */
   async drain(timeoutMs: number): Promise<void> {
     if (this.pending.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.pending]),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    await settlesWithin(Promise.allSettled([...this.pending]), timeoutMs);
   }
 }

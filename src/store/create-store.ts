@@ -1,14 +1,14 @@
-import type { StoreConfig } from "../config.js";
+import { type StoreConfig, usesRedis } from "../config.js";
 import { MemoryStore } from "./memory-store.js";
+import { redisTarget } from "./redis-client.js";
 import { RedisStore } from "./redis-store.js";
 import type { Store } from "./store.js";
 
 /** Redis (Cluster when REDIS_CLUSTER_NODES is set, else REDIS_URL); the embedded store otherwise. */
 export function createStore(config: StoreConfig): Store {
-  if (config.clusterNodes.length > 0 || config.redisUrl !== undefined) {
+  if (usesRedis(config)) {
     return new RedisStore({
-      ...(config.redisUrl !== undefined ? { url: config.redisUrl } : {}),
-      clusterNodes: config.clusterNodes,
+      ...redisTarget(config),
       prefix: config.prefix,
       commandTimeoutMs: config.commandTimeoutMs,
     });

@@ -1,4 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
+import type { StoreConfig } from "../config.js";
 
 export type RedisClient = Redis | Cluster;
 
@@ -6,6 +7,14 @@ export type RedisClient = Redis | Cluster;
 export interface RedisTarget {
   url?: string;
   clusterNodes?: string[];
+}
+
+/** Where the configured store's Redis is (REDIS_URL, or REDIS_CLUSTER_NODES). */
+export function redisTarget(store: StoreConfig): RedisTarget {
+  return {
+    ...(store.redisUrl !== undefined ? { url: store.redisUrl } : {}),
+    clusterNodes: store.clusterNodes,
+  };
 }
 
 /**

@@ -7,7 +7,8 @@ import { HEAVY_TOOLSETS, type StoreConfig, type ToolQueueConfig } from "../confi
 import { Reason, reasonError, storeUnavailableError } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
-import { connectRedis, type RedisClient } from "../store/redis-client.js";
+import { settlesWithin } from "../runtime/settles-within.js";
+import { connectRedis, type RedisClient, redisTarget } from "../store/redis-client.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import { type AnyTool, DEFAULT_TOOL_TIMEOUT_MS, type ToolContext, type ToolResult } from "../tools/tool.js";
 import { BEAT_MS, WorkerPresence } from "./presence.js";
@@ -61,7 +62,7 @@ export class ToolQueue {
     private readonly logger: Logger,
   ) {
     this.prefix = queuePrefix(config, store);
-    this.redis = connectRedis(target(store), "fail-fast", store.commandTimeoutMs);
+    this.redis = connectRedis(redisTarget(store), "fail-fast", store.commandTimeoutMs);
     this.connections.push(this.redis);
     this.presence = new WorkerPresence(this.redis, this.prefix);
     for (const toolset of HEAVY_TOOLSETS) {
@@ -69,7 +70,7 @@ export class ToolQueue {
         toolset,
         new Queue(queueName(toolset), { connection: this.redis, prefix: this.prefix }),
       );
-      const reader = connectRedis(target(store), "blocking");
+      const reader = connectRedis(redisTarget(store), "blocking");
       this.connections.push(reader);
       const events = new QueueEvents(queueName(toolset), {
         connection: reader,
@@ -85,27 +86,29 @@ export class ToolQueue {
       events.on("stalled", () => this.metrics.toolJobsStalled.inc({ toolset: toolsetName(toolset) }));
       this.events.push(events);
     }
-    new Gauge({
+    const workers: Gauge<"toolset"> = new Gauge({
       name: "orion_tool_workers",
       help: "Tool workers present per toolset (heartbeats seen in the last few seconds)",
       labelNames: ["toolset"],
       registers: [metrics.registry],
-      collect: () => this.collectWorkers(),
+      collect: () => {
+        for (const toolset of HEAVY_TOOLSETS)
+          workers.set({ toolset: toolsetName(toolset) }, this.workers(toolset));
+      },
     });
-    new Gauge({
+    const depth: Gauge<"toolset" | "state"> = new Gauge({
       name: "orion_tool_queue_jobs",
       help: "Tool jobs per toolset and state (waiting, active, delayed)",
       labelNames: ["toolset", "state"],
       registers: [metrics.registry],
-      collect: () => this.collectDepth(),
+      collect: () => this.collectDepth(depth),
     });
   }
 
   /** Connects the event readers (bounded: an unreachable Redis is readiness's to report) and starts watching workers. */
   async start(timeoutMs: number): Promise<void> {
-    const ready = Promise.all(this.events.map((e) => e.waitUntilReady())).then(() => true);
-    const inTime = await Promise.race([ready, delay(timeoutMs).then(() => false)]);
-    if (!inTime)
+    const ready = Promise.all(this.events.map((e) => e.waitUntilReady()));
+    if (!(await settlesWithin(ready, timeoutMs)))
       this.logger.warn("the tool queue's Redis is not reachable yet; heavy tools will fail until it is");
     await this.poll();
     this.polling = setInterval(() => void this.poll(), BEAT_MS);
@@ -131,11 +134,13 @@ export class ToolQueue {
     for (const call of this.pending.values())
       call.reject(reasonError(Code.Unavailable, Reason.shuttingDown, "the server is shutting down"));
     this.pending.clear();
-    const closed = Promise.allSettled([
-      ...this.events.map((e) => e.close()),
-      ...[...this.queues.values()].map((q) => q.close()),
-    ]);
-    await Promise.race([closed, delay(1_000)]);
+    await settlesWithin(
+      Promise.allSettled([
+        ...this.events.map((e) => e.close()),
+        ...[...this.queues.values()].map((q) => q.close()),
+      ]),
+      1_000,
+    );
     for (const connection of this.connections) connection.disconnect();
   }
 
@@ -201,14 +206,13 @@ export class ToolQueue {
   /** A Redis command with the store's bound: a down or hung Redis is the store's 503, never a wait. */
   private async bounded<T>(op: Promise<T>): Promise<T> {
     const limit = Math.max(this.store.commandTimeoutMs * 4, 1_000);
-    const timedOut = delay(limit).then(() => {
-      throw new Error("timed out");
-    });
-    try {
-      return await Promise.race([op, timedOut]);
-    } catch {
-      throw storeUnavailableError("tool queue");
-    }
+    const outcome = op.then(
+      (value) => ({ value }),
+      () => undefined,
+    );
+    const answered = (await settlesWithin(outcome, limit)) ? await outcome : undefined;
+    if (!answered) throw storeUnavailableError("tool queue");
+    return answered.value;
   }
 
   private settle(jobId: string): PendingCall | undefined {
@@ -267,15 +271,8 @@ export class ToolQueue {
     }
   }
 
-  private collectWorkers() {
-    const gauge = this.metrics.registry.getSingleMetric("orion_tool_workers") as Gauge<"toolset">;
-    for (const toolset of HEAVY_TOOLSETS) gauge.set({ toolset: toolsetName(toolset) }, this.workers(toolset));
-  }
-
-  private async collectDepth(): Promise<void> {
-    const gauge = this.metrics.registry.getSingleMetric("orion_tool_queue_jobs") as Gauge<
-      "toolset" | "state"
-    >;
+  /** Read when /metrics is scraped, each queue's counts with the store's bound. */
+  private async collectDepth(gauge: Gauge<"toolset" | "state">): Promise<void> {
     await Promise.all(
       [...this.queues].map(async ([toolset, queue]) => {
         const counts = await this.bounded(queue.getJobCounts("waiting", "active", "delayed")).catch(
@@ -287,10 +284,3 @@ export class ToolQueue {
     );
   }
 }
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
-
-export const target = (store: StoreConfig) => ({
-  ...(store.redisUrl !== undefined ? { url: store.redisUrl } : {}),
-  clusterNodes: store.clusterNodes,
-});

@@ -8,7 +8,8 @@ import type { StoreConfig, ToolQueueConfig } from "../config.js";
 import { ToolError } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
 import { abortable } from "../runtime/abortable.js";
-import { connectRedis } from "../store/redis-client.js";
+import { settlesWithin } from "../runtime/settles-within.js";
+import { connectRedis, redisTarget } from "../store/redis-client.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import type { ToolContext } from "../tools/tool.js";
 import { BEAT_MS, WorkerPresence } from "./presence.js";
@@ -23,7 +24,6 @@ import {
   toolFailure,
   toolsetName,
 } from "./tool-jobs.js";
-import { target } from "./tool-queue.js";
 
 export interface ToolWorkerOptions {
   queue: ToolQueueConfig;
@@ -54,7 +54,7 @@ export async function startToolWorker(options: ToolWorkerOptions): Promise<ToolW
   const { queue, store, tools, toolsets, artifacts, logger } = options;
   const prefix = queuePrefix(queue, store);
   const id = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
-  const redis = connectRedis(target(store), "fail-fast", Math.max(store.commandTimeoutMs, 1_000));
+  const redis = connectRedis(redisTarget(store), "fail-fast", Math.max(store.commandTimeoutMs, 1_000));
   const presence = new WorkerPresence(redis, prefix);
 
   const runJob = async (
@@ -104,7 +104,7 @@ export async function startToolWorker(options: ToolWorkerOptions): Promise<ToolW
 
   const connections = [redis];
   const workers = toolsets.map((toolset) => {
-    const connection = connectRedis(target(store), "blocking");
+    const connection = connectRedis(redisTarget(store), "blocking");
     connections.push(connection);
     const worker = new Worker<ToolJobData, ToolJobResult>(queueName(toolset), runJob, {
       connection,
@@ -130,7 +130,7 @@ export async function startToolWorker(options: ToolWorkerOptions): Promise<ToolW
     return worker;
   });
 
-  const subscriber = connectRedis(target(store), "blocking");
+  const subscriber = connectRedis(redisTarget(store), "blocking");
   connections.push(subscriber);
   subscriber.on("message", (_channel: string, jobId: string) => {
     for (const worker of workers) worker.cancelJob(jobId, "cancelled by the caller");
@@ -158,7 +158,7 @@ export async function startToolWorker(options: ToolWorkerOptions): Promise<ToolW
         for (const worker of workers) worker.cancelAllJobs(STOPPING);
       }, timeoutMs);
       // Jobs hand themselves back once cancelled; a Redis that is down cannot hold the exit longer.
-      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, timeoutMs + 2_000))]);
+      await settlesWithin(closed, timeoutMs + 2_000);
       clearTimeout(timer);
       for (const connection of connections) connection.disconnect();
     },
