@@ -6,7 +6,7 @@
 //   BENCH_B_ENV='{"ORION_LOG_LEVEL":"error"}' npm run bench:ab   # one build, two settings
 //   BENCH_STREAM=1 BENCH_GUEST=1 BENCH_CONNECTIONS=10 BENCH_ROUNDS=6 npm run bench:ab
 import autocannon from "autocannon";
-import { children, cpuSeconds, startProcess } from "./support.js";
+import { children, cpuSeconds, startProcess, startServer } from "./support.js";
 
 const entry = { A: process.env.BENCH_A ?? "dist/src/main.js", B: process.env.BENCH_B ?? "dist/src/main.js" };
 const env = {
@@ -50,17 +50,16 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main() {
   const upstream = await startProcess(["--import", "tsx", "bench/upstream.ts"]);
   const common = {
-    PORT: "0",
     ORION_LLM_BASE_URL: upstream.url,
     ORION_LLM_MODEL: "bench-model",
     ORION_API_KEYS: "sk-bench-unlimited=bench:enterprise",
     ORION_GUEST_DAILY_LIMIT: "1000000000",
     ORION_PLAYGROUND: "off",
-    ORION_LOG_LEVEL: "info", // the "listening" line carries the URL
+    ORION_LOG_LEVEL: "info",
   };
   const servers = {
-    A: await startProcess([entry.A], { ...common, ...env.A }),
-    B: await startProcess([entry.B], { ...common, ...env.B }),
+    A: await startServer(entry.A, { ...common, ...env.A }),
+    B: await startServer(entry.B, { ...common, ...env.B }),
   };
   for (const server of Object.values(servers)) await run(server, 2); // warm-up
   const figures = { A: [] as { rps: number; cpuUs: number }[], B: [] as { rps: number; cpuUs: number }[] };

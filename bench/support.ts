@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import { createInterface } from "node:readline";
+import { freePort } from "../test/support/redis.js";
 
 /** Every process a bench started; kill them all when it ends. */
 export const children: ChildProcess[] = [];
@@ -28,6 +29,33 @@ export function startProcess(
       if (url) resolve({ url, pid: child.pid ?? 0 });
     });
   });
+}
+
+/**
+ * Starts an Orion server build on a free port and resolves once `/readyz` answers 200: unlike
+ * `startProcess` it does not need the "listening" log line, so it works at any ORION_LOG_LEVEL.
+ */
+export async function startServer(
+  entry: string,
+  env: Record<string, string>,
+): Promise<{ url: string; pid: number }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [entry], {
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  children.push(child);
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}`);
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ready) return { url, pid: child.pid ?? 0 };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${entry} was not ready within 30 s`);
 }
 
 export function rssMiB(pid: number): number {

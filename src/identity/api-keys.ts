@@ -28,6 +28,8 @@ export function hashKey(key: string): string {
  */
 export class ApiKeys {
   private readonly fromEnv = new Map<string, ApiKeyRecord>();
+  /** The env keys' hashes as bytes, for the constant-time comparison on every lookup. */
+  private readonly envHashes: { bytes: Buffer; record: ApiKeyRecord }[] = [];
 
   constructor(
     private readonly store: Store,
@@ -43,12 +45,15 @@ export class ApiKeys {
         source: "env",
       });
     }
+    for (const [hash, record] of this.fromEnv)
+      this.envHashes.push({ bytes: Buffer.from(hash, "hex"), record });
   }
 
   async lookup(key: string): Promise<ApiKeyRecord | undefined> {
     const hash = hashKey(key);
-    for (const [known, record] of this.fromEnv) {
-      if (timingSafeEqual(Buffer.from(known, "hex"), Buffer.from(hash, "hex"))) return record;
+    if (this.envHashes.length > 0) {
+      const bytes = Buffer.from(hash, "hex");
+      for (const known of this.envHashes) if (timingSafeEqual(known.bytes, bytes)) return known.record;
     }
     const stored = await this.store.mapGet(MAP, hash);
     return stored === undefined ? undefined : (JSON.parse(stored) as ApiKeyRecord);

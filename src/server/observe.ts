@@ -1,7 +1,7 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics, Surface } from "../observability/metrics.js";
-import { kRequestId } from "../service/context.js";
+import { kLogFields, kRequestId } from "../service/context.js";
 import type { Middleware } from "./http/compose.js";
 
 /** Which RPC protocol a call uses, from its content type. */
@@ -20,28 +20,27 @@ interface RequestLine {
   seconds: number;
 }
 
-/** One finished request: its counter, its latency and one access-log line, on every surface. */
+/**
+ * One finished request: its counter, its latency and one access-log line, on every surface. The
+ * line is `fields` (what the service added, which it takes over) with the request's own on top.
+ */
 function record(
   metrics: Metrics,
   logger: Logger,
   line: RequestLine,
-  extra: Record<string, unknown>,
+  fields: Record<string, unknown>,
   msg: string,
 ) {
   const { surface, method, status, seconds } = line;
-  metrics.requests.inc({ surface, method, status });
-  metrics.requestSeconds.observe({ surface, method, status }, seconds);
-  logger.info(
-    {
-      req_id: line.req_id,
-      surface,
-      method,
-      status,
-      ms: Math.round(seconds * 1e4) / 10,
-      ...extra,
-    },
-    msg,
-  );
+  const labels = { surface, method, status };
+  metrics.requests.inc(labels);
+  metrics.requestSeconds.observe(labels, seconds);
+  fields.req_id = line.req_id;
+  fields.surface = surface;
+  fields.method = method;
+  fields.status ??= status;
+  fields.ms = Math.round(seconds * 1e4) / 10;
+  logger.info(fields, msg);
 }
 
 /** Metrics, one access-log line and the X-Request-Id echo for every RPC, streams included. */
@@ -54,8 +53,10 @@ export function observeRpc(metrics: Metrics, logger: Logger): Interceptor {
     const finish = (error?: unknown) => {
       const status = error === undefined ? "ok" : Code[ConnectError.from(error).code];
       const seconds = (performance.now() - started) / 1000;
-      const extra = error === undefined ? {} : { err: ConnectError.from(error).rawMessage };
-      record(metrics, logger, { req_id: requestId, surface, method, status, seconds }, extra, "rpc");
+      // What the service added to this call's line (a chat's caller, tokens, outcome), if anything.
+      const fields = req.contextValues.get(kLogFields) ?? {};
+      if (error !== undefined) fields.err = ConnectError.from(error).rawMessage;
+      record(metrics, logger, { req_id: requestId, surface, method, status, seconds }, fields, "rpc");
     };
     try {
       const res = await next(req);
@@ -100,13 +101,10 @@ export function observeHttp(metrics: Metrics, logger: Logger): Middleware {
         status: String(x.res.statusCode),
         seconds,
       };
-      record(
-        metrics,
-        logger,
-        line,
-        { ...x.logFields, status: x.res.statusCode, ...(x.res.writableFinished ? {} : { aborted: true }) },
-        "http",
-      );
+      const fields: Record<string, unknown> = x.logFields;
+      fields.status = x.res.statusCode;
+      if (!x.res.writableFinished) fields.aborted = true;
+      record(metrics, logger, line, fields, "http");
     });
     return next();
   };

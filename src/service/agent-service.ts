@@ -1,11 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, type ServiceImpl } from "@connectrpc/connect";
-import {
-  ArtifactRefSchema,
-  type ChatCompletionChunk,
-  ChatMessageSchema,
-} from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import { type ChatCompletionChunk, ChatMessageSchema } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { AgentModel, FinishReason, Model, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import {
   type AgentService,
@@ -48,7 +44,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
           result = await enforceFormat(formats, schema, result, backend, run.backendRequest, run.options);
         completion = buildCompletion(run.plan, result);
         completion.previews = await run.previews();
-        completion.artifacts = run.artifacts().map((a) => create(ArtifactRefSchema, a));
+        completion.artifacts = run.artifacts();
       } catch (error) {
         await run.fail(false, error);
         throw error;

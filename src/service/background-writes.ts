@@ -2,8 +2,8 @@ import { settlesWithin } from "../runtime/settles-within.js";
 
 /**
  * Store writes the reply does not wait for (a session append after the answer is complete): issued
- * at once, in order on the store's connection, so a next turn always reads them, but off the hot
- * path. Shutdown waits for them before closing the store, so none is lost.
+ * as soon as the reply is out, in order on the store's connection, so a next turn (which can only
+ * arrive after the reply) always reads them, but off the hot path. Shutdown waits for them before closing the store, so none is lost.
  */
 export class BackgroundWrites {
   private readonly pending = new Set<Promise<unknown>>();
@@ -11,6 +11,15 @@ export class BackgroundWrites {
   track(write: Promise<unknown>): void {
     const tracked = write.finally(() => this.pending.delete(tracked));
     this.pending.add(tracked);
+  }
+
+  /**
+   * Issues `write` once the reply in progress has gone out: replies are written in the promise
+   * chain that settles a chat, which runs before the event loop's next check phase. So the work of
+   * the write (serialising, encoding the store command) is off the reply's latency too.
+   */
+  afterReply(write: () => Promise<unknown>): void {
+    this.track(new Promise((resolve) => setImmediate(resolve)).then(write));
   }
 
   get size(): number {

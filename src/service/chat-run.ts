@@ -3,6 +3,7 @@ import { Code, type HandlerContext } from "@connectrpc/connect";
 import {
   type AgentEvent,
   ArtifactPreviewSchema,
+  type ArtifactRef,
   type ChatCompletion,
   type ChatCompletionRequest,
   type ChatMessage,
@@ -171,9 +172,12 @@ export class ChatRun {
   }
 
   /** Every artifact the run produced, in order, with where to fetch it. */
-  artifacts(): { id: string; contentType: string; bytes: bigint; url: string }[] {
+  artifacts(): ArtifactRef[] {
+    const produced = this.agent?.produced ?? [];
+    if (produced.length === 0) return [];
     const session = encodeURIComponent(this.plan.sessionId);
-    return (this.agent?.produced ?? []).map((a) => ({
+    return produced.map((a) => ({
+      $typeName: "vlmrun.agent.v1.ArtifactRef",
       id: a.id,
       contentType: a.contentType,
       bytes: BigInt(a.size),
@@ -210,47 +214,53 @@ export class ChatRun {
   private finished(outcome: "ok" | "error" | "cancelled", completion?: ChatCompletion, error?: unknown) {
     const seconds = (performance.now() - this.started) / 1000;
     const { metrics } = this.deps;
-    metrics.chats.inc({ ...this.labels, outcome });
-    metrics.chatSeconds.observe({ ...this.labels, outcome }, seconds);
+    const { variant, surface } = this.labels;
+    // One labels object for both (prom-client keeps a reference to it: never mutated after).
+    const labels = { variant, surface, outcome };
+    metrics.chats.inc(labels);
+    metrics.chatSeconds.observe(labels, seconds);
     const usage = completion?.usage;
     if (usage) {
-      metrics.tokens.inc({ variant: this.labels.variant, kind: "prompt" }, usage.promptTokens);
-      metrics.tokens.inc({ variant: this.labels.variant, kind: "completion" }, usage.completionTokens);
+      metrics.tokens.inc({ variant, kind: "prompt" }, usage.promptTokens);
+      metrics.tokens.inc({ variant, kind: "completion" }, usage.completionTokens);
     }
     // These join the call's access-log line (one line per request, on every surface).
     const fields = this.ctx.values.get(kLogFields);
     if (!fields) return;
-    Object.assign(fields, {
-      ...this.labels,
-      outcome,
-      caller: this.caller.kind,
-      caller_hash: callerHash(this.caller),
-      session_id: this.plan.sessionId,
-      prompt_tokens: usage?.promptTokens,
-      completion_tokens: usage?.completionTokens,
-      tool_calls: this.agent?.toolCalls ?? 0,
-      ...(error === undefined ? {} : { err: (error as Error).message, upstream: upstreamOf(error) }),
-    });
+    fields.variant = variant;
+    fields.surface = surface;
+    fields.outcome = outcome;
+    fields.caller = this.caller.kind;
+    fields.caller_hash = callerHash(this.caller);
+    fields.session_id = this.plan.sessionId;
+    fields.prompt_tokens = usage?.promptTokens;
+    fields.completion_tokens = usage?.completionTokens;
+    fields.tool_calls = this.agent?.toolCalls ?? 0;
+    if (error !== undefined) {
+      fields.err = (error as Error).message;
+      fields.upstream = upstreamOf(error);
+    }
   }
 
   /**
    * Success: the turn joins the session, and an idempotent request keeps its completion. The
-   * append is sent to the store now but not waited for: the answer exists already, so it is one
-   * store round trip off the reply's path (a failed append is logged, as before, never a failed
-   * reply). Commands on one store connection run in order, so the next turn reads it.
+   * append is sent to the store once the reply is out, not waited for: the answer exists already,
+   * so neither its round trip nor its serialising is on the reply's path (a failed append is
+   * logged, as before, never a failed reply). Commands on one store connection run in order, so
+   * the next turn reads it.
    */
   async settle(reply: ChatMessage, completion?: ChatCompletion): Promise<void> {
     this.finished("ok", completion);
     const kept = this.events.length > 0 ? { ...reply, events: this.events } : reply;
-    const appended = this.deps.sessions
-      .append(this.plan.sessionId, this.owner, [...this.request.messages, kept])
-      .catch((error: unknown) => {
+    const turn = [...this.request.messages, kept];
+    this.deps.background.afterReply(() =>
+      this.deps.sessions.append(this.plan.sessionId, this.owner, turn).catch((error: unknown) => {
         this.deps.logger.error(
           { req_id: this.requestId, err: (error as Error).message, session_id: this.plan.sessionId },
           "session append failed",
         );
-      });
-    this.deps.background.track(appended);
+      }),
+    );
     if (this.idempotent && completion)
       await this.deps.idempotency.complete(this.owner, this.request.id, completion);
   }

@@ -1,43 +1,57 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import {
-  type ArtifactRefSchema,
+  type ArtifactRef,
+  type AssistantMessage,
   type ChatCompletion,
   type ChatCompletionChunk,
   ChatCompletionChunkSchema,
-  ChatCompletionSchema,
   type ChatMessage,
-  ChatMessageSchema,
-  type ChunkChoiceSchema,
+  type Choice,
+  type ChoiceDelta,
+  type ChoiceLogprobs,
+  type ChunkChoice,
+  type Usage,
 } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { FinishReason, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { BackendResult, BackendStreamPart, UsageCounts } from "../backends/backend.js";
 import type { ChatPlan } from "./chat-plan.js";
 
-function usageOf(usage: UsageCounts | undefined) {
-  return usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+function usageOf(usage: UsageCounts | undefined): Usage {
+  return {
+    $typeName: "vlmrun.agent.v1.Usage",
+    promptTokens: usage?.promptTokens ?? 0,
+    completionTokens: usage?.completionTokens ?? 0,
+    totalTokens: usage?.totalTokens ?? 0,
+  };
 }
 
-/** The `chat.completion` for a finished backend result. */
+/**
+ * The `chat.completion` for a finished backend result. Built as typed literals (every chat makes
+ * one; `create()` would walk the schema by reflection): proto3 messages are these plain objects.
+ */
 export function buildCompletion(plan: ChatPlan, result: BackendResult): ChatCompletion {
   const provenance = result.choices.find((c) => c.provenance)?.provenance;
   const choices = [...result.choices]
     .sort((a, b) => a.index - b.index)
-    .map((choice) => {
-      const message: { role: Role; content?: string; refusal?: string; toolCalls: typeof choice.toolCalls } =
-        {
-          role: Role.ASSISTANT,
-          toolCalls: choice.toolCalls,
-        };
-      if (choice.content !== undefined) message.content = choice.content;
-      if (choice.refusal !== undefined) message.refusal = choice.refusal;
-      return {
-        index: choice.index,
-        message,
-        finishReason: choice.finishReason,
-        ...(choice.logprobs ? { logprobs: choice.logprobs } : {}),
+    .map((backendChoice): Choice => {
+      const message: AssistantMessage = {
+        $typeName: "vlmrun.agent.v1.AssistantMessage",
+        role: Role.ASSISTANT,
+        toolCalls: backendChoice.toolCalls,
       };
+      if (backendChoice.content !== undefined) message.content = backendChoice.content;
+      if (backendChoice.refusal !== undefined) message.refusal = backendChoice.refusal;
+      const choice: Choice = {
+        $typeName: "vlmrun.agent.v1.Choice",
+        index: backendChoice.index,
+        message,
+        finishReason: backendChoice.finishReason,
+      };
+      if (backendChoice.logprobs) choice.logprobs = backendChoice.logprobs;
+      return choice;
     });
-  return create(ChatCompletionSchema, {
+  const completion: ChatCompletion = {
+    $typeName: "vlmrun.agent.v1.ChatCompletion",
     id: plan.completionId,
     object: "chat.completion",
     created: plan.created,
@@ -46,8 +60,11 @@ export function buildCompletion(plan: ChatPlan, result: BackendResult): ChatComp
     usage: usageOf(result.usage),
     sessionId: plan.sessionId,
     systemFingerprint: result.systemFingerprint ?? "",
-    ...(provenance ? { provenance } : {}),
-  });
+    previews: [],
+    artifacts: [],
+  };
+  if (provenance) completion.provenance = provenance;
+  return completion;
 }
 
 type ChatCompletionChunkInit = Exclude<
@@ -118,8 +135,13 @@ export class ChunkBuilder {
 
   constructor(private readonly plan: ChatPlan) {}
 
-  private chunk(choices: MessageInitShape<typeof ChunkChoiceSchema>[]): ChatCompletionChunk {
-    return create(ChatCompletionChunkSchema, {
+  // Chunks are built as typed literals, not with `create()`: a stream makes one per delta, and
+  // `create` walks each message's schema by reflection. proto3 messages are these same plain
+  // objects, and the generated types make every field explicit (completion-builder.test.ts checks
+  // them against `create`).
+  private chunk(choices: ChunkChoice[]): ChatCompletionChunk {
+    return {
+      $typeName: "vlmrun.agent.v1.ChatCompletionChunk",
       id: this.plan.completionId,
       object: "chat.completion.chunk",
       created: this.plan.created,
@@ -127,7 +149,28 @@ export class ChunkBuilder {
       choices,
       sessionId: this.plan.sessionId,
       systemFingerprint: this.fingerprint,
-    });
+      previews: [],
+      artifacts: [],
+    };
+  }
+
+  /** One choice's delta, with the role on the choice's first. */
+  private choice(
+    index: number,
+    fields: Partial<Pick<ChoiceDelta, "content" | "refusal" | "toolCalls">>,
+    finishReason = FinishReason.UNSPECIFIED,
+    logprobs?: ChoiceLogprobs,
+  ): ChunkChoice {
+    const delta: ChoiceDelta = {
+      $typeName: "vlmrun.agent.v1.ChoiceDelta",
+      role: this.role(index),
+      toolCalls: fields.toolCalls ?? [],
+    };
+    if (fields.content !== undefined) delta.content = fields.content;
+    if (fields.refusal !== undefined) delta.refusal = fields.refusal;
+    const choice: ChunkChoice = { $typeName: "vlmrun.agent.v1.ChunkChoice", index, delta, finishReason };
+    if (logprobs) choice.logprobs = logprobs;
+    return choice;
   }
 
   /** The role is announced on the first delta of each choice. */
@@ -157,86 +200,85 @@ export class ChunkBuilder {
   transcript(choice: number): ChatMessage {
     const text = this.texts.get(choice);
     const calls = [...(this.calls.get(choice) ?? new Map()).entries()].sort(([a], [b]) => a - b);
-    return create(ChatMessageSchema, {
+    const message: ChatMessage = {
+      $typeName: "vlmrun.agent.v1.ChatMessage",
       role: Role.ASSISTANT,
-      ...(text !== undefined ? { content: text } : {}),
+      parts: [],
+      name: "",
+      toolCallId: "",
       toolCalls: calls.map(([, c]) => ({
+        $typeName: "vlmrun.agent.v1.ToolCall",
         id: c.id,
         type: "function",
-        function: { name: c.name, arguments: c.arguments },
+        function: { $typeName: "vlmrun.agent.v1.FunctionCall", name: c.name, arguments: c.arguments },
       })),
-    });
+      events: [],
+    };
+    if (text !== undefined) message.content = text;
+    return message;
   }
 
   /** The whole `chat.completion` the stream amounted to (kept for idempotent retries). */
-  completion(artifacts: MessageInitShape<typeof ArtifactRefSchema>[]): ChatCompletion {
+  completion(artifacts: ArtifactRef[]): ChatCompletion {
     const indexes = [...new Set([...this.started, ...this.finishes.keys()])].sort((a, b) => a - b);
-    return create(ChatCompletionSchema, {
+    return {
+      $typeName: "vlmrun.agent.v1.ChatCompletion",
       id: this.plan.completionId,
       object: "chat.completion",
       created: this.plan.created,
       model: this.plan.modelName,
-      choices: indexes.map((index) => {
+      choices: indexes.map((index): Choice => {
         const said = this.transcript(index);
+        const message: AssistantMessage = {
+          $typeName: "vlmrun.agent.v1.AssistantMessage",
+          role: Role.ASSISTANT,
+          toolCalls: said.toolCalls,
+        };
+        if (said.content !== undefined) message.content = said.content;
         return {
+          $typeName: "vlmrun.agent.v1.Choice",
           index,
-          message: {
-            role: Role.ASSISTANT,
-            ...(said.content !== undefined ? { content: said.content } : {}),
-            toolCalls: said.toolCalls,
-          },
+          message,
           finishReason: this.finishes.get(index) ?? FinishReason.STOP,
         };
       }),
       usage: usageOf(this.usage),
       sessionId: this.plan.sessionId,
       systemFingerprint: this.fingerprint,
+      previews: [],
       artifacts,
-    });
+    };
   }
 
   fromPart(part: BackendStreamPart): ChatCompletionChunk | undefined {
     this.collect(part);
     switch (part.type) {
       case "text":
-        return this.chunk([
-          {
-            index: part.choice,
-            delta: { role: this.role(part.choice), content: part.text, toolCalls: [] },
-            ...(part.logprobs ? { logprobs: part.logprobs } : {}),
-          },
-        ]);
+        return this.chunk([this.choice(part.choice, { content: part.text }, undefined, part.logprobs)]);
       case "refusal":
-        return this.chunk([
-          { index: part.choice, delta: { role: this.role(part.choice), refusal: part.text, toolCalls: [] } },
-        ]);
+        return this.chunk([this.choice(part.choice, { refusal: part.text })]);
       case "tool-call": {
         const first = part.name !== undefined;
         return this.chunk([
-          {
-            index: part.choice,
-            delta: {
-              role: this.role(part.choice),
-              toolCalls: [
-                {
-                  index: part.index,
-                  id: part.id,
-                  type: first ? "function" : "",
-                  function: { name: part.name ?? "", arguments: part.argumentsDelta },
+          this.choice(part.choice, {
+            toolCalls: [
+              {
+                $typeName: "vlmrun.agent.v1.ToolCallDelta",
+                index: part.index,
+                id: part.id,
+                type: first ? "function" : "",
+                function: {
+                  $typeName: "vlmrun.agent.v1.FunctionCallDelta",
+                  name: part.name ?? "",
+                  arguments: part.argumentsDelta,
                 },
-              ],
-            },
-          },
+              },
+            ],
+          }),
         ]);
       }
       case "finish":
-        return this.chunk([
-          {
-            index: part.choice,
-            delta: { role: this.role(part.choice), toolCalls: [] },
-            finishReason: part.reason,
-          },
-        ]);
+        return this.chunk([this.choice(part.choice, {}, part.reason)]);
       case "usage":
         this.usage = part.usage;
         return undefined;
@@ -272,15 +314,11 @@ export class ChunkBuilder {
    * The last chunk (empty `choices`): the usage, when the request asked for it, and the list of
    * every artifact the run produced; none when there is neither.
    */
-  finalChunk(artifacts: MessageInitShape<typeof ArtifactRefSchema>[]): ChatCompletionChunk | undefined {
+  finalChunk(artifacts: ArtifactRef[]): ChatCompletionChunk | undefined {
     if (!this.plan.includeUsage && artifacts.length === 0) return undefined;
     const chunk = this.chunk([]);
-    const parts = create(ChatCompletionChunkSchema, {
-      ...(this.plan.includeUsage ? { usage: usageOf(this.usage) } : {}),
-      artifacts,
-    });
-    chunk.usage = parts.usage;
-    chunk.artifacts = parts.artifacts;
+    if (this.plan.includeUsage) chunk.usage = usageOf(this.usage);
+    chunk.artifacts = artifacts;
     return chunk;
   }
 
