@@ -38,24 +38,42 @@ export function logUnexpectedErrors<S extends object>(service: S, logger: Logger
         });
       }
       if (out && typeof out === "object" && Symbol.asyncIterator in out) {
-        // Delegates to the stream's own iterator rather than re-yielding through a second
-        // generator, which would cost several microtask turns per chunk on the hot path.
         const inner = (out as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-        const observed: AsyncIterableIterator<unknown> = {
-          [Symbol.asyncIterator]: () => observed,
-          next: (value?: unknown) =>
-            inner.next(value).catch((error: unknown) => {
-              report(name, ctx, error);
-              throw error;
-            }),
-          return: (value?: unknown) =>
-            inner.return ? inner.return(value) : Promise.resolve({ done: true as const, value }),
-          throw: (error?: unknown) => (inner.throw ? inner.throw(error) : Promise.reject(error)),
-        };
-        return observed;
+        return new ReportingIterator(inner, (error) => report(name, ctx, error));
       }
       return out;
     };
   }
   return wrapped as S;
+}
+
+/**
+ * A stream's own iterator with its failures reported: delegates rather than re-yielding through a
+ * second generator (several microtask turns per chunk), and is one object per stream, not a
+ * closure per method.
+ */
+class ReportingIterator<T> implements AsyncIterableIterator<T> {
+  constructor(
+    private readonly inner: AsyncIterator<T>,
+    private readonly report: (error: unknown) => void,
+  ) {}
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  next(value?: unknown): Promise<IteratorResult<T>> {
+    return this.inner.next(value).catch((error: unknown) => {
+      this.report(error);
+      throw error;
+    });
+  }
+
+  return(value?: unknown): Promise<IteratorResult<T>> {
+    return this.inner.return ? this.inner.return(value) : Promise.resolve({ done: true, value: value as T });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<T>> {
+    return this.inner.throw ? this.inner.throw(error) : Promise.reject(error);
+  }
 }

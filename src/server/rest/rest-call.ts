@@ -16,9 +16,9 @@ import type { Lifecycle } from "../lifecycle.js";
 export interface RestCall {
   ctx: HandlerContext;
   /** Headers the service set for the HTTP response. */
-  readonly responseHeaders: () => Record<string, string>;
+  responseHeaders(): Record<string, string>;
   /** True once the client went away (the call's signal is then aborted too). */
-  readonly clientGone: () => boolean;
+  clientGone(): boolean;
 }
 
 function headersOf(req: NodeRequest): Headers {
@@ -87,17 +87,33 @@ class RestHandlerContext implements HandlerContext {
  * the server's drain deadline passes.
  */
 export function restCall(x: Exchange, method: DescMethod, lifecycle: Lifecycle): RestCall {
-  const { res } = x;
-  const controller = new AbortController();
-  const untrack = lifecycle.track(controller);
-  let gone = false;
-  res.once("close", () => {
-    untrack();
-    if (!res.writableFinished) {
-      gone = true;
-      controller.abort(new ConnectError("the client closed the connection", Code.Canceled));
-    }
-  });
-  const ctx = new RestHandlerContext(x.req, method, controller.signal, x);
-  return { ctx, responseHeaders: () => ctx.responseHeaderRecord(), clientGone: () => gone };
+  return new OpenRestCall(x, method, lifecycle);
+}
+
+/** One object per call (a stream holds it for its whole life): methods, not closures. */
+class OpenRestCall implements RestCall {
+  readonly ctx: RestHandlerContext;
+  private gone = false;
+
+  constructor(x: Exchange, method: DescMethod, lifecycle: Lifecycle) {
+    const { res } = x;
+    const controller = new AbortController();
+    const untrack = lifecycle.track(controller);
+    res.once("close", () => {
+      untrack();
+      if (!res.writableFinished) {
+        this.gone = true;
+        controller.abort(new ConnectError("the client closed the connection", Code.Canceled));
+      }
+    });
+    this.ctx = new RestHandlerContext(x.req, method, controller.signal, x);
+  }
+
+  responseHeaders(): Record<string, string> {
+    return this.ctx.responseHeaderRecord();
+  }
+
+  clientGone(): boolean {
+    return this.gone;
+  }
 }
