@@ -1,7 +1,7 @@
 // What the benches share: child processes that print their URL, RSS of a process, and one POST on
 // a keep-alive agent.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import { createInterface } from "node:readline";
 import { freePort } from "../test/support/redis.js";
@@ -58,15 +58,29 @@ export async function startServer(
   throw new Error(`${entry} was not ready within 30 s`);
 }
 
-export function rssMiB(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+/** The process and its descendants (a server with ORION_WORKERS > 1 is a supervisor and its workers). */
+function processTree(pid: number): number[] {
+  const kids = readdirSync(`/proc/${pid}/task`, { withFileTypes: false }).flatMap((task) =>
+    readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").split(" ").filter(Boolean).map(Number),
+  );
+  return [pid, ...kids.flatMap(processTree)];
 }
 
-/** CPU seconds (user + system) a process has used so far. */
+/** Resident memory of a process and its descendants, MiB. */
+export function rssMiB(pid: number): number {
+  return processTree(pid).reduce(
+    (sum, p) => sum + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0) / 1024,
+    0,
+  );
+}
+
+/** CPU seconds (user + system) a process and its descendants have used so far. */
 export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  // utime and stime are fields 14 and 15 of stat: 11 and 12 after the command name; in clock ticks (100 Hz).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return processTree(pid).reduce((sum, p) => {
+    const fields = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    // utime and stime are fields 14 and 15 of stat: 11 and 12 after the command name; in clock ticks (100 Hz).
+    return sum + (Number(fields[11]) + Number(fields[12])) / 100;
+  }, 0);
 }
 
 /** POSTs JSON and resolves with the status and whole body; `onData` sees each chunk as it comes. */

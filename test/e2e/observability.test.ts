@@ -1,6 +1,11 @@
 import { readFileSync } from "node:fs";
 import { Writable } from "node:stream";
+import { fromJson } from "@bufbuild/protobuf";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ChatCompletionRequestSchema } from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { type App, build } from "../../src/server/app.js";
@@ -75,6 +80,20 @@ describe("metrics and logs an operator can use", () => {
     expect(line?.caller_hash).toMatch(/^[0-9a-f]{12}$/);
     expect(typeof line?.session_id).toBe("string");
     expect(JSON.stringify(line)).not.toContain("observability-browser");
+  });
+
+  it("an RPC chat's access-log line carries the chat's fields too", async () => {
+    const grpc = createClient(AgentService, createGrpcTransport({ baseUrl: planner.url }));
+    const reply = await grpc.createChatCompletion(
+      fromJson(ChatCompletionRequestSchema, { messages: [{ role: "ROLE_USER", content: "hi" }] }),
+      { headers: browser },
+    );
+    expect(reply.choices).toHaveLength(1);
+    const line = planner.logs.find((l) => l.msg === "rpc" && l.method === "CreateChatCompletion");
+    expect(line).toMatchObject({ surface: "grpc", status: "ok", outcome: "ok", caller: "guest" });
+    expect(line?.caller_hash).toMatch(/^[0-9a-f]{12}$/);
+    expect(line?.session_id).toBe(reply.sessionId);
+    expect(typeof line?.ms).toBe("number");
   });
 
   it("the Grafana dashboard in docs/ uses only metrics the server exports", async () => {
