@@ -28,10 +28,18 @@ interface Window {
   also?: { key: string; limit: number; subject: string };
 }
 
+/** The UTC day of a time as YYYY-MM-DD; the last one is kept (formatting a Date showed in profiles). */
+let lastDay = { index: Number.NaN, text: "" };
+function utcDay(ms: number): string {
+  const index = Math.floor(ms / DAY_MS);
+  if (index !== lastDay.index) lastDay = { index, text: new Date(index * DAY_MS).toISOString().slice(0, 10) };
+  return lastDay.text;
+}
+
 /** The window a caller is counted in right now, or undefined when nothing limits it. */
 export function windowOf(caller: Caller, config: QuotaConfig, now = Date.now()): Window | undefined {
   if (caller.kind === "guest") {
-    const day = new Date(now).toISOString().slice(0, 10);
+    const day = utcDay(now);
     const window = {
       policy: "guest-daily",
       key: `guest:${caller.id}:${day}`,
