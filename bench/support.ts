@@ -69,7 +69,8 @@ function processTree(pid: number): number[] {
 /** Resident memory of a process and its descendants, MiB. */
 export function rssMiB(pid: number): number {
   return processTree(pid).reduce(
-    (sum, p) => sum + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0) / 1024,
+    (sum, p) =>
+      sum + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0) / 1024,
     0,
   );
 }
