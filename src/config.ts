@@ -113,6 +113,8 @@ export interface StoreConfig {
   clusterNodes: string[];
   prefix: string;
   commandTimeoutMs: number;
+  /** Bounds of the embedded store (no Redis): least recently used sessions and artifacts go first. */
+  embedded: { maxSessions: number; maxArtifactBytes: number };
 }
 
 /**
@@ -515,6 +517,16 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
       clusterNodes: clusterNodes(env, "REDIS_CLUSTER_NODES"),
       prefix: text(env, "ORION_REDIS_PREFIX") ?? "orion:",
       commandTimeoutMs: integer(env, "ORION_STORE_TIMEOUT_MS", 250, 5, 60_000),
+      embedded: {
+        maxSessions: integer(env, "ORION_EMBEDDED_MAX_SESSIONS", 50_000, 100, 10_000_000),
+        maxArtifactBytes: integer(
+          env,
+          "ORION_EMBEDDED_MAX_ARTIFACT_BYTES",
+          512 * 1024 * 1024,
+          1024 * 1024,
+          64 * 1024 * 1024 * 1024,
+        ),
+      },
     },
     toolQueue: {
       mode: oneOf(env, "ORION_TOOL_QUEUE", ["off", "redis"] as const, "off"),

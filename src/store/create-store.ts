@@ -13,5 +13,5 @@ export function createStore(config: StoreConfig): Store {
       commandTimeoutMs: config.commandTimeoutMs,
     });
   }
-  return new MemoryStore();
+  return new MemoryStore(Date.now, config.embedded);
 }

@@ -3,6 +3,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
+import { loadConfig } from "../../src/config.js";
 import { type PrivateCluster, type PrivateRedis, startRedis, startRedisCluster } from "../support/redis.js";
 import { postChat, sseData, startServer, type TestServer, uniquePrefix } from "../support/server.js";
 
@@ -187,5 +188,37 @@ describe("session expiry", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("sessions on the embedded store", () => {
+  it("keeps at most ORION_EMBEDDED_MAX_SESSIONS, dropping the least recently used", async () => {
+    const server = await startServer({ ORION_EMBEDDED_MAX_SESSIONS: "100" });
+    try {
+      const chat = async (sessionId?: string) => {
+        const res = await postChat(server.url, say("hi", sessionId ? { session_id: sessionId } : {}), alice);
+        expect(res.status).toBe(200);
+        return ((await res.json()) as { session_id: string }).session_id;
+      };
+      const stored = async (id: string) =>
+        (await fetch(`${server.url}/v1/sessions/${id}`, { headers: alice })).status;
+      await chat("oldest");
+      await chat("kept");
+      for (let i = 0; i < 98; i++) await chat(); // 100 sessions: none dropped yet
+      expect(await stored("oldest")).toBe(200);
+      await chat("kept"); // used again: now the most recent
+      // Appends are issued once each reply is out: the next request on the connection follows them.
+      await chat(); // the 101st session: the least recently used one goes
+      expect(await stored("oldest")).toBe(404);
+      expect(await stored("kept")).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("refuses a limit out of range with a one-line error", () => {
+    expect(() => loadConfig({ ORION_EMBEDDED_MAX_SESSIONS: "5" })).toThrow(
+      /^ORION_EMBEDDED_MAX_SESSIONS must/,
+    );
   });
 });
