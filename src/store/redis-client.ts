@@ -33,6 +33,9 @@ export function connectRedis(
     mode === "fail-fast"
       ? {
           enableOfflineQueue: false,
+          // Commands issued in the same turn of the event loop (concurrent chats' quota checks,
+          // session appends) leave in one write: fewer system calls under load.
+          enableAutoPipelining: true,
           commandTimeout: commandTimeoutMs,
           maxRetriesPerRequest: 0,
           connectTimeout: 2_000,
@@ -48,6 +51,7 @@ export function connectRedis(
       }),
       {
         enableOfflineQueue: mode === "blocking",
+        enableAutoPipelining: mode === "fail-fast",
         redisOptions: base,
         clusterRetryStrategy: (attempt) => Math.min(100 * attempt, 2_000),
         slotsRefreshTimeout: 2_000,
