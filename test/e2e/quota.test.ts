@@ -337,6 +337,29 @@ describe("when Redis goes down", () => {
     }
   });
 
+  it("starting while Redis is unreachable: 503s, no crash, and serves once Redis is up", async () => {
+    const own = await startRedis();
+    await own.stop();
+    // Serves after a bounded wait for the store; its commands are then issued before any connection.
+    const server = await startServer({
+      REDIS_URL: own.url,
+      ORION_REDIS_PREFIX: uniquePrefix(),
+      ORION_GUEST_DAILY_LIMIT: "5",
+    });
+    try {
+      const refused = await Promise.all(
+        Array.from({ length: 5 }, () => postChat(server.url, hello, guest("g-early"))),
+      );
+      expect(refused.map((r) => r.status)).toEqual([503, 503, 503, 503, 503]);
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      await own.start();
+      await until(async () => (await postChat(server.url, hello, guest("g-early"))).status === 200, 15_000);
+    } finally {
+      await server.close();
+      await own.stop();
+    }
+  }, 30_000);
+
   it("lets guests through with ORION_QUOTA_FAILURE_MODE=open, counted in a metric", async () => {
     const own = await startRedis();
     const server = await startServer({
