@@ -46,6 +46,13 @@ describe.each(kinds)("the Store contract on %s", (kind) => {
     expect((await store().peek(k)).count).toBe(3);
   });
 
+  it("refuses everything at a limit of 0, counting nothing", async () => {
+    const k = key();
+    const refused = await store().consume(k, 0, Date.now() + 60_000);
+    expect(refused).toMatchObject({ allowed: false, count: 0, refusedBy: "key" });
+    expect((await store().peek(k)).count).toBe(0);
+  });
+
   it("is exact under concurrency", async () => {
     const k = key();
     const results = await Promise.all(
