@@ -23,9 +23,11 @@ export class Router {
 
   add(method: string, path: string, name: string, handler: RouteHandler): this {
     const route = { method, name, segments: path.split("/"), handler };
-    // Only when no earlier route also matches: the first added route wins, as in the scan.
-    const earlier = path.includes("{") ? undefined : this.match(method, path);
-    if (!path.includes("{") && !(earlier && "handler" in earlier)) this.exact.set(`${method} ${path}`, route);
+    if (!path.includes("{")) {
+      // Only when no earlier route also matches: the first added route wins, as in the scan.
+      const earlier = this.match(method, path);
+      if (!(earlier && "handler" in earlier)) this.exact.set(`${method} ${path}`, route);
+    }
     this.routes.push(route);
     return this;
   }
