@@ -3,7 +3,8 @@ import { settlesWithin } from "../runtime/settles-within.js";
 /**
  * Store writes the reply does not wait for (a session append after the answer is complete): issued
  * as soon as the reply is out, in order on the store's connection, so a next turn (which can only
- * arrive after the reply) always reads them, but off the hot path. Shutdown waits for them before closing the store, so none is lost.
+ * arrive after the reply) always reads them, but off the hot path. Shutdown waits for them before
+ * closing the store, so none is lost.
  */
 export class BackgroundWrites {
   private readonly pending = new Set<Promise<unknown>>();
