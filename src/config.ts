@@ -304,7 +304,7 @@ function apiKeys(env: Env): IdentityConfig["apiKeys"] {
   });
 }
 
-/** "auto" (one per core) or a count. */
+/** Comma-separated wire names of toolsets with heavy tools; unset → `fallback`. */
 function toolsetList(env: Env, name: string, fallback: readonly Toolset[]): Toolset[] {
   const raw = text(env, name);
   if (raw === undefined) return [...fallback];
@@ -318,6 +318,7 @@ function toolsetList(env: Env, name: string, fallback: readonly Toolset[]): Tool
   });
 }
 
+/** "auto" (one per core) or a count. */
 function workerCount(env: Env, name: string): number {
   if (env[name]?.trim() === "auto") return os.availableParallelism();
   return integer(env, name, 1, 1, 256);

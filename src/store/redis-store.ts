@@ -20,8 +20,6 @@ export interface RedisStoreOptions {
   commandTimeoutMs: number;
 }
 
-type Client = RedisClient;
-
 interface Scripts {
   orionConsume(key: string, limit: number, expireAt: number): Promise<[number, number, number]>;
   orionConsumeBoth(
@@ -44,7 +42,7 @@ interface Scripts {
  */
 export class RedisStore implements Store {
   readonly kind: "redis" | "redis-cluster";
-  private readonly client: Client & Scripts;
+  private readonly client: RedisClient & Scripts;
   private readonly prefix: string;
 
   constructor(options: RedisStoreOptions) {
@@ -57,7 +55,7 @@ export class RedisStore implements Store {
     client.defineCommand("orionPeek", { numberOfKeys: 1, lua: PEEK });
     client.defineCommand("orionSessionAppend", { numberOfKeys: 2, lua: SESSION_APPEND });
     client.defineCommand("orionSessionRead", { numberOfKeys: 2, lua: SESSION_READ });
-    this.client = client as Client & Scripts;
+    this.client = client as RedisClient & Scripts;
   }
 
   /** Resolves once connected (or the cluster is ready); for start-up and tests. */
