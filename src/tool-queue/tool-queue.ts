@@ -152,13 +152,16 @@ export class ToolQueue {
     return `no tool worker serves the ${toolsetName(toolset)} toolset: start one with \`npm run worker\` (the \`orion worker\` command) on the same Redis (ORION_TOOL_QUEUE=redis sends heavy tools to workers)`;
   }
 
+  /** The chat's 503 when no worker serves a toolset: at the call, or when the last one goes away. */
+  private noWorkersError(toolset: Toolset) {
+    return reasonError(Code.Unavailable, Reason.toolWorkersUnavailable, this.noWorkersMessage(toolset), {
+      metadata: { toolset: toolsetName(toolset), setting: "ORION_TOOL_QUEUE" },
+    });
+  }
+
   private async run(tool: AnyTool, input: unknown, ctx: ToolContext): Promise<ToolResult> {
     const toolset = tool.toolset;
-    if (this.workers(toolset) === 0) {
-      throw reasonError(Code.Unavailable, Reason.toolWorkersUnavailable, this.noWorkersMessage(toolset), {
-        metadata: { toolset: toolsetName(toolset), setting: "ORION_TOOL_QUEUE" },
-      });
-    }
+    if (this.workers(toolset) === 0) throw this.noWorkersError(toolset);
     ctx.signal.throwIfAborted();
     const queue = this.queues.get(toolset) as Queue;
     const jobId = randomUUID();
@@ -263,9 +266,7 @@ export class ToolQueue {
       if (count > 0) continue;
       for (const [jobId, call] of this.pending) {
         if (call.toolset !== toolset) continue;
-        this.settle(jobId)?.reject(
-          reasonError(Code.Unavailable, Reason.toolWorkersUnavailable, this.noWorkersMessage(toolset)),
-        );
+        this.settle(jobId)?.reject(this.noWorkersError(toolset));
         void this.cancel(toolset, jobId);
       }
     }
