@@ -5,8 +5,7 @@
 //   BENCH_A=/tmp/old/dist/src/main.js npm run bench:ab          # B defaults to this checkout's dist
 //   BENCH_B_ENV='{"ORION_LOG_LEVEL":"error"}' npm run bench:ab   # one build, two settings
 //   BENCH_STREAM=1 BENCH_GUEST=1 BENCH_CONNECTIONS=10 BENCH_ROUNDS=6 npm run bench:ab
-import autocannon from "autocannon";
-import { children, cpuSeconds, startProcess, startServer } from "./support.js";
+import { chatBody, children, loadWithCpu, startProcess, startServer } from "./support.js";
 
 const entry = { A: process.env.BENCH_A ?? "dist/src/main.js", B: process.env.BENCH_B ?? "dist/src/main.js" };
 const env = {
@@ -21,28 +20,19 @@ const who: Record<string, string> =
   process.env.BENCH_GUEST === "1"
     ? { "x-browser-id": "bench-ab" }
     : { authorization: "Bearer sk-bench-unlimited" };
-const body = JSON.stringify({
-  model: "vlmrun-orion-1:auto",
-  messages: [{ role: "user", content: "Say hello" }],
-  max_tokens: 16,
-  ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-});
+const body = chatBody(stream);
 
 type Server = { url: string; pid: number };
 
 async function run(server: Server, duration: number) {
-  const before = cpuSeconds(server.pid);
-  const result = await autocannon({
-    url: `${server.url}/v1/openai/chat/completions`,
+  const { result, cpuUs } = await loadWithCpu(`${server.url}/v1/openai/chat/completions`, server.pid, {
     connections,
-    duration,
-    method: "POST",
-    headers: { "content-type": "application/json", ...who },
+    seconds: duration,
+    headers: who,
     body,
   });
-  const total = Math.max(1, result.requests.total);
   if (result.non2xx + result.errors > 0) throw new Error(`${result.non2xx + result.errors} failed requests`);
-  return { rps: result.requests.average, cpuUs: ((cpuSeconds(server.pid) - before) * 1e6) / total };
+  return { rps: result.requests.average, cpuUs };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;

@@ -9,19 +9,11 @@
 // RSS and CPU count the server process and its children (the workers, when ORION_WORKERS > 1).
 import { execFileSync, spawn } from "node:child_process";
 import http from "node:http";
-import autocannon from "autocannon";
 import { freePort } from "../test/support/redis.js";
-import { children, cpuSeconds, postJson, rssMiB, startProcess } from "./support.js";
+import { chatBody, children, loadWithCpu, postJson, rssMiB, startProcess } from "./support.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,10,50").split(",").map(Number);
-const body = (stream: boolean) =>
-  JSON.stringify({
-    model: "vlmrun-orion-1:auto",
-    messages: [{ role: "user", content: "Say hello" }],
-    max_tokens: 16,
-    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-  });
 
 interface Figures {
   rps: number;
@@ -42,18 +34,15 @@ async function load(
   stream: boolean,
   who: Record<string, string> = KEY,
 ): Promise<Figures> {
-  const cpuBefore = cpuSeconds(pid);
-  const result = await autocannon({
-    url,
+  const { result, cpuUs } = await loadWithCpu(url, pid, {
     connections,
-    duration: SECONDS,
-    method: "POST",
-    headers: { "content-type": "application/json", ...who },
-    body: body(stream),
+    seconds: SECONDS,
+    headers: who,
+    body: chatBody(stream),
   });
   return {
     rps: result.requests.average,
-    cpuUs: ((cpuSeconds(pid) - cpuBefore) * 1e6) / Math.max(1, result.requests.total),
+    cpuUs,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
@@ -68,7 +57,7 @@ async function sequentialP50(
   count = 2000,
 ): Promise<number> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const payload = body(stream);
+  const payload = chatBody(stream);
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
     const started = process.hrtime.bigint();

@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import { createInterface } from "node:readline";
+import autocannon from "autocannon";
 import { freePort } from "../test/support/redis.js";
 
 /** Every process a bench started; kill them all when it ends. */
@@ -82,6 +83,37 @@ export function cpuSeconds(pid: number): number {
     // utime and stime are fields 14 and 15 of stat: 11 and 12 after the command name; in clock ticks (100 Hz).
     return sum + (Number(fields[11]) + Number(fields[12])) / 100;
   }, 0);
+}
+
+/** The benches' chat: a short prompt, plain or streamed with usage. */
+export function chatBody(stream: boolean): string {
+  return JSON.stringify({
+    model: "vlmrun-orion-1:auto",
+    messages: [{ role: "user", content: "Say hello" }],
+    max_tokens: 16,
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+}
+
+/**
+ * POSTs `body` to `url` with autocannon for `seconds` on `connections` connections, and measures
+ * the CPU (user + system) the server process `pid` and its children spent per request meanwhile.
+ */
+export async function loadWithCpu(
+  url: string,
+  pid: number,
+  options: { connections: number; seconds: number; headers: Record<string, string>; body: string },
+): Promise<{ result: autocannon.Result; cpuUs: number }> {
+  const before = cpuSeconds(pid);
+  const result = await autocannon({
+    url,
+    connections: options.connections,
+    duration: options.seconds,
+    method: "POST",
+    headers: { "content-type": "application/json", ...options.headers },
+    body: options.body,
+  });
+  return { result, cpuUs: ((cpuSeconds(pid) - before) * 1e6) / Math.max(1, result.requests.total) };
 }
 
 /** POSTs JSON and resolves with the status and whole body; `onData` sees each chunk as it comes. */
