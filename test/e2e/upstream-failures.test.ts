@@ -112,6 +112,41 @@ describe("upstream failures map to clear errors", () => {
     }
   });
 
+  it("a character split across the upstream's writes arrives whole", async () => {
+    const text = "héllo 世界 🎉";
+    server.upstream.script(async (call, res) => {
+      startSse(res);
+      const event = `data: ${JSON.stringify(chunk(call, [{ index: 0, delta: { content: text }, finish_reason: null }]))}\n\n`;
+      const bytes = Buffer.from(event, "utf8");
+      // Cut inside each multi-byte character, and let each piece go out on its own.
+      const cuts = [
+        bytes.indexOf(Buffer.from("é")) + 1,
+        bytes.indexOf(Buffer.from("世")) + 2,
+        bytes.indexOf(Buffer.from("🎉")) + 3,
+      ];
+      let from = 0;
+      for (const cut of [...cuts, bytes.length]) {
+        res.write(bytes.subarray(from, cut));
+        from = cut;
+        await new Promise((resolve) => setTimeout(resolve, 15));
+      }
+      sendEvent(res, chunk(call, [{ index: 0, delta: {}, finish_reason: "stop" }]));
+      sendEvent(res, "[DONE]");
+      res.end();
+    });
+    try {
+      const res = await postChat(server.url, { ...hello, stream: true });
+      expect(res.status).toBe(200);
+      const said = sseData(await res.text())
+        .filter((data) => data !== "[DONE]")
+        .map((data) => JSON.parse(data).choices[0]?.delta?.content ?? "")
+        .join("");
+      expect(said).toBe(text);
+    } finally {
+      server.upstream.script(defaultScript);
+    }
+  });
+
   it("a mid-stream failure is an in-band error event, then [DONE]", async () => {
     server.upstream.script((call, res) => {
       startSse(res);

@@ -123,11 +123,13 @@ export class OpenAICompatibleBackend implements Backend {
         }
       },
     });
+    // One decoder for the whole body: a character whose bytes straddle two reads stays whole.
+    const decoder = new TextDecoder();
     let complete = false;
     try {
       for await (const chunk of response.body) {
         if (done) continue; // drain the rest so the keep-alive socket goes back to the pool
-        parser.feed((chunk as Buffer).toString("utf8"));
+        parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
         // Parts that arrived before an in-band error still reach the client first.
         while (pending.length > 0) yield pending.shift() as BackendStreamPart;
         if (parseError) throw parseError;
