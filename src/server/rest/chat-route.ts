@@ -15,6 +15,7 @@ import { headerOf, type NodeRequest, type NodeResponse } from "../http/types.js"
 import type { Lifecycle } from "../lifecycle.js";
 import { httpErrorOf, simpleHttpError, validationHttpError } from "./errors.js";
 import { chunkJson, completionJson } from "./render.js";
+import { decodeCommonRequest } from "./request-fast-path.js";
 import { chatRequestSchema } from "./request-schema.js";
 import { restCall } from "./rest-call.js";
 import { SseWriter } from "./sse.js";
@@ -73,6 +74,8 @@ async function parseRequest(req: NodeRequest, res: NodeResponse, maxBodyBytes: n
     );
     return undefined;
   }
+  const common = decodeCommonRequest(json as Record<string, unknown>);
+  if (common) return common;
   const parsed = chatRequestSchema.safeParse(json);
   if (!parsed.success) {
     sendHttpError(res, validationHttpError(locIssues(parsed.error.issues)));
