@@ -1,8 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, type ServiceImpl } from "@connectrpc/connect";
-import { type ChatCompletionChunk, ChatMessageSchema } from "../../gen/vlmrun/agent/v1/chat_pb.js";
-import { AgentModel, FinishReason, Model, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import type { ChatCompletionChunk } from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import { AgentModel, FinishReason, Model } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import {
   type AgentService,
   GetQuotaResponseSchema,
@@ -15,7 +15,7 @@ import { Reason, reasonError } from "../errors.js";
 import { ownerOf } from "../identity/caller.js";
 import { wireNames } from "../wire/names.js";
 import { type ChatDeps, ChatRun, callerOf } from "./chat-run.js";
-import { buildCompletion, ChunkBuilder, replayChunks } from "./completion-builder.js";
+import { assistantTurn, buildCompletion, ChunkBuilder, replayChunks } from "./completion-builder.js";
 import { logUnexpectedErrors } from "./log-unexpected.js";
 
 export type AgentServiceDeps = ChatDeps;
@@ -50,12 +50,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
         throw error;
       }
       const answer = completion.choices[0]?.message;
-      const reply = create(ChatMessageSchema, {
-        role: Role.ASSISTANT,
-        ...(answer?.content !== undefined ? { content: answer.content } : {}),
-        toolCalls: answer?.toolCalls ?? [],
-      });
-      await run.settle(reply, completion);
+      await run.settle(assistantTurn(answer?.content, answer?.toolCalls ?? []), completion);
       return completion;
     },
 

@@ -10,6 +10,7 @@ import {
   type ChoiceDelta,
   type ChoiceLogprobs,
   type ChunkChoice,
+  type ToolCall,
   type Usage,
 } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { FinishReason, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
@@ -122,6 +123,21 @@ export function replayChunks(completion: ChatCompletion, includeUsage: boolean):
   return chunks;
 }
 
+/** The assistant's turn as the session keeps it: its text (if any) and its tool calls. */
+export function assistantTurn(content: string | undefined, toolCalls: ToolCall[]): ChatMessage {
+  const message: ChatMessage = {
+    $typeName: "vlmrun.agent.v1.ChatMessage",
+    role: Role.ASSISTANT,
+    parts: [],
+    name: "",
+    toolCallId: "",
+    toolCalls,
+    events: [],
+  };
+  if (content !== undefined) message.content = content;
+  return message;
+}
+
 /** Turns backend stream parts into `chat.completion.chunk`s, one per part, as they arrive. */
 export class ChunkBuilder {
   private readonly started = new Set<number>();
@@ -130,7 +146,8 @@ export class ChunkBuilder {
   private sequence = 0;
   /** Per choice: the text and tool calls streamed so far, for the session history. */
   private readonly texts = new Map<number, string>();
-  private readonly calls = new Map<number, Map<number, { id: string; name: string; arguments: string }>>();
+  /** Made on the first tool call: most streams have none. */
+  private calls: Map<number, Map<number, { id: string; name: string; arguments: string }>> | undefined;
   private readonly finishes = new Map<number, FinishReason>();
 
   constructor(private readonly plan: ChatPlan) {}
@@ -184,6 +201,7 @@ export class ChunkBuilder {
     if (part.type === "text") this.texts.set(part.choice, (this.texts.get(part.choice) ?? "") + part.text);
     if (part.type === "finish") this.finishes.set(part.choice, part.reason);
     if (part.type === "tool-call") {
+      this.calls ??= new Map();
       let calls = this.calls.get(part.choice);
       if (!calls) {
         calls = new Map();
@@ -199,23 +217,16 @@ export class ChunkBuilder {
   /** The assistant message a choice streamed, as the session keeps it. */
   transcript(choice: number): ChatMessage {
     const text = this.texts.get(choice);
-    const calls = [...(this.calls.get(choice) ?? new Map()).entries()].sort(([a], [b]) => a - b);
-    const message: ChatMessage = {
-      $typeName: "vlmrun.agent.v1.ChatMessage",
-      role: Role.ASSISTANT,
-      parts: [],
-      name: "",
-      toolCallId: "",
-      toolCalls: calls.map(([, c]) => ({
+    const calls = [...(this.calls?.get(choice) ?? new Map()).entries()].sort(([a], [b]) => a - b);
+    return assistantTurn(
+      text,
+      calls.map(([, c]) => ({
         $typeName: "vlmrun.agent.v1.ToolCall",
         id: c.id,
         type: "function",
         function: { $typeName: "vlmrun.agent.v1.FunctionCall", name: c.name, arguments: c.arguments },
       })),
-      events: [],
-    };
-    if (text !== undefined) message.content = text;
-    return message;
+    );
   }
 
   /** The whole `chat.completion` the stream amounted to (kept for idempotent retries). */

@@ -94,6 +94,9 @@ describe("metrics and logs an operator can use", () => {
     expect(line?.caller_hash).toMatch(/^[0-9a-f]{12}$/);
     expect(line?.session_id).toBe(reply.sessionId);
     expect(typeof line?.ms).toBe("number");
+    // ISO 8601, and this request's own time (the stamp is reused only within one millisecond).
+    expect(line?.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Math.abs(Date.parse(String(line?.time)) - Date.now())).toBeLessThan(60_000);
   });
 
   it("the Grafana dashboard in docs/ uses only metrics the server exports", async () => {

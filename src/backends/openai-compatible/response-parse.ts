@@ -108,9 +108,10 @@ export function completionOf(json: unknown): BackendResult {
  * tool-call deltas without `index` (Ollama) or without `id` get both assigned here.
  */
 export class ChunkAssembler {
+  // Made on the first tool call: most streams have none, and a stream holds its assembler open.
   /** Per choice: tool-call index → id. */
-  private readonly calls = new Map<number, Map<number, string>>();
-  private readonly lastCall = new Map<number, number>();
+  private calls: Map<number, Map<number, string>> | undefined;
+  private lastCall: Map<number, number> | undefined;
 
   parts(json: unknown): BackendStreamPart[] {
     const root = obj(json);
@@ -149,6 +150,8 @@ export class ChunkAssembler {
   }
 
   private toolCallPart(choice: number, delta: Loose): BackendStreamPart {
+    this.calls ??= new Map();
+    this.lastCall ??= new Map();
     let ids = this.calls.get(choice);
     if (!ids) {
       ids = new Map();
