@@ -3,7 +3,11 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 
 const upstream = new URL(process.argv[2] ?? "");
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+// BASELINE_MAX_SOCKETS: upstream connections (bench:streams gives it one per held stream).
+const agent = new http.Agent({
+  keepAlive: true,
+  maxSockets: Number(process.env.BASELINE_MAX_SOCKETS ?? 256),
+});
 
 const server = http.createServer((req, res) => {
   const chunks: Buffer[] = [];

@@ -1,5 +1,7 @@
-// Chat benchmark: Orion Server vs a bare keep-alive Node proxy, both in front of the same fake
-// upstream, each in its own process. Drives load with autocannon and prints req/s, p50, p99, RSS,
+// Chat benchmark: Orion Server vs a bare keep-alive Node proxy (the baseline) and vs that proxy
+// plus a gateway's per-request essentials (the floor: key check, request id, cancellation, pooled
+// upstream, metrics, access log; bench/floor-proxy.ts), all in front of the same fake upstream,
+// each in its own process. Drives load with autocannon and prints req/s, p50, p99, RSS,
 // for plain and streaming chats, with an API key and as a guest (quota on), on the embedded store
 // and on a private Redis.
 //   npm run bench                     # 1, 10, 50 connections, 5 s each
@@ -109,9 +111,11 @@ async function main() {
       })
     : server;
   const baseline = await startProcess(["--import", "tsx", "bench/baseline-proxy.ts", upstream.url]);
+  const floor = await startProcess(["--import", "tsx", "bench/floor-proxy.ts", upstream.url]);
   const targets = {
     upstream: `${upstream.url}/chat/completions`,
     baseline: `${baseline.url}/chat/completions`,
+    floor: `${floor.url}/chat/completions`,
     orion: `${server.url}/v1/openai/chat/completions`,
   };
   const cases: Case[] = [
@@ -128,6 +132,7 @@ async function main() {
   for (const stream of [false, true]) {
     const mode = stream ? "streaming (SSE, include_usage)" : "non-streaming";
     await load(targets.baseline, baseline.pid, 10, stream); // warm-up
+    await load(targets.floor, floor.pid, 10, stream);
     for (const c of cases) await load(c.url, c.pid, 10, stream, c.who);
     console.log(`\n## ${mode}`);
     const direct = await sequentialP50(targets.upstream, stream);
@@ -142,16 +147,19 @@ async function main() {
       );
     }
     console.log(
-      "conns | target          |    req/s |  p50 ms |  p99 ms | errors | RSS MiB | CPU µs/req | orion/baseline",
+      "conns | target          |    req/s |  p50 ms |  p99 ms | errors | RSS MiB | CPU µs/req | ÷ baseline | ÷ floor",
     );
     for (const connections of CONNECTIONS) {
       const b = await load(targets.baseline, baseline.pid, connections, stream);
-      const row = (name: string, f: Figures, rss: number, ratio = "") =>
-        `${String(connections).padStart(5)} | ${name.padEnd(15)} | ${fmt(f.rps, 0).padStart(8)} | ${fmt(f.p50).padStart(7)} | ${fmt(f.p99).padStart(7)} | ${String(f.errors).padStart(6)} | ${fmt(rss, 0).padStart(7)} | ${fmt(f.cpuUs, 0).padStart(10)} | ${ratio}`;
+      const f = await load(targets.floor, floor.pid, connections, stream);
+      const percent = (x: number, of: number) => `${fmt((100 * x) / of, 0)} %`.padStart(10);
+      const row = (name: string, fig: Figures, rss: number, ratios = "") =>
+        `${String(connections).padStart(5)} | ${name.padEnd(15)} | ${fmt(fig.rps, 0).padStart(8)} | ${fmt(fig.p50).padStart(7)} | ${fmt(fig.p99).padStart(7)} | ${String(fig.errors).padStart(6)} | ${fmt(rss, 0).padStart(7)} | ${fmt(fig.cpuUs, 0).padStart(10)} | ${ratios}`;
       console.log(row("baseline", b, rssMiB(baseline.pid)));
+      console.log(row("floor", f, rssMiB(floor.pid), percent(f.rps, b.rps)));
       for (const c of cases) {
         const o = await load(c.url, c.pid, connections, stream, c.who);
-        console.log(row(c.name, o, rssMiB(c.pid), `${fmt((100 * o.rps) / b.rps, 0)} %`));
+        console.log(row(c.name, o, rssMiB(c.pid), `${percent(o.rps, b.rps)} | ${percent(o.rps, f.rps)}`));
       }
     }
   }

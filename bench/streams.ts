@@ -4,7 +4,9 @@
 // The upstream holds every streamed answer for 30 s (six pieces 5 s apart); the bench opens
 // BENCH_STREAMS streaming chats at once on their own connections, and reports RSS growth per open
 // stream, how many completed, and the event-loop delay p99 meanwhile (the server's own
-// nodejs_eventloop_lag_p99_seconds, plus a /healthz probe on another connection).
+// nodejs_eventloop_lag_p99_seconds, plus a /healthz probe on another connection); then the RSS per
+// stream of the bare and the floor proxy (bench/baseline-proxy.ts, bench/floor-proxy.ts) holding
+// the same streams, each with an upstream connection per stream as Orion has.
 import { execFileSync } from "node:child_process";
 import http from "node:http";
 import { children, postJson, rssMiB, startProcess } from "./support.js";
@@ -38,6 +40,19 @@ async function lagP99(url: string): Promise<number> {
   return Number(/^nodejs_eventloop_lag_p99_seconds (\S+)/m.exec(text)?.[1] ?? Number.NaN) * 1000;
 }
 
+/** Opens STREAMS streaming chats at once and holds them: RSS growth per open stream, and completions. */
+async function holdStreams(endpoint: string, pid: number) {
+  const rssBefore = rssMiB(pid);
+  const opened = performance.now();
+  const chats = Array.from({ length: STREAMS }, () => chat(endpoint, true));
+  await Promise.all(chats.map((c) => c.firstByte));
+  const openSeconds = (performance.now() - opened) / 1000;
+  await new Promise((r) => setTimeout(r, 2_000));
+  const kibPerStream = ((rssMiB(pid) - rssBefore) * 1024) / STREAMS;
+  const completed = (await Promise.all(chats.map((c) => c.done))).filter(Boolean).length;
+  return { rssBefore, kibPerStream, openSeconds, completed };
+}
+
 async function main() {
   execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
   console.log(
@@ -48,17 +63,17 @@ async function main() {
   const slow = await startProcess(["--import", "tsx", "bench/upstream.ts"], {
     BENCH_UPSTREAM_GAP_MS: "5000",
   });
+  const upstreamSockets = String(STREAMS + 64);
   const server = await startProcess(["dist/src/main.js"], {
     PORT: "0",
     ORION_LLM_BASE_URL: slow.url,
     ORION_LLM_MODEL: "bench-model",
-    ORION_LLM_MAX_SOCKETS: String(STREAMS + 64),
+    ORION_LLM_MAX_SOCKETS: upstreamSockets,
     ORION_API_KEYS: "sk-bench-unlimited=bench:enterprise",
   });
   const endpoint = `${server.url}/v1/openai/chat/completions`;
   for (let i = 0; i < 50; i++) await chat(endpoint, false).done; // warm up
   await new Promise((r) => setTimeout(r, 1_000));
-  const rssBefore = rssMiB(server.pid);
   await lagP99(server.url); // resets the server's lag histogram
   const probes: number[] = [];
   const probing = setInterval(() => {
@@ -71,26 +86,39 @@ async function main() {
       () => probes.push(Number.POSITIVE_INFINITY),
     );
   }, 100);
-  const opened = performance.now();
-  const chats = Array.from({ length: STREAMS }, () => chat(endpoint, true));
-  await Promise.all(chats.map((c) => c.firstByte));
-  const openSeconds = (performance.now() - opened) / 1000;
-  await new Promise((r) => setTimeout(r, 2_000));
-  const rssOpen = rssMiB(server.pid);
-  const completed = (await Promise.all(chats.map((c) => c.done))).filter(Boolean).length;
+  const held = await holdStreams(endpoint, server.pid);
   clearInterval(probing);
   const lag = await lagP99(server.url);
   probes.sort((a, b) => a - b);
   const probeP99 = probes[Math.floor(probes.length * 0.99)] ?? Number.NaN;
   console.log(`\n## ${STREAMS} streaming chats held open (upstream: six pieces 5 s apart)`);
-  console.log(`all ${STREAMS} had their first byte after ${openSeconds.toFixed(2)} s`);
+  console.log(`all ${STREAMS} had their first byte after ${held.openSeconds.toFixed(2)} s`);
   console.log(
-    `RSS: ${rssBefore.toFixed(0)} MiB before, ${rssOpen.toFixed(0)} MiB with all open → ${(((rssOpen - rssBefore) * 1024) / STREAMS).toFixed(1)} KiB per open stream`,
+    `RSS: ${held.rssBefore.toFixed(0)} MiB before → ${held.kibPerStream.toFixed(1)} KiB per open stream`,
   );
-  console.log(`completed with [DONE]: ${completed} of ${STREAMS}`);
+  console.log(`completed with [DONE]: ${held.completed} of ${STREAMS}`);
   console.log(
     `event-loop delay p99 meanwhile: ${lag.toFixed(1)} ms (server metric); /healthz probe p99 ${probeP99.toFixed(1)} ms over ${probes.length} probes`,
   );
+
+  // The same streams through the two reference proxies of `npm run bench`, each also given an
+  // upstream connection per stream: what holding a stream costs before any of Orion's own layers.
+  for (const [name, script] of [
+    ["bare proxy", "bench/baseline-proxy.ts"],
+    ["floor proxy", "bench/floor-proxy.ts"],
+  ] as const) {
+    const proxy = await startProcess(["--import", "tsx", script, slow.url], {
+      BASELINE_MAX_SOCKETS: upstreamSockets,
+      FLOOR_CONNECTIONS: upstreamSockets,
+    });
+    const proxied = `${proxy.url}/chat/completions`;
+    for (let i = 0; i < 50; i++) await chat(proxied, false).done;
+    await new Promise((r) => setTimeout(r, 1_000));
+    const reference = await holdStreams(proxied, proxy.pid);
+    console.log(
+      `${name}: ${reference.kibPerStream.toFixed(1)} KiB per open stream, ${reference.completed} of ${STREAMS} completed`,
+    );
+  }
 }
 
 main()
