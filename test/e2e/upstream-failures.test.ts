@@ -147,6 +147,39 @@ describe("upstream failures map to clear errors", () => {
     }
   });
 
+  it("an upstream that keeps its response open after [DONE] does not hold the answer back", async () => {
+    let upstreamClosed!: () => void;
+    const closed = new Promise<void>((resolve) => {
+      upstreamClosed = resolve;
+    });
+    server.upstream.script((call, res) => {
+      startSse(res);
+      sendEvent(
+        res,
+        chunk(call, [{ index: 0, delta: { role: "assistant", content: "Hi" }, finish_reason: null }]),
+      );
+      sendEvent(res, chunk(call, [{ index: 0, delta: {}, finish_reason: "stop" }]));
+      sendEvent(res, "[DONE]");
+      // Never ends; trickles a byte now and then, so no quiet timeout ever fires.
+      const trickle = setInterval(() => res.write(":\n"), 100);
+      res.on("close", () => {
+        clearInterval(trickle);
+        upstreamClosed();
+      });
+    });
+    try {
+      const res = await postChat(server.url, { ...hello, stream: true });
+      expect(res.status).toBe(200);
+      const events = sseData(await res.text());
+      expect(events.at(-1)).toBe("[DONE]");
+      expect(events.some((data) => data.includes('"error"'))).toBe(false);
+      expect(JSON.parse(events[0] ?? "{}").choices[0].delta.content).toBe("Hi");
+      await closed; // and the upstream connection is let go, not held open
+    } finally {
+      server.upstream.script(defaultScript);
+    }
+  });
+
   it("a mid-stream failure is an in-band error event, then [DONE]", async () => {
     server.upstream.script((call, res) => {
       startSse(res);

@@ -1,15 +1,9 @@
-import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type { UpstreamConfig } from "../../config.js";
 import type { Backend, BackendRequest, BackendResult, BackendStreamPart, CallOptions } from "../backend.js";
 import { HttpTransport, readBody } from "./http-transport.js";
 import { upstreamBody } from "./request-body.js";
-import {
-  ChunkAssembler,
-  completionOf,
-  refusesTools,
-  toolsRefusedError,
-  upstreamStatusError,
-} from "./response-parse.js";
+import { completionOf, refusesTools, toolsRefusedError, upstreamStatusError } from "./response-parse.js";
+import { UpstreamEvents } from "./upstream-events.js";
 
 const MAX_ERROR_BODY = 64 * 1024;
 const MAX_COMPLETION_BODY = 64 * 1024 * 1024;
@@ -105,42 +99,14 @@ export class OpenAICompatibleBackend implements Backend {
       this.observe(started, e);
       throw e;
     });
-    const assembler = new ChunkAssembler();
-    const pending: BackendStreamPart[] = [];
-    let done = false;
-    let parseError: unknown;
-    const parser = createParser({
-      onEvent(event: EventSourceMessage) {
-        if (done || parseError) return;
-        if (event.data === "[DONE]") {
-          done = true;
-          return;
-        }
-        try {
-          pending.push(...assembler.parts(JSON.parse(event.data)));
-        } catch (error) {
-          parseError = error;
-        }
-      },
-    });
-    // One decoder for the whole body: a character whose bytes straddle two reads stays whole.
-    const decoder = new TextDecoder();
-    let complete = false;
+    const events = new UpstreamEvents(response.body, MAX_COMPLETION_BODY);
     try {
-      for await (const chunk of response.body) {
-        if (done) continue; // drain the rest so the keep-alive socket goes back to the pool
-        parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
-        // Parts that arrived before an in-band error still reach the client first.
-        while (pending.length > 0) yield pending.shift() as BackendStreamPart;
-        if (parseError) throw parseError;
-      }
-      if (!done) throw new Error("the stream ended before [DONE]");
-      complete = true;
+      for (let parts = await events.take(); parts; parts = await events.take()) yield* parts;
     } catch (error) {
       failure = this.transport.classify(error, options.signal, true);
       throw failure;
     } finally {
-      if (!complete) response.body.destroy();
+      events.close();
       this.observe(started, failure);
     }
   }
