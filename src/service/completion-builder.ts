@@ -15,6 +15,7 @@ import {
 } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { FinishReason, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { BackendResult, BackendStreamPart, UsageCounts } from "../backends/backend.js";
+import { chatMessage, toolCall } from "../wire/message-literals.js";
 import type { ChatPlan } from "./chat-plan.js";
 
 function usageOf(usage: UsageCounts | undefined): Usage {
@@ -125,15 +126,8 @@ export function replayChunks(completion: ChatCompletion, includeUsage: boolean):
 
 /** The assistant's turn as the session keeps it: its text (if any) and its tool calls. */
 export function assistantTurn(content: string | undefined, toolCalls: ToolCall[]): ChatMessage {
-  const message: ChatMessage = {
-    $typeName: "vlmrun.agent.v1.ChatMessage",
-    role: Role.ASSISTANT,
-    parts: [],
-    name: "",
-    toolCallId: "",
-    toolCalls,
-    events: [],
-  };
+  const message = chatMessage(Role.ASSISTANT);
+  message.toolCalls = toolCalls;
   if (content !== undefined) message.content = content;
   return message;
 }
@@ -220,12 +214,7 @@ export class ChunkBuilder {
     const calls = [...(this.calls?.get(choice) ?? new Map()).entries()].sort(([a], [b]) => a - b);
     return assistantTurn(
       text,
-      calls.map(([, c]) => ({
-        $typeName: "vlmrun.agent.v1.ToolCall",
-        id: c.id,
-        type: "function",
-        function: { $typeName: "vlmrun.agent.v1.FunctionCall", name: c.name, arguments: c.arguments },
-      })),
+      calls.map(([, c]) => toolCall(c.id, "function", c)),
     );
   }
 

@@ -1,13 +1,14 @@
-import { create, fromJsonString, toJsonString } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
-import { type ChatMessage, ChatMessageSchema } from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import type { ChatMessage } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { type Session, SessionSchema } from "../../gen/vlmrun/agent/v1/service_pb.js";
 import type { SessionConfig } from "../config.js";
 import { guardStore, Reason, reasonError } from "../errors.js";
 import { rememberedSha256 } from "../runtime/remembered-hash.js";
 import type { Store } from "../store/store.js";
+import { messageFromJsonText, messageToJsonText } from "./message-json.js";
 
 function notFound(id: string) {
   // The same answer whether the session never existed or belongs to someone else.
@@ -43,11 +44,11 @@ export class Sessions {
     const stored = await guard(() => this.store.readSession(storeId(owner, id)));
     if (!stored) return [];
     if (stored.owner !== owner) throw notFound(id);
-    return stored.entries.map((entry) => fromJsonString(ChatMessageSchema, entry));
+    return stored.entries.map(messageFromJsonText);
   }
 
   async append(id: string, owner: string, messages: ChatMessage[]): Promise<void> {
-    const entries = messages.filter(keptInSession).map((m) => toJsonString(ChatMessageSchema, m));
+    const entries = messages.filter(keptInSession).map(messageToJsonText);
     if (entries.length === 0) return;
     const result = await guard(() =>
       this.store.appendSession(storeId(owner, id), owner, entries, {
@@ -63,7 +64,7 @@ export class Sessions {
     if (!stored || stored.owner !== owner) throw notFound(id);
     return create(SessionSchema, {
       sessionId: id,
-      messages: stored.entries.map((entry) => fromJsonString(ChatMessageSchema, entry)),
+      messages: stored.entries.map(messageFromJsonText),
       createdAt: timestampFromMs(stored.createdAt),
       updatedAt: timestampFromMs(stored.updatedAt),
     });

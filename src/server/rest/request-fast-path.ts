@@ -6,6 +6,7 @@ import type {
   ToolCall,
 } from "../../../gen/vlmrun/agent/v1/chat_pb.js";
 import type { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import { chatMessage, imagePart, isJsonObject, textPart, toolCall } from "../../wire/message-literals.js";
 import { wireNames } from "../../wire/names.js";
 
 /**
@@ -175,21 +176,9 @@ function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === "string");
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 function decodeMessage(item: unknown): ChatMessage | undefined {
-  if (!isPlainObject(item)) return undefined;
-  const message: ChatMessage = {
-    $typeName: "vlmrun.agent.v1.ChatMessage",
-    role: 0,
-    parts: [],
-    name: "",
-    toolCallId: "",
-    toolCalls: [],
-    events: [],
-  };
+  if (!isJsonObject(item)) return undefined;
+  const message = chatMessage();
   let sawRole = false;
   for (const key in item) {
     const value = item[key];
@@ -237,18 +226,18 @@ function decodeMessage(item: unknown): ChatMessage | undefined {
 
 /** Text and image parts; the other kinds are left to the schema. */
 function decodePart(entry: unknown): ContentPart | undefined {
-  if (!isPlainObject(entry)) return undefined;
+  if (!isJsonObject(entry)) return undefined;
   const keys = Object.keys(entry);
   if (keys.length !== 2) return undefined;
   if (entry.type === "text" && typeof entry.text === "string") {
-    return { $typeName: "vlmrun.agent.v1.ContentPart", part: { case: "text", value: entry.text } };
+    return textPart(entry.text);
   }
   if (entry.type === "image_url" && "image_url" in entry) {
     const ref = entry.image_url;
     if (typeof ref === "string") {
       return imagePart(ref, 0);
     }
-    if (!isPlainObject(ref) || typeof ref.url !== "string") return undefined;
+    if (!isJsonObject(ref) || typeof ref.url !== "string") return undefined;
     let detail = 0;
     for (const key in ref) {
       if (key === "url") continue;
@@ -262,33 +251,21 @@ function decodePart(entry: unknown): ContentPart | undefined {
   return undefined;
 }
 
-function imagePart(url: string, detail: number): ContentPart {
-  return {
-    $typeName: "vlmrun.agent.v1.ContentPart",
-    part: { case: "imageUrl", value: { $typeName: "vlmrun.agent.v1.ImageUrl", url, detail } },
-  };
-}
-
 /** A call with JSON-text arguments (parsed arguments are left to the schema). */
 function decodeToolCall(entry: unknown): ToolCall | undefined {
-  if (!isPlainObject(entry) || typeof entry.id !== "string") return undefined;
+  if (!isJsonObject(entry) || typeof entry.id !== "string") return undefined;
   for (const key in entry) {
     if (key === "id" || key === "function") continue;
     if (key !== "type" || entry.type !== "function") return undefined;
   }
   const fn = entry.function;
-  if (!isPlainObject(fn) || typeof fn.name !== "string" || typeof fn.arguments !== "string") return undefined;
+  if (!isJsonObject(fn) || typeof fn.name !== "string" || typeof fn.arguments !== "string") return undefined;
   if (Object.keys(fn).length !== 2) return undefined;
-  return {
-    $typeName: "vlmrun.agent.v1.ToolCall",
-    id: entry.id,
-    type: "function",
-    function: { $typeName: "vlmrun.agent.v1.FunctionCall", name: fn.name, arguments: fn.arguments },
-  };
+  return toolCall(entry.id, "function", { name: fn.name, arguments: fn.arguments });
 }
 
 function decodeStreamOptions(value: unknown): StreamOptions | undefined {
-  if (!isPlainObject(value)) return undefined;
+  if (!isJsonObject(value)) return undefined;
   let includeUsage = false;
   for (const key in value) {
     const flag = value[key];
