@@ -5,7 +5,7 @@
 //   BENCH_A=/tmp/old/dist/src/main.js npm run bench:ab          # B defaults to this checkout's dist
 //   BENCH_B_ENV='{"ORION_LOG_LEVEL":"error"}' npm run bench:ab   # one build, two settings
 //   BENCH_STREAM=1 BENCH_GUEST=1 BENCH_CONNECTIONS=10 BENCH_ROUNDS=6 npm run bench:ab
-import { chatBody, children, loadWithCpu, startProcess, startServer } from "./support.js";
+import { chatBody, loadWithCpu, runBench, startProcess, startServer } from "./support.js";
 
 const entry = { A: process.env.BENCH_A ?? "dist/src/main.js", B: process.env.BENCH_B ?? "dist/src/main.js" };
 const env = {
@@ -71,11 +71,4 @@ async function main() {
   }
 }
 
-main()
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    for (const child of children) child.kill("SIGKILL");
-  });
+runBench(main, { signal: "SIGKILL" });

@@ -12,7 +12,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import http from "node:http";
 import { freePort } from "../test/support/redis.js";
-import { chatBody, children, loadWithCpu, postJson, rssMiB, startProcess } from "./support.js";
+import { chatBody, children, loadWithCpu, postJson, rssMiB, runBench, startProcess } from "./support.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,10,50").split(",").map(Number);
@@ -165,11 +165,4 @@ async function main() {
   }
 }
 
-main()
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    for (const child of children) child.kill();
-  });
+runBench(main);

@@ -5,7 +5,7 @@ import { execFileSync, spawn } from "node:child_process";
 import autocannon from "autocannon";
 import { RedisStore } from "../src/store/redis-store.js";
 import { freePort } from "../test/support/redis.js";
-import { children, startProcess } from "./support.js";
+import { children, runBench, startProcess } from "./support.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 function commandStats(port: number): Map<string, number> {
@@ -109,11 +109,4 @@ async function main() {
   }
 }
 
-main()
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    for (const child of children) child.kill();
-  });
+runBench(main);

@@ -9,7 +9,7 @@
 // the same streams, each with an upstream connection per stream as Orion has.
 import { execFileSync } from "node:child_process";
 import http from "node:http";
-import { children, postJson, rssMiB, startProcess } from "./support.js";
+import { postJson, rssMiB, runBench, startProcess } from "./support.js";
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
 const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
@@ -121,12 +121,4 @@ async function main() {
   }
 }
 
-main()
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    agent.destroy();
-    for (const child of children) child.kill();
-  });
+runBench(main, { cleanup: () => agent.destroy() });

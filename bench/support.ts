@@ -152,3 +152,19 @@ export function postJson(
     req.end(payload);
   });
 }
+
+/** Runs a bench's `main`: an error is printed and fails the run, and every child process is stopped. */
+export function runBench(
+  main: () => Promise<void>,
+  options: { signal?: NodeJS.Signals; cleanup?: () => void } = {},
+): void {
+  main()
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    })
+    .finally(() => {
+      options.cleanup?.();
+      for (const child of children) child.kill(options.signal);
+    });
+}
