@@ -86,6 +86,7 @@ async function parseRequest(req: NodeRequest, res: NodeResponse, maxBodyBytes: n
 
 /** `application/json` or a `+json` type, with any parameters (charset). */
 function isJson(contentType: string): boolean {
+  if (contentType === "application/json") return true; // what nearly every client sends
   const type = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
   return type === "application/json" || /^application\/[\w.-]+\+json$/.test(type);
 }
