@@ -27,6 +27,17 @@ function usageOf(usage: UsageCounts | undefined): Usage {
   };
 }
 
+/** A choice's answer in a completion: its text (if any) and its tool calls. */
+function assistantMessage(content: string | undefined, toolCalls: ToolCall[]): AssistantMessage {
+  const message: AssistantMessage = {
+    $typeName: "vlmrun.agent.v1.AssistantMessage",
+    role: Role.ASSISTANT,
+    toolCalls,
+  };
+  if (content !== undefined) message.content = content;
+  return message;
+}
+
 /**
  * The `chat.completion` for a finished backend result. Built as typed literals (every chat makes
  * one; `create()` would walk the schema by reflection): proto3 messages are these plain objects.
@@ -36,12 +47,7 @@ export function buildCompletion(plan: ChatPlan, result: BackendResult): ChatComp
   const choices = [...result.choices]
     .sort((a, b) => a.index - b.index)
     .map((backendChoice): Choice => {
-      const message: AssistantMessage = {
-        $typeName: "vlmrun.agent.v1.AssistantMessage",
-        role: Role.ASSISTANT,
-        toolCalls: backendChoice.toolCalls,
-      };
-      if (backendChoice.content !== undefined) message.content = backendChoice.content;
+      const message = assistantMessage(backendChoice.content, backendChoice.toolCalls);
       if (backendChoice.refusal !== undefined) message.refusal = backendChoice.refusal;
       const choice: Choice = {
         $typeName: "vlmrun.agent.v1.Choice",
@@ -229,16 +235,10 @@ export class ChunkBuilder {
       model: this.plan.modelName,
       choices: indexes.map((index): Choice => {
         const said = this.transcript(index);
-        const message: AssistantMessage = {
-          $typeName: "vlmrun.agent.v1.AssistantMessage",
-          role: Role.ASSISTANT,
-          toolCalls: said.toolCalls,
-        };
-        if (said.content !== undefined) message.content = said.content;
         return {
           $typeName: "vlmrun.agent.v1.Choice",
           index,
-          message,
+          message: assistantMessage(said.content, said.toolCalls),
           finishReason: this.finishes.get(index) ?? FinishReason.STOP,
         };
       }),

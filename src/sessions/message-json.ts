@@ -6,7 +6,7 @@ import {
   type ToolCall,
 } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { ImageDetailSchema, RoleSchema } from "../../gen/vlmrun/agent/v1/enums_pb.js";
-import { chatMessage, imagePart, isJsonObject, textPart } from "../wire/message-literals.js";
+import { chatMessage, imagePart, isJsonObject, textPart, toolCall } from "../wire/message-literals.js";
 
 /**
  * A stored conversation message ↔ its proto JSON text, the form sessions keep in the store.
@@ -160,20 +160,22 @@ function commonPart(entry: unknown): ContentPart | undefined {
 
 function commonToolCall(entry: unknown): ToolCall | undefined {
   if (!isJsonObject(entry)) return undefined;
-  const call: ToolCall = { $typeName: "vlmrun.agent.v1.ToolCall", id: "", type: "" };
+  let id = "";
+  let type = "";
+  let fn: { name: string; arguments: string } | undefined;
   for (const key in entry) {
     const value = entry[key];
-    if (key === "id" && typeof value === "string") call.id = value;
-    else if (key === "type" && typeof value === "string") call.type = value;
+    if (key === "id" && typeof value === "string") id = value;
+    else if (key === "type" && typeof value === "string") type = value;
     else if (key === "function" && isJsonObject(value)) {
-      call.function = { $typeName: "vlmrun.agent.v1.FunctionCall", name: "", arguments: "" };
+      fn = { name: "", arguments: "" };
       for (const field in value) {
         const text = value[field];
-        if (field === "name" && typeof text === "string") call.function.name = text;
-        else if (field === "arguments" && typeof text === "string") call.function.arguments = text;
+        if (field === "name" && typeof text === "string") fn.name = text;
+        else if (field === "arguments" && typeof text === "string") fn.arguments = text;
         else return undefined;
       }
     } else return undefined;
   }
-  return call;
+  return toolCall(id, type, fn);
 }

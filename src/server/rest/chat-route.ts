@@ -7,6 +7,7 @@ import {
 } from "../../../gen/vlmrun/agent/v1/chat_pb.js";
 import { AgentService } from "../../../gen/vlmrun/agent/v1/service_pb.js";
 import type { Logger } from "../../observability/logger.js";
+import { isJsonObject } from "../../wire/message-literals.js";
 import { BodyTooLarge, readBody, refuseBody } from "../http/body.js";
 import type { Exchange } from "../http/exchange.js";
 import { JSON_SHAPE_LIMITS, jsonShapeProblem } from "../http/json-shape.js";
@@ -67,14 +68,14 @@ async function parseRequest(req: NodeRequest, res: NodeResponse, maxBodyBytes: n
     sendHttpError(res, validationHttpError([{ loc: ["body"], msg, type: "json_invalid" }]));
     return undefined;
   }
-  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+  if (!isJsonObject(json)) {
     sendHttpError(
       res,
       validationHttpError([{ loc: ["body"], msg: "Input should be a valid dictionary", type: "dict_type" }]),
     );
     return undefined;
   }
-  const common = decodeCommonRequest(json as Record<string, unknown>);
+  const common = decodeCommonRequest(json);
   if (common) return common;
   const parsed = chatRequestSchema.safeParse(json);
   if (!parsed.success) {
