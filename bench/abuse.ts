@@ -8,7 +8,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import net from "node:net";
 import { createInterface } from "node:readline";
-import { Worker } from "node:worker_threads";
+import { startProbe } from "../test/support/probe.js";
 import { uploadWithContentLength } from "../test/support/uploads.js";
 import { lyingZip } from "../test/support/zips.js";
 
@@ -56,48 +56,6 @@ function startServer(env: Record<string, string>): Promise<{ url: string; pid: n
 
 const rssMiB = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
-
-/**
- * /healthz every 10 ms on its own keep-alive connection, from a worker thread: the bench's own work
- * (building attack payloads) must not count as the server's latency. Resolves to the worst (ms).
- */
-const PROBE = `
-const { parentPort, workerData } = require("node:worker_threads");
-const http = require("node:http");
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-let worst = 0, failures = 0, running = true;
-parentPort.once("message", () => { running = false; });
-(async () => {
-  while (running) {
-    const started = performance.now();
-    const ok = await new Promise((resolve) => {
-      const req = http.get(workerData + "/healthz", { agent, timeout: 5000 }, (res) => {
-        res.resume();
-        res.once("end", () => resolve(res.statusCode === 200));
-      });
-      req.once("timeout", () => req.destroy());
-      req.once("error", () => resolve(false));
-    });
-    worst = Math.max(worst, performance.now() - started);
-    if (!ok) failures++;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  agent.destroy();
-  parentPort.postMessage({ worst, failures });
-})();
-`;
-
-function probe(url: string) {
-  const worker = new Worker(PROBE, { eval: true, workerData: url });
-  return () =>
-    new Promise<{ worst: number; failures: number }>((resolve) => {
-      worker.once("message", (result: { worst: number; failures: number }) => {
-        void worker.terminate();
-        resolve(result);
-      });
-      worker.postMessage("stop");
-    });
-}
 
 async function post(url: string, body: string | Buffer, headers: Record<string, string> = {}) {
   const res = await fetch(`${url}/v1/openai/chat/completions`, {
@@ -251,11 +209,11 @@ async function main() {
   console.log("|---|---|---|---|---|");
   for (const [name, attack] of attacks) {
     const before = rssMiB(server.pid);
-    const stop = probe(server.url);
+    const stop = startProbe(server.url);
     await sleep(50);
     const answer = await attack(server.url);
     await sleep(200);
-    const { worst, failures } = await stop();
+    const { worstMs: worst, failures } = await stop();
     await sleep(500);
     const after = rssMiB(server.pid);
     console.log(
