@@ -113,8 +113,13 @@ export interface StoreConfig {
   clusterNodes: string[];
   prefix: string;
   commandTimeoutMs: number;
-  /** Bounds of the embedded store (no Redis): least recently used sessions and artifacts go first. */
-  embedded: { maxSessions: number; maxArtifactBytes: number };
+  /** Bounds of the embedded store (no Redis): the least recently written go first past them. */
+  embedded: {
+    maxSessions: number;
+    maxSessionBytes: number;
+    maxRecordBytes: number;
+    maxArtifactBytes: number;
+  };
 }
 
 /**
@@ -174,6 +179,8 @@ export interface QuotaConfig {
 export interface SessionConfig {
   ttlMs: number;
   maxMessages: number;
+  /** Oldest messages are dropped while a session's stored messages add up to more bytes than this. */
+  maxBytes: number;
   artifactMaxBytes: number;
 }
 
@@ -190,8 +197,12 @@ export interface RequestDefaults {
 export interface Config {
   host: string;
   port: number;
-  /** Largest request body on REST and RPC, in bytes. */
+  /** Largest request body on REST and RPC, in bytes (a signed-in caller's; guests have `guestCaps`). */
   maxBodyBytes: number;
+  /** Largest text (a message's content or one text part) a signed-in caller may send, in UTF-8 bytes. */
+  maxTextBytes: number;
+  /** A guest's caps, far below a signed-in caller's: guests need no account, so anyone can be one. */
+  guestCaps: { maxBodyBytes: number; maxTextBytes: number };
   /** Deadlines for each stage of a connection, and the cap on open connections. */
   connections: ConnectionLimits;
   /** Caps, deadline and cache for callers' response_format schemas. */
@@ -237,6 +248,14 @@ export interface Config {
 export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
+
+/** A guest's cap: at most the signed-in cap it shadows (unset, the smaller of the two defaults). */
+function guestCap(env: Env, name: string, fallback: number, signedInName: string, signedIn: number): number {
+  const cap = integer(env, name, Math.min(fallback, signedIn), 1024, 1024 * 1024 * 1024);
+  if (cap > signedIn)
+    throw new ConfigError(`${name} (${cap}) must not be above ${signedInName} (${signedIn})`);
+  return cap;
+}
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -447,10 +466,29 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
     .split(",")
     .map((o) => o.trim())
     .filter((o) => o !== "");
+  const maxBodyBytes = integer(env, "ORION_MAX_BODY_BYTES", 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
+  const maxTextBytes = integer(env, "ORION_MAX_TEXT_BYTES", 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
   const config: Config = {
     host: host(env, "HOST"),
     port: integer(env, "PORT", 8080, 0, 65535),
-    maxBodyBytes: integer(env, "ORION_MAX_BODY_BYTES", 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxBodyBytes,
+    maxTextBytes,
+    guestCaps: {
+      maxBodyBytes: guestCap(
+        env,
+        "ORION_GUEST_MAX_BODY_BYTES",
+        8 * 1024 * 1024,
+        "ORION_MAX_BODY_BYTES",
+        maxBodyBytes,
+      ),
+      maxTextBytes: guestCap(
+        env,
+        "ORION_GUEST_MAX_TEXT_BYTES",
+        64 * 1024,
+        "ORION_MAX_TEXT_BYTES",
+        maxTextBytes,
+      ),
+    },
     connections: connectionLimits(env),
     schema: {
       limits: {
@@ -520,6 +558,20 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
       commandTimeoutMs: integer(env, "ORION_STORE_TIMEOUT_MS", 250, 5, 60_000),
       embedded: {
         maxSessions: integer(env, "ORION_EMBEDDED_MAX_SESSIONS", 50_000, 100, 10_000_000),
+        maxSessionBytes: integer(
+          env,
+          "ORION_EMBEDDED_MAX_SESSION_BYTES",
+          256 * 1024 * 1024,
+          1024 * 1024,
+          64 * 1024 * 1024 * 1024,
+        ),
+        maxRecordBytes: integer(
+          env,
+          "ORION_EMBEDDED_MAX_RECORD_BYTES",
+          64 * 1024 * 1024,
+          1024 * 1024,
+          64 * 1024 * 1024 * 1024,
+        ),
         maxArtifactBytes: integer(
           env,
           "ORION_EMBEDDED_MAX_ARTIFACT_BYTES",
@@ -557,6 +609,7 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
     sessions: {
       ttlMs: integer(env, "ORION_SESSION_TTL_SECONDS", 7 * 24 * 3600, 1, 365 * 24 * 3600) * 1000,
       maxMessages: integer(env, "ORION_SESSION_MAX_MESSAGES", 200, 2, 100_000),
+      maxBytes: integer(env, "ORION_SESSION_MAX_BYTES", 32 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
       artifactMaxBytes: integer(env, "ORION_ARTIFACT_MAX_BYTES", 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     },
   };

@@ -138,3 +138,16 @@ export function createMetrics(): Metrics {
     }),
   };
 }
+
+/** Bytes the embedded store holds, by kind (sessions, records, artifacts), read at each scrape. */
+export function observeEmbeddedStore(metrics: Metrics, usage: () => Record<string, number>): void {
+  const bytes: Gauge<"kind"> = new Gauge({
+    name: "orion_embedded_store_bytes",
+    help: "Bytes of values the embedded store holds, by kind; bounded by the ORION_EMBEDDED_MAX_* settings",
+    labelNames: ["kind"],
+    registers: [metrics.registry],
+    collect: () => {
+      for (const [kind, value] of Object.entries(usage())) bytes.set({ kind }, value);
+    },
+  });
+}

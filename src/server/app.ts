@@ -16,18 +16,20 @@ import { JwtVerifier } from "../identity/jwt.js";
 import { CallerResolver } from "../identity/resolve-caller.js";
 import { missingVideoBinaries } from "../media/ffmpeg.js";
 import { createLogger, type Logger } from "../observability/logger.js";
-import { createMetrics, type Metrics } from "../observability/metrics.js";
+import { createMetrics, type Metrics, observeEmbeddedStore } from "../observability/metrics.js";
 import { Quota } from "../quota/quota.js";
 import { packageVersion } from "../runtime/package-root.js";
 import { configureToolIdle } from "../runtime/worker-pool.js";
 import { SchemaValidator } from "../schema/validator.js";
 import { createAgentService } from "../service/agent-service.js";
 import { BackgroundWrites } from "../service/background-writes.js";
+import { callerCaps } from "../service/caller-caps.js";
 import { kLogFields, kRequestId, requestIdFrom } from "../service/context.js";
 import { Idempotency } from "../service/idempotency.js";
 import { Sessions } from "../sessions/sessions.js";
 import { SkillLibrary } from "../skills/skill-library.js";
 import { createStore } from "../store/create-store.js";
+import { MemoryStore } from "../store/memory-store.js";
 import type { Store } from "../store/store.js";
 import type { ToolQueue } from "../tool-queue/tool-queue.js";
 import { builtinTools } from "../tools/builtin.js";
@@ -41,7 +43,7 @@ import { reflectionServices } from "./grpc/reflection.js";
 import { healthRoutes, type ReadinessCheck, readiness } from "./health-routes.js";
 import { compose } from "./http/compose.js";
 import { createExchange, exchangeOf } from "./http/exchange.js";
-import { headerOf } from "./http/types.js";
+import { headerOf, type NodeHandler } from "./http/types.js";
 import { identifyRpc, kPeer } from "./identify.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createOnePortServer } from "./listener.js";
@@ -112,6 +114,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
     metrics.upstreamSeconds.observe({ backend, outcome }, seconds),
   );
   const store = options.store ?? createStore(config.store);
+  if (store instanceof MemoryStore) observeEmbeddedStore(metrics, () => ({ ...store.usage() }));
   const apiKeys = new ApiKeys(store, config.identity.apiKeys);
   const resolver = new CallerResolver(
     apiKeys,
@@ -135,8 +138,10 @@ export function build(config: Config, options: BuildOptions = {}): App {
         if (reason) tools.withdraw((t) => t.toolset === Toolset.VIDEO && t.provider === undefined, reason);
       });
   const background = new BackgroundWrites();
+  const caps = callerCaps(config);
   const service = createAgentService({
     config,
+    caps,
     backends,
     background,
     quota: new Quota(store, config.quota, metrics, logger),
@@ -174,7 +179,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
     .add("GET", "/readyz", "readyz", health.readyz)
     .add("GET", "/metrics", "metrics", health.metrics);
   // The proto's google.api.http bindings, then the REST-only routes.
-  const chat = chatCompletionsRoute({ ...routeDeps, maxBodyBytes: config.maxBodyBytes, logger });
+  const chat = chatCompletionsRoute({ ...routeDeps, caps, logger });
   for (const route of bindingRoutes(routeDeps, { createChatCompletion: chat })) {
     router.add(route.verb, route.path, route.name, route.handler);
   }
@@ -201,26 +206,32 @@ export function build(config: Config, options: BuildOptions = {}): App {
   const services = [AgentService, Health, ServerReflectionV1, ServerReflectionV1Alpha];
   const reflection = reflectionServices(services);
   const ready = readiness(lifecycle, checks);
-  const adapter = connectNodeAdapter({
-    routes: (r) => {
-      r.service(AgentService, service);
-      r.service(
-        Health,
-        healthService([AgentService.typeName], async () => (await ready()).ready),
-      );
-      r.service(ServerReflectionV1, reflection.v1);
-      r.service(ServerReflectionV1Alpha, reflection.v1alpha);
-      malformedBinaryIsInvalidArgument(r);
-    },
-    readMaxBytes: config.maxBodyBytes,
-    shutdownSignal: lifecycle.cutoff,
-    interceptors: [observeRpc(metrics, logger), identifyRpc(resolver, [AgentService])],
-    contextValues: (req) =>
-      createContextValues()
-        .set(kRequestId, exchangeOf(req)?.requestId ?? requestIdFrom(headerOf(req, "x-request-id")))
-        .set(kLogFields, {})
-        .set(kPeer, req.socket.remoteAddress),
-  });
+  // Guests' bodies are capped below signed-in callers'; Connect reads a body before any interceptor
+  // runs, so the adapter is chosen by whether the request carries credentials at all.
+  const rpcAdapter = (readMaxBytes: number) =>
+    connectNodeAdapter({
+      routes: (r) => {
+        r.service(AgentService, service);
+        r.service(
+          Health,
+          healthService([AgentService.typeName], async () => (await ready()).ready),
+        );
+        r.service(ServerReflectionV1, reflection.v1);
+        r.service(ServerReflectionV1Alpha, reflection.v1alpha);
+        malformedBinaryIsInvalidArgument(r);
+      },
+      readMaxBytes,
+      shutdownSignal: lifecycle.cutoff,
+      interceptors: [observeRpc(metrics, logger), identifyRpc(resolver, [AgentService])],
+      contextValues: (req) =>
+        createContextValues()
+          .set(kRequestId, exchangeOf(req)?.requestId ?? requestIdFrom(headerOf(req, "x-request-id")))
+          .set(kLogFields, {})
+          .set(kPeer, req.socket.remoteAddress),
+    });
+  const signedInRpc = rpcAdapter(caps.signedIn.body.maxBytes);
+  const guestRpc = rpcAdapter(caps.guest.body.maxBytes);
+  const adapter: NodeHandler = (req, res) => (req.headers.authorization ? signedInRpc : guestRpc)(req, res);
 
   // Every request, in this order: one concern per step (src/server/pipeline/).
   const pipeline = compose([

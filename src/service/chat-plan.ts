@@ -16,6 +16,7 @@ import { Reason, reasonError, validationError } from "../errors.js";
 import type { Skill } from "../skills/skill.js";
 import type { SkillLibrary } from "../skills/skill-library.js";
 import { wireNames } from "../wire/names.js";
+import type { ByteCap } from "./caller-caps.js";
 import { RANGES } from "./ranges.js";
 import { validateRequest } from "./validate-request.js";
 
@@ -49,11 +50,12 @@ function newCompletionId(): string {
 export async function planChat(
   original: ChatCompletionRequest,
   streaming: boolean,
+  textCap: ByteCap,
   config: Config,
   backends: BackendRegistry,
   skills: SkillLibrary,
 ): Promise<ChatPlan> {
-  const violations = validateRequest(original, streaming);
+  const violations = validateRequest(original, streaming, textCap);
   if (violations.length > 0) throw validationError(violations);
   const { request, instructions } = applySkills(
     applyDefaults(original, config),

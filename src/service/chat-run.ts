@@ -26,6 +26,7 @@ import type { SchemaValidator } from "../schema/validator.js";
 import type { Sessions } from "../sessions/sessions.js";
 import type { SkillLibrary } from "../skills/skill-library.js";
 import type { BackgroundWrites } from "./background-writes.js";
+import { type CallerCaps, capsOf } from "./caller-caps.js";
 import { type ChatPlan, planChat } from "./chat-plan.js";
 import { kLogFields, kRequestId, requestIdFrom } from "./context.js";
 import type { Idempotency } from "./idempotency.js";
@@ -42,6 +43,8 @@ export interface ChatDeps extends AssembleDeps {
   metrics: Metrics;
   /** Writes the reply does not wait for (the session append). */
   background: BackgroundWrites;
+  /** What a request may carry, by caller. */
+  caps: CallerCaps;
 }
 
 /** The surface a call came in on, as metrics label it. */
@@ -110,7 +113,8 @@ export class ChatRun {
     const caller = callerOf(ctx);
     const owner = ownerOf(caller);
     const requestId = requestIdOf(ctx);
-    const plan = await planChat(request, streaming, deps.config, deps.backends, deps.skills);
+    const textCap = capsOf(deps.caps, caller).text;
+    const plan = await planChat(request, streaming, textCap, deps.config, deps.backends, deps.skills);
     await prepareFormat(deps.formats, plan.request.responseFormat, ctx.signal);
     await checkRequestUrls(request.messages, deps.config.fetch);
     const idempotent = request.id !== "";

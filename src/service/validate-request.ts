@@ -2,9 +2,23 @@ import type { ChatCompletionRequest, ChatMessage, ContentPart } from "../../gen/
 import { ResponseFormatType, Role, SkillType } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { FieldViolation } from "../errors.js";
 import { wireNames } from "../wire/names.js";
+import type { ByteCap } from "./caller-caps.js";
 import { RANGES } from "./ranges.js";
 
 type Add = (field: string, description: string, type: string) => void;
+
+/** A text over the cap: measured as UTF-8 only when its length alone does not decide. */
+function checkText(add: Add, field: string, text: string, cap: ByteCap): void {
+  if (text.length * 3 <= cap.maxBytes) return; // a UTF-16 unit is at most 3 UTF-8 bytes
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > cap.maxBytes) {
+    add(
+      field,
+      `is ${bytes} bytes; a text may have at most ${cap.maxBytes} (${cap.source})`,
+      "string_too_long",
+    );
+  }
+}
 
 function range(add: Add, field: string, value: number | undefined, min: number, max: number): void {
   if (value === undefined) return;
@@ -19,13 +33,14 @@ function known<E extends number>(values: readonly E[], value: E): boolean {
 
 const URL_SCHEMES = /^(data:|https?:\/\/)/i;
 
-function validatePart(add: Add, path: string, part: ContentPart): void {
+function validatePart(add: Add, path: string, part: ContentPart, cap: ByteCap): void {
   const p = part.part;
   switch (p.case) {
     case undefined:
       add(path, "content part has no type", "missing");
       return;
     case "text":
+      checkText(add, `${path}.text`, p.value, cap);
       return;
     case "inputFile":
       if (p.value.fileId !== "" && p.value.fileUrl === "") {
@@ -54,15 +69,16 @@ function validatePart(add: Add, path: string, part: ContentPart): void {
   }
 }
 
-function validateMessage(add: Add, path: string, message: ChatMessage): void {
+function validateMessage(add: Add, path: string, message: ChatMessage, cap: ByteCap): void {
   if (!known(wireNames.role.values, message.role)) {
     add(`${path}.role`, `must be one of ${wireNames.role.spellings.join(", ")}`, "enum");
   }
   if (message.content !== undefined && message.parts.length > 0) {
     add(`${path}.content`, "set either content (a string) or parts, not both", "value_error");
   }
+  if (message.content !== undefined) checkText(add, `${path}.content`, message.content, cap);
   message.parts.forEach((part, i) => {
-    validatePart(add, `${path}.parts[${i}]`, part);
+    validatePart(add, `${path}.parts[${i}]`, part, cap);
   });
   if (message.role === Role.TOOL && message.toolCallId === "") {
     add(`${path}.tool_call_id`, "field required for tool messages", "missing");
@@ -73,6 +89,8 @@ function validateMessage(add: Add, path: string, message: ChatMessage): void {
   message.toolCalls.forEach((call, i) => {
     if (call.id === "") add(`${path}.tool_calls[${i}].id`, "field required", "missing");
     if (!call.function?.name) add(`${path}.tool_calls[${i}].function.name`, "field required", "missing");
+    if (call.function)
+      checkText(add, `${path}.tool_calls[${i}].function.arguments`, call.function.arguments, cap);
   });
   const empty = message.content === undefined && message.parts.length === 0;
   if (empty && !(message.role === Role.ASSISTANT && message.toolCalls.length > 0)) {
@@ -84,7 +102,11 @@ function validateMessage(add: Add, path: string, message: ChatMessage): void {
  * Every semantic rule of SPEC §2 on a proto request, so gRPC, Connect and REST callers get the
  * same answer. Returns the violations; empty means valid.
  */
-export function validateRequest(request: ChatCompletionRequest, streaming: boolean): FieldViolation[] {
+export function validateRequest(
+  request: ChatCompletionRequest,
+  streaming: boolean,
+  textCap: ByteCap,
+): FieldViolation[] {
   const violations: FieldViolation[] = [];
   const add: Add = (field, description, type) => {
     violations.push({ field, description, type });
@@ -92,7 +114,7 @@ export function validateRequest(request: ChatCompletionRequest, streaming: boole
 
   if (request.messages.length === 0) add("messages", "at least 1 message is required", "too_short");
   request.messages.forEach((message, i) => {
-    validateMessage(add, `messages[${i}]`, message);
+    validateMessage(add, `messages[${i}]`, message, textCap);
   });
   if (request.id.length > RANGES.idLength)
     add("id", `must be at most ${RANGES.idLength} characters`, "string_too_long");

@@ -54,6 +54,7 @@ export class Sessions {
       this.store.appendSession(storeId(owner, id), owner, entries, {
         ttlMs: this.config.ttlMs,
         maxEntries: this.config.maxMessages,
+        maxBytes: this.config.maxBytes,
       }),
     );
     if (result === "forbidden") throw notFound(id);

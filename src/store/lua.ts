@@ -34,14 +34,31 @@ return 0`;
 export const PEEK = `
 return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('PTTL', KEYS[1])}`;
 
-/** KEYS meta, log; ARGV owner, now, ttl ms, max entries, entries… → 1 ok, -1 owned by another. */
+/**
+ * KEYS meta, log; ARGV owner, now, ttl ms, max entries, max bytes, entries… → 1 ok, -1 owned by
+ * another. The meta hash keeps the log's byte count, so trimming the oldest entries beyond either
+ * limit reads only what it drops (a session written before the count existed is measured once).
+ */
 export const SESSION_APPEND = `
 local owner = redis.call('HGET', KEYS[1], 'owner')
 if owner and owner ~= ARGV[1] then return -1 end
 if not owner then redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'created_at', ARGV[2]) end
-redis.call('HSET', KEYS[1], 'updated_at', ARGV[2])
-for i = 5, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
+local bytes = tonumber(redis.call('HGET', KEYS[1], 'bytes') or '-1')
+if bytes < 0 then
+  bytes = 0
+  for _, entry in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do bytes = bytes + #entry end
+end
+for i = 6, #ARGV do
+  redis.call('RPUSH', KEYS[2], ARGV[i])
+  bytes = bytes + #ARGV[i]
+end
+local count = redis.call('LLEN', KEYS[2])
+local maxEntries, maxBytes = tonumber(ARGV[4]), tonumber(ARGV[5])
+while count > 0 and (count > maxEntries or bytes > maxBytes) do
+  bytes = bytes - #redis.call('LPOP', KEYS[2])
+  count = count - 1
+end
+redis.call('HSET', KEYS[1], 'updated_at', ARGV[2], 'bytes', bytes)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 return 1`;

@@ -1,3 +1,4 @@
+import { LruBudget } from "./lru-budget.js";
 import type { ConsumeResult, CounterState, SessionLimits, Store, StoredSession } from "./store.js";
 
 interface Expiring<T> {
@@ -6,35 +7,75 @@ interface Expiring<T> {
 }
 
 export interface MemoryStoreLimits {
-  /** Most sessions kept; the least recently used go first. */
+  /** Most sessions kept; the least recently written go first. */
   maxSessions: number;
+  /** Most bytes of session messages kept, over all sessions; the least recently written go first. */
+  maxSessionBytes: number;
+  /** Most bytes of records (idempotent replies) kept; the least recently written go first. */
+  maxRecordBytes: number;
   /** Most artifact bytes kept; the least recently written scopes go first. */
   maxArtifactBytes: number;
 }
 
-const DEFAULT_LIMITS: MemoryStoreLimits = { maxSessions: 50_000, maxArtifactBytes: 512 * 1024 * 1024 };
+export const DEFAULT_MEMORY_LIMITS: MemoryStoreLimits = {
+  maxSessions: 50_000,
+  maxSessionBytes: 256 * 1024 * 1024,
+  maxRecordBytes: 64 * 1024 * 1024,
+  maxArtifactBytes: 512 * 1024 * 1024,
+};
+
+/** What the embedded store holds, in bytes of stored values, for /metrics. */
+export interface MemoryStoreUsage {
+  sessions: number;
+  records: number;
+  artifacts: number;
+}
+
+/** A session as kept here: the stored form plus each entry's size, so trimming never re-measures. */
+interface KeptSession {
+  session: StoredSession;
+  sizes: number[];
+  bytes: number;
+}
+
+type ArtifactScope = Map<string, { meta: string; data: Uint8Array }>;
+
+/** Bytes a text takes as UTF-8: what Redis stores, so both stores trim sessions alike. */
+const utf8Bytes = (text: string) => Buffer.byteLength(text, "utf8");
 
 /**
  * The embedded store for single-process setups: same semantics as Redis, nothing to install, and
- * bounded (unlike Redis it cannot grow past the process's memory, so old sessions and artifacts
- * are evicted past the limits).
+ * bounded by bytes as well as counts (unlike Redis it cannot grow past the process's memory, so the
+ * least recently written sessions, records and artifacts are evicted past the limits).
  */
 export class MemoryStore implements Store {
   readonly kind = "memory";
   private readonly counters = new Map<string, Expiring<number>>();
-  private readonly sessions = new Map<string, Expiring<StoredSession>>();
-  private readonly records = new Map<string, Expiring<string>>();
+  private readonly sessions: LruBudget<KeptSession>;
+  private readonly records: LruBudget<string>;
   private readonly maps = new Map<string, Map<string, string>>();
-  private readonly artifacts = new Map<string, Expiring<Map<string, { meta: string; data: Uint8Array }>>>();
+  private readonly artifacts: LruBudget<ArtifactScope>;
   private readonly sweeper: NodeJS.Timeout;
-  private artifactBytes = 0;
 
   constructor(
     private readonly now: () => number = Date.now,
-    private readonly limits: MemoryStoreLimits = DEFAULT_LIMITS,
+    limits: MemoryStoreLimits = DEFAULT_MEMORY_LIMITS,
   ) {
+    this.sessions = new LruBudget({ maxEntries: limits.maxSessions, maxBytes: limits.maxSessionBytes }, now);
+    this.records = new LruBudget(
+      { maxEntries: Number.POSITIVE_INFINITY, maxBytes: limits.maxRecordBytes },
+      now,
+    );
+    this.artifacts = new LruBudget(
+      { maxEntries: Number.POSITIVE_INFINITY, maxBytes: limits.maxArtifactBytes },
+      now,
+    );
     this.sweeper = setInterval(() => this.sweep(), 60_000);
     this.sweeper.unref();
+  }
+
+  usage(): MemoryStoreUsage {
+    return { sessions: this.sessions.bytes, records: this.records.bytes, artifacts: this.artifacts.bytes };
   }
 
   private live<T>(map: Map<string, Expiring<T>>, key: string): Expiring<T> | undefined {
@@ -48,10 +89,10 @@ export class MemoryStore implements Store {
 
   private sweep(): void {
     const now = this.now();
-    for (const map of [this.counters, this.sessions, this.records] as Map<string, Expiring<unknown>>[]) {
-      for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key);
-    }
-    for (const [scope, entry] of this.artifacts) if (entry.expiresAt <= now) this.dropArtifacts(scope);
+    for (const [key, entry] of this.counters) if (entry.expiresAt <= now) this.counters.delete(key);
+    this.sessions.sweep();
+    this.records.sweep();
+    this.artifacts.sweep();
   }
 
   async consume(
@@ -92,24 +133,40 @@ export class MemoryStore implements Store {
 
   async appendSession(id: string, owner: string, entries: string[], limits: SessionLimits) {
     const now = this.now();
-    const existing = this.live(this.sessions, id);
-    if (existing && existing.value.owner !== owner) return "forbidden" as const;
-    const session = existing?.value ?? { owner, createdAt: now, updatedAt: now, entries: [] };
-    session.entries.push(...entries);
-    if (session.entries.length > limits.maxEntries)
-      session.entries.splice(0, session.entries.length - limits.maxEntries);
-    session.updatedAt = now;
-    this.sessions.delete(id); // re-insert: Map order is then least recently used first
-    this.sessions.set(id, { value: session, expiresAt: now + limits.ttlMs });
-    while (this.sessions.size > this.limits.maxSessions) {
-      this.sessions.delete(this.sessions.keys().next().value as string);
+    const existing = this.sessions.get(id);
+    if (existing && existing.session.owner !== owner) return "forbidden" as const;
+    const kept = existing ?? {
+      session: { owner, createdAt: now, updatedAt: now, entries: [] },
+      sizes: [],
+      bytes: 0,
+    };
+    for (const entry of entries) {
+      const size = utf8Bytes(entry);
+      kept.session.entries.push(entry);
+      kept.sizes.push(size);
+      kept.bytes += size;
     }
+    let drop = 0;
+    let bytes = kept.bytes;
+    while (
+      drop < kept.sizes.length &&
+      (kept.sizes.length - drop > limits.maxEntries || bytes > limits.maxBytes)
+    ) {
+      bytes -= kept.sizes[drop++] as number;
+    }
+    if (drop > 0) {
+      kept.session.entries.splice(0, drop);
+      kept.sizes.splice(0, drop);
+      kept.bytes = bytes;
+    }
+    kept.session.updatedAt = now;
+    this.sessions.set(id, kept, kept.bytes, now + limits.ttlMs);
     return "ok" as const;
   }
 
   async readSession(id: string) {
-    const entry = this.live(this.sessions, id);
-    return entry ? { ...entry.value, entries: [...entry.value.entries] } : undefined;
+    const kept = this.sessions.get(id);
+    return kept ? { ...kept.session, entries: [...kept.session.entries] } : undefined;
   }
 
   async deleteSession(id: string) {
@@ -117,17 +174,17 @@ export class MemoryStore implements Store {
   }
 
   async putIfAbsent(key: string, value: string, ttlMs: number) {
-    if (this.live(this.records, key)) return false;
-    this.records.set(key, { value, expiresAt: this.now() + ttlMs });
+    if (this.records.get(key) !== undefined) return false;
+    this.records.set(key, value, utf8Bytes(value), this.now() + ttlMs);
     return true;
   }
 
   async get(key: string) {
-    return this.live(this.records, key)?.value;
+    return this.records.get(key);
   }
 
   async put(key: string, value: string, ttlMs: number) {
-    this.records.set(key, { value, expiresAt: this.now() + ttlMs });
+    this.records.set(key, value, utf8Bytes(value), this.now() + ttlMs);
   }
 
   async remove(key: string) {
@@ -135,40 +192,19 @@ export class MemoryStore implements Store {
   }
 
   async putArtifact(scope: string, id: string, meta: string, data: Uint8Array, ttlMs: number) {
-    const entry = this.scopeOf(scope) ?? { value: new Map(), expiresAt: 0 };
-    this.artifactBytes += data.byteLength - (entry.value.get(id)?.data.byteLength ?? 0);
-    entry.value.set(id, { meta, data });
-    entry.expiresAt = this.now() + ttlMs;
-    this.artifacts.delete(scope);
-    this.artifacts.set(scope, entry);
-    while (this.artifactBytes > this.limits.maxArtifactBytes && this.artifacts.size > 1) {
-      this.dropArtifacts(this.artifacts.keys().next().value as string);
-    }
-  }
-
-  /** A live artifact scope; an expired one is dropped with its bytes. */
-  private scopeOf(scope: string) {
-    const entry = this.artifacts.get(scope);
-    if (entry && entry.expiresAt <= this.now()) {
-      this.dropArtifacts(scope);
-      return undefined;
-    }
-    return entry;
-  }
-
-  private dropArtifacts(scope: string) {
-    for (const artifact of this.artifacts.get(scope)?.value.values() ?? [])
-      this.artifactBytes -= artifact.data.byteLength;
-    this.artifacts.delete(scope);
+    const artifacts: ArtifactScope = this.artifacts.get(scope) ?? new Map();
+    artifacts.set(id, { meta, data });
+    let bytes = 0;
+    for (const artifact of artifacts.values()) bytes += artifact.data.byteLength;
+    this.artifacts.set(scope, artifacts, bytes, this.now() + ttlMs);
   }
 
   async getArtifact(scope: string, id: string) {
-    return this.scopeOf(scope)?.value.get(id);
+    return this.artifacts.get(scope)?.get(id);
   }
 
   async listArtifacts(scope: string) {
-    const entry = this.scopeOf(scope);
-    return Object.fromEntries([...(entry?.value ?? [])].map(([id, a]) => [id, a.meta]));
+    return Object.fromEntries([...(this.artifacts.get(scope) ?? [])].map(([id, a]) => [id, a.meta]));
   }
 
   async mapSet(map: string, field: string, value: string) {

@@ -140,6 +140,7 @@ export class RedisStore implements Store {
         Date.now(),
         limits.ttlMs,
         limits.maxEntries,
+        limits.maxBytes,
         ...entries,
       );
       return result === 1 ? ("ok" as const) : ("forbidden" as const);

@@ -73,6 +73,8 @@ export interface SessionLimits {
   ttlMs: number;
   /** Oldest entries are dropped beyond this many. */
   maxEntries: number;
+  /** Oldest entries are dropped while the entries' UTF-8 bytes add up to more than this. */
+  maxBytes: number;
 }
 
 export interface StoredSession {

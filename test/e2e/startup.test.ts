@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { startRedis } from "../support/redis.js";
 import { uniquePrefix } from "../support/server.js";
+import { spawnServer } from "../support/server-process.js";
 
 const run = promisify(execFile);
 
@@ -67,22 +68,7 @@ describe("every bad setting stops the server with one line naming the variable",
   });
 });
 
-/** Starts the entry point on a free port and resolves with its "listening" log line. */
-async function listening(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const line = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (data: Buffer) => {
-      out += data;
-      for (const text of out.split("\n")) if (text.includes('"listening"')) resolve(JSON.parse(text));
-    });
-    child.once("exit", () => reject(new Error(`exited before listening: ${out}`)));
-  });
-  return { line, url: line.url as string, stop: () => child.kill("SIGTERM") };
-}
+const listening = (env: Record<string, string>) => spawnServer(env);
 
 describe("the start-up line", () => {
   it("says where to go and which backend serves each variant", async () => {

@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 const kinds = ["memory", "redis", "redis-cluster"] as const;
-const limits = { ttlMs: 60_000, maxEntries: 5 };
+const limits = { ttlMs: 60_000, maxEntries: 5, maxBytes: 1_000_000 };
 
 describe.each(kinds)("the Store contract on %s", (kind) => {
   const store = () => stores[kind] as Store;
@@ -117,11 +117,26 @@ describe.each(kinds)("the Store contract on %s", (kind) => {
     expect(await store().deleteSession(id)).toBe(false);
   });
 
+  it("drops the oldest entries while a session's UTF-8 bytes are over its cap", async () => {
+    const id = randomUUID();
+    const bounded = { ...limits, maxEntries: 100, maxBytes: 10 };
+    await store().appendSession(id, "dana", ["aaaa", "bbbb"], bounded);
+    expect((await store().readSession(id))?.entries).toEqual(["aaaa", "bbbb"]);
+    // "é" is two bytes in UTF-8: 4 + 4 + 4 = 12 > 10, so "aaaa" goes.
+    await store().appendSession(id, "dana", ["éé"], bounded);
+    expect((await store().readSession(id))?.entries).toEqual(["bbbb", "éé"]);
+    // One entry over the cap alone is not kept either: a session never holds more than its cap.
+    await store().appendSession(id, "dana", ["x".repeat(11)], bounded);
+    expect((await store().readSession(id))?.entries).toEqual([]);
+    await store().appendSession(id, "dana", ["cc"], bounded);
+    expect((await store().readSession(id))?.entries).toEqual(["cc"]);
+  });
+
   it("loses no concurrent appends to one session", async () => {
     const id = randomUUID();
     await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        store().appendSession(id, "bob", [`m${i}`], { ttlMs: 60_000, maxEntries: 100 }),
+        store().appendSession(id, "bob", [`m${i}`], { ...limits, maxEntries: 100 }),
       ),
     );
     const entries = (await store().readSession(id))?.entries ?? [];
@@ -131,7 +146,7 @@ describe.each(kinds)("the Store contract on %s", (kind) => {
 
   it("expires sessions after their TTL", async () => {
     const id = randomUUID();
-    await store().appendSession(id, "carol", ["a"], { ttlMs: 150, maxEntries: 10 });
+    await store().appendSession(id, "carol", ["a"], { ...limits, ttlMs: 150 });
     await new Promise((r) => setTimeout(r, 250));
     expect(await store().readSession(id)).toBeUndefined();
   });
@@ -184,8 +199,41 @@ describe.each(kinds)("the Store contract on %s", (kind) => {
 });
 
 describe("the embedded store stays bounded", () => {
+  const roomy = {
+    maxSessions: 10,
+    maxSessionBytes: 1_000_000,
+    maxRecordBytes: 1_000_000,
+    maxArtifactBytes: 1_000_000,
+  };
+
+  it("evicts the least recently written sessions past its byte limit, and reports its bytes", async () => {
+    const store = new MemoryStore(Date.now, { ...roomy, maxSessionBytes: 1_000 });
+    await store.appendSession("a", "o", ["x".repeat(400)], limits);
+    await store.appendSession("b", "o", ["y".repeat(400)], limits);
+    expect(store.usage().sessions).toBe(800);
+    await store.appendSession("a", "o", ["z".repeat(100)], limits); // a is now the most recent
+    await store.appendSession("c", "o", ["w".repeat(300)], limits);
+    expect(await store.readSession("b")).toBeUndefined();
+    expect((await store.readSession("a"))?.entries).toHaveLength(2);
+    expect(await store.readSession("c")).toBeDefined();
+    expect(store.usage().sessions).toBe(800);
+    await store.deleteSession("a");
+    expect(store.usage().sessions).toBe(300);
+    await store.close();
+  });
+
+  it("evicts the oldest records past its byte limit", async () => {
+    const store = new MemoryStore(Date.now, { ...roomy, maxRecordBytes: 1_000 });
+    await store.put("r1", "x".repeat(600), 60_000);
+    await store.put("r2", "y".repeat(600), 60_000);
+    expect(await store.get("r1")).toBeUndefined();
+    expect(await store.get("r2")).toBeDefined();
+    expect(store.usage().records).toBe(600);
+    await store.close();
+  });
+
   it("evicts the least recently used sessions past its limit", async () => {
-    const store = new MemoryStore(Date.now, { maxSessions: 3, maxArtifactBytes: 1_000 });
+    const store = new MemoryStore(Date.now, { ...roomy, maxSessions: 3 });
     for (const id of ["a", "b", "c"]) await store.appendSession(id, "o", ["x"], limits);
     await store.appendSession("a", "o", ["y"], limits); // a is now the most recent
     await store.appendSession("d", "o", ["x"], limits);
@@ -196,7 +244,7 @@ describe("the embedded store stays bounded", () => {
   });
 
   it("evicts the oldest artifact scopes past its byte limit", async () => {
-    const store = new MemoryStore(Date.now, { maxSessions: 10, maxArtifactBytes: 1_000 });
+    const store = new MemoryStore(Date.now, { ...roomy, maxArtifactBytes: 1_000 });
     await store.putArtifact("s1", "img_000001", "{}", new Uint8Array(600), 60_000);
     await store.putArtifact("s2", "img_000002", "{}", new Uint8Array(600), 60_000);
     expect(await store.getArtifact("s1", "img_000001")).toBeUndefined();

@@ -52,6 +52,18 @@ describe("configuration from the environment", () => {
     expect(() => loadConfig({ ORION_LLM_BASE_URL: "http://x" })).toThrow(/ORION_LLM_MODEL/);
   });
 
+  it("caps guests below signed-in callers, never above them", () => {
+    const defaults = loadConfig({});
+    expect(defaults.guestCaps).toEqual({ maxBodyBytes: 8 * 1024 * 1024, maxTextBytes: 64 * 1024 });
+    expect([defaults.maxBodyBytes, defaults.maxTextBytes]).toEqual([32 * 1024 * 1024, 4 * 1024 * 1024]);
+    // A smaller signed-in cap lowers the guests' default with it ...
+    expect(loadConfig({ ORION_MAX_BODY_BYTES: "65536" }).guestCaps.maxBodyBytes).toBe(65536);
+    // ... and a guest cap set above the signed-in one is a start-up error naming both.
+    expect(() => loadConfig({ ORION_MAX_TEXT_BYTES: "2048", ORION_GUEST_MAX_TEXT_BYTES: "4096" })).toThrow(
+      "ORION_GUEST_MAX_TEXT_BYTES (4096) must not be above ORION_MAX_TEXT_BYTES (2048)",
+    );
+  });
+
   it("derives provider variable names from wire names", () => {
     expect(providerEnvStem("google-veo-3.1")).toBe("GOOGLE_VEO_3_1");
     expect(providerEnvStem("nvidia-cosmos-reason-2-8b")).toBe("NVIDIA_COSMOS_REASON_2_8B");

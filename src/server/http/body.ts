@@ -1,8 +1,12 @@
 import type { NodeRequest } from "./types.js";
 
 export class BodyTooLarge extends Error {
-  constructor(readonly limit: number) {
-    super(`request body is larger than ${limit} bytes`);
+  /** `source` says where the limit comes from (the setting), when the caller should know. */
+  constructor(
+    readonly limit: number,
+    source?: string,
+  ) {
+    super(`request body is larger than ${limit} bytes${source ? ` (${source})` : ""}`);
   }
 }
 
@@ -14,11 +18,11 @@ const DISCARD_BYTES = 64 * 1024 * 1024;
  * limit the rest of the upload is read and thrown away, up to max(limit, 64 MiB) more bytes, so the
  * client can finish sending and read the 413 instead of meeting a reset; a larger upload is cut.
  */
-export function readBody(req: NodeRequest, limit: number): Promise<Buffer> {
+export function readBody(req: NodeRequest, limit: number, source?: string): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) {
     refuseBody(req, limit);
-    return Promise.reject(new BodyTooLarge(limit));
+    return Promise.reject(new BodyTooLarge(limit, source));
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -28,7 +32,7 @@ export function readBody(req: NodeRequest, limit: number): Promise<Buffer> {
       if (size > limit) {
         req.off("data", onData);
         refuseBody(req, limit);
-        reject(new BodyTooLarge(limit));
+        reject(new BodyTooLarge(limit, source));
         return;
       }
       chunks.push(chunk);

@@ -7,6 +7,7 @@ import {
 } from "../../../gen/vlmrun/agent/v1/chat_pb.js";
 import { AgentService } from "../../../gen/vlmrun/agent/v1/service_pb.js";
 import type { Logger } from "../../observability/logger.js";
+import { type ByteCap, type CallerCaps, capsOf } from "../../service/caller-caps.js";
 import { isJsonObject } from "../../wire/message-literals.js";
 import { BodyTooLarge, readBody, refuseBody } from "../http/body.js";
 import type { Exchange } from "../http/exchange.js";
@@ -24,7 +25,8 @@ import { locIssues } from "./validation-issues.js";
 
 export interface ChatRouteDeps {
   service: ServiceImpl<typeof AgentService>;
-  maxBodyBytes: number;
+  /** The body cap is the caller's (identified from the headers before the body is read). */
+  caps: CallerCaps;
   logger: Logger;
   lifecycle: Lifecycle;
 }
@@ -32,10 +34,10 @@ export interface ChatRouteDeps {
 type RequestInit = MessageInitShape<typeof ChatCompletionRequestSchema>;
 
 /** Parses the body into a proto request, or answers the 413/422 itself and returns undefined. */
-async function parseRequest(req: NodeRequest, res: NodeResponse, maxBodyBytes: number) {
+async function parseRequest(req: NodeRequest, res: NodeResponse, bodyCap: ByteCap) {
   const contentType = headerOf(req, "content-type");
   if (contentType !== undefined && !isJson(contentType)) {
-    refuseBody(req, maxBodyBytes);
+    refuseBody(req, bodyCap.maxBytes);
     sendHttpError(
       res,
       simpleHttpError(
@@ -48,7 +50,7 @@ async function parseRequest(req: NodeRequest, res: NodeResponse, maxBodyBytes: n
   }
   let raw: Buffer;
   try {
-    raw = await readBody(req, maxBodyBytes);
+    raw = await readBody(req, bodyCap.maxBytes, bodyCap.source);
   } catch (error) {
     if (error instanceof BodyTooLarge) {
       sendHttpError(res, simpleHttpError(413, "request_too_large", error.message));
@@ -96,7 +98,7 @@ function isJson(contentType: string): boolean {
 export function chatCompletionsRoute(deps: ChatRouteDeps) {
   return async (x: Exchange) => {
     const { req, res, requestId } = x;
-    const request = await parseRequest(req, res, deps.maxBodyBytes);
+    const request = await parseRequest(req, res, capsOf(deps.caps, x.caller).body);
     if (!request) return;
 
     if (!request.stream) {
