@@ -106,6 +106,13 @@ export interface ProviderConfig {
 export type Variant = "lite" | "fast" | "auto" | "pro";
 export const VARIANTS: readonly Variant[] = ["lite", "fast", "auto", "pro"];
 
+export interface StreamLimits {
+  /** The upstream is paused once this many bytes of a stream wait for its client. */
+  bufferBytes: number;
+  /** A stream whose client has taken nothing for this long is ended. */
+  stallTimeoutMs: number;
+}
+
 export type QuotaFailureMode = "closed" | "open";
 
 export interface StoreConfig {
@@ -230,6 +237,8 @@ export interface Config {
   upstreamMaxSockets: number;
   /** The upstream models read image parts, so tool-made images are shown to them. */
   upstreamVision: boolean;
+  /** What a streamed reply may hold for a client that is not reading, and for how long. */
+  streams: StreamLimits;
   providers: Map<Model, ProviderConfig>;
   defaults: RequestDefaults;
   /** How remote URLs (content parts, tools) may be fetched. */
@@ -528,6 +537,10 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
     upstreams,
     upstreamTimeoutMs: integer(env, "ORION_LLM_TIMEOUT_MS", 120_000, 100, 3_600_000),
     upstreamMaxSockets: integer(env, "ORION_LLM_MAX_SOCKETS", 256, 1, 65_536),
+    streams: {
+      bufferBytes: integer(env, "ORION_STREAM_BUFFER_BYTES", 256 * 1024, 1024, 64 * 1024 * 1024),
+      stallTimeoutMs: integer(env, "ORION_STREAM_STALL_TIMEOUT_MS", 30_000, 100, 3_600_000),
+    },
     upstreamVision: oneOf(env, "ORION_LLM_VISION", ["true", "false"], "true") === "true",
     providers,
     defaults: loadDefaults(dir),

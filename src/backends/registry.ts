@@ -30,6 +30,7 @@ export class BackendRegistry {
           timeoutMs: config.upstreamTimeoutMs,
           maxSockets: config.upstreamMaxSockets,
           vision: config.upstreamVision,
+          streamBufferBytes: config.streams.bufferBytes,
           observe: observe && ((outcome, seconds) => observe(description, outcome, seconds)),
         });
         shared.set(key, backend);

@@ -11,6 +11,8 @@ export interface Metrics {
   readonly inflightStreams: Gauge<"surface">;
   readonly quotaDecisions: Counter<"caller" | "decision">;
   readonly connectionsRefused: Counter;
+  /** Streams cut because their client read nothing within ORION_STREAM_STALL_TIMEOUT_MS. */
+  readonly streamsStalled: Counter;
   /** Chats by model variant, surface and outcome (ok, error, cancelled). */
   readonly chats: Counter<"variant" | "surface" | "outcome">;
   readonly chatSeconds: Histogram<"variant" | "surface" | "outcome">;
@@ -70,6 +72,11 @@ export function createMetrics(): Metrics {
       name: "orion_quota_decisions_total",
       help: "Quota and rate-limit decisions; fail_open / fail_closed count store failures",
       labelNames: ["caller", "decision"],
+      registers: [registry],
+    }),
+    streamsStalled: new Counter({
+      name: "orion_streams_stalled_total",
+      help: "Streamed replies cut because the client read nothing within ORION_STREAM_STALL_TIMEOUT_MS",
       registers: [registry],
     }),
     connectionsRefused: new Counter({

@@ -179,7 +179,13 @@ export function build(config: Config, options: BuildOptions = {}): App {
     .add("GET", "/readyz", "readyz", health.readyz)
     .add("GET", "/metrics", "metrics", health.metrics);
   // The proto's google.api.http bindings, then the REST-only routes.
-  const chat = chatCompletionsRoute({ ...routeDeps, caps, logger });
+  const chat = chatCompletionsRoute({
+    ...routeDeps,
+    caps,
+    logger,
+    streamStallTimeoutMs: config.streams.stallTimeoutMs,
+    onStall: () => metrics.streamsStalled.inc(),
+  });
   for (const route of bindingRoutes(routeDeps, { createChatCompletion: chat })) {
     router.add(route.verb, route.path, route.name, route.handler);
   }

@@ -18,7 +18,7 @@ const texts = (parts: BackendStreamPart[]) => parts.map((p) => (p.type === "text
 describe("UpstreamEvents", () => {
   it("hands out parts in order across reads, characters whole, and ends at [DONE]", async () => {
     const body = new PassThrough();
-    const events = new UpstreamEvents(body, 1 << 20);
+    const events = new UpstreamEvents(body, 1 << 20, 1);
     const bytes = Buffer.from(delta("né") + delta("🎉") + event("[DONE]"));
     const cut = bytes.indexOf(Buffer.from("🎉")) + 2;
     body.write(bytes.subarray(0, 5));
@@ -29,7 +29,7 @@ describe("UpstreamEvents", () => {
 
   it("refuses a stream larger than its limit", async () => {
     const body = new PassThrough();
-    const events = new UpstreamEvents(body, 1_000);
+    const events = new UpstreamEvents(body, 1_000, 1);
     body.write(delta("x".repeat(400)));
     body.write(`data: ${"y".repeat(2_000)}`); // one event that never ends
     await expect(takeAll(events)).rejects.toThrow(/larger than 1000 bytes/);
@@ -38,7 +38,7 @@ describe("UpstreamEvents", () => {
 
   it("fails a stream that ends before [DONE], after the parts it did send", async () => {
     const body = new PassThrough();
-    const events = new UpstreamEvents(body, 1 << 20);
+    const events = new UpstreamEvents(body, 1 << 20, 1);
     body.end(delta("partial"));
     expect(texts((await events.take()) ?? [])).toEqual(["partial"]);
     await expect(events.take()).rejects.toThrow(/ended before \[DONE\]/);
@@ -46,7 +46,7 @@ describe("UpstreamEvents", () => {
 
   it("hands out the parts before an in-band error, then the error", async () => {
     const body = new PassThrough();
-    const events = new UpstreamEvents(body, 1 << 20);
+    const events = new UpstreamEvents(body, 1 << 20, 1);
     body.write(delta("Hel") + event({ error: { message: "model crashed" } }));
     expect(texts((await events.take()) ?? [])).toEqual(["Hel"]);
     await expect(events.take()).rejects.toThrow(/model crashed/);
@@ -54,9 +54,28 @@ describe("UpstreamEvents", () => {
     expect(body.destroyed).toBe(true);
   });
 
+  it("pauses the upstream only once the parts waiting for a slow consumer reach pauseAt bytes", async () => {
+    const body = new PassThrough();
+    const events = new UpstreamEvents(body, 1 << 20, 200);
+    body.write(delta("a"));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(body.isPaused()).toBe(false); // 60-odd bytes waiting: keep reading
+    body.write(delta("b".repeat(200)));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(body.isPaused()).toBe(true);
+    expect(texts((await events.take()) ?? [])).toEqual(["a", "b".repeat(200)]);
+    expect(body.isPaused()).toBe(false);
+    // The count starts again after each take: one more small part does not pause it.
+    body.write(delta("c"));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(body.isPaused()).toBe(false);
+    body.end(event("[DONE]"));
+    expect(texts(await takeAll(events))).toEqual(["c"]);
+  });
+
   it("pauses the upstream while parts wait for a slow consumer", async () => {
     const body = new PassThrough();
-    const events = new UpstreamEvents(body, 1 << 20);
+    const events = new UpstreamEvents(body, 1 << 20, 1);
     body.write(delta("a"));
     await new Promise((resolve) => setImmediate(resolve));
     expect(body.isPaused()).toBe(true);
@@ -68,7 +87,7 @@ describe("UpstreamEvents", () => {
 
   it("after [DONE], drains a little and cuts off an upstream that keeps sending", async () => {
     const body = new PassThrough();
-    const events = new UpstreamEvents(body, 1 << 20);
+    const events = new UpstreamEvents(body, 1 << 20, 1);
     body.write(delta("done") + event("[DONE]"));
     expect(texts(await takeAll(events))).toEqual(["done"]);
     events.close();

@@ -13,6 +13,8 @@ export interface OpenAICompatibleOptions {
   maxSockets: number;
   /** The model reads image parts (ORION_LLM_VISION). */
   vision: boolean;
+  /** A stream's upstream is paused once this many bytes wait for the client (ORION_STREAM_BUFFER_BYTES). */
+  streamBufferBytes: number;
   /** Called once per upstream call with its outcome ("ok" or an error reason) and duration. */
   observe?: (outcome: string, seconds: number) => void;
 }
@@ -99,7 +101,7 @@ export class OpenAICompatibleBackend implements Backend {
       this.observe(started, e);
       throw e;
     });
-    const events = new UpstreamEvents(response.body, MAX_COMPLETION_BODY);
+    const events = new UpstreamEvents(response.body, MAX_COMPLETION_BODY, this.options.streamBufferBytes);
     try {
       for (let parts = await events.take(); parts; parts = await events.take()) yield* parts;
     } catch (error) {

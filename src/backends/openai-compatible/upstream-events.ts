@@ -13,8 +13,10 @@ const DRAIN_MS = 2_000;
  * An upstream's streamed answer (OpenAI chunks as Server-Sent Events), read as it arrives and
  * handed out as backend stream parts, in batches: whatever one read produced.
  *
- * - The body is paused while parts wait for the consumer, so a slow client slows the upstream
- *   instead of filling memory; the whole stream is capped at `limit` bytes.
+ * - The body is paused once the parts waiting for the consumer came from `pauseAt` bytes, so a slow
+ *   client slows the upstream instead of filling memory; the whole stream is capped at `limit`
+ *   bytes. Not at every part: each resume of an undici body reads the socket afresh, and pausing
+ *   per event let the socket's buffer outgrow what the consumer took (megabytes per stalled stream).
  * - One decoder spans the reads, so a character whose bytes straddle two reads stays whole.
  * - At [DONE] the answer is complete and `take` says so at once. The rest of the response (its
  *   end, normally) is drained in the background so the connection can serve again, within
@@ -28,6 +30,8 @@ export class UpstreamEvents {
   private complete = false;
   private ended = false;
   private received = 0;
+  /** Bytes read since the consumer last took the parts. */
+  private waiting = 0;
   private drained = 0;
   private wake: (() => void) | undefined;
   private readonly decoder = new TextDecoder();
@@ -37,6 +41,7 @@ export class UpstreamEvents {
   constructor(
     private readonly body: Readable,
     private readonly limit: number,
+    private readonly pauseAt: number,
   ) {
     this.parser = createParser({ onEvent: (event) => this.onEvent(event) });
     body.on("data", (chunk: Buffer) => this.onData(chunk));
@@ -54,7 +59,8 @@ export class UpstreamEvents {
       if (this.pending.length > 0) {
         const parts = this.pending;
         this.pending = [];
-        if (!this.complete && this.failure === undefined) this.body.resume();
+        this.waiting = 0;
+        if (!this.complete && this.failure === undefined && this.body.isPaused()) this.body.resume();
         return parts;
       }
       if (this.failure !== undefined) throw this.failure;
@@ -96,9 +102,10 @@ export class UpstreamEvents {
       this.body.destroy();
       return;
     }
+    this.waiting += chunk.length;
     this.parser.feed(this.decoder.decode(chunk, { stream: true }));
     if (this.pending.length > 0 || this.complete || this.failure !== undefined) {
-      if (!this.complete) this.body.pause();
+      if (!this.complete && this.waiting >= this.pauseAt) this.body.pause();
       this.notify();
     }
   }

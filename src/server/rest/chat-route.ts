@@ -27,6 +27,9 @@ export interface ChatRouteDeps {
   service: ServiceImpl<typeof AgentService>;
   /** The body cap is the caller's (identified from the headers before the body is read). */
   caps: CallerCaps;
+  /** A stream whose client reads nothing for this long is ended (ORION_STREAM_STALL_TIMEOUT_MS). */
+  streamStallTimeoutMs: number;
+  onStall?: () => void;
   logger: Logger;
   lifecycle: Lifecycle;
 }
@@ -118,7 +121,17 @@ export function chatCompletionsRoute(deps: ChatRouteDeps) {
     }
 
     const call = restCall(x, AgentService.method.streamChatCompletion, deps.lifecycle);
-    const sse = new SseWriter(res, () => call.responseHeaders());
+    const sse = new SseWriter(res, {
+      headers: () => call.responseHeaders(),
+      stallTimeoutMs: deps.streamStallTimeoutMs,
+      onStall: () => {
+        deps.onStall?.();
+        deps.logger.warn(
+          { req_id: requestId },
+          "stream cut: the client read nothing within the stall timeout",
+        );
+      },
+    });
     const chunks = deps.service.streamChatCompletion(request, call.ctx)[Symbol.asyncIterator]();
     try {
       for (;;) {

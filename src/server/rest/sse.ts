@@ -1,11 +1,21 @@
-import { once } from "node:events";
+import type http from "node:http";
 import { type NodeResponse, writable } from "../http/types.js";
+
+export interface SseOptions {
+  /** Read when the first event goes out, so headers the service set by then are included. */
+  headers: () => Record<string, string>;
+  /** A client that takes nothing for this long is cut off (the stream ends, its upstream with it). */
+  stallTimeoutMs: number;
+  onStall?: () => void;
+}
 
 /**
  * Server-Sent Events for the OpenAI stream: headers go out with the first event (so an error
  * before it can still be a JSON error with its real status), one `data:` line per event, no
- * comment keep-alives, backpressure honoured. Events written in the same turn of the event loop
- * leave in one write (corked until setImmediate): an upstream read often holds several deltas.
+ * comment keep-alives, backpressure honoured: a client that stops reading holds the stream (and so
+ * its upstream), and one that takes nothing for `stallTimeoutMs` is cut off. Events written in the
+ * same turn of the event loop leave in one write (corked until setImmediate): an upstream read
+ * often holds several deltas.
  */
 export class SseWriter {
   private started = false;
@@ -13,8 +23,7 @@ export class SseWriter {
 
   constructor(
     private readonly res: NodeResponse,
-    /** Read when the first event goes out, so headers the service set by then are included. */
-    private readonly headers: () => Record<string, string>,
+    private readonly options: SseOptions,
   ) {}
 
   get hasStarted(): boolean {
@@ -25,7 +34,7 @@ export class SseWriter {
     if (this.started) return;
     this.started = true;
     writable(this.res).writeHead(200, {
-      ...this.headers(),
+      ...this.options.headers(),
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
       "x-accel-buffering": "no",
@@ -38,9 +47,26 @@ export class SseWriter {
     const w = writable(this.res);
     if (w.destroyed || w.writableEnded) return;
     this.cork();
-    if (!w.write(`data: ${payload}\n\n`)) {
-      await Promise.race([once(w, "drain"), once(w, "close")]);
-    }
+    if (!w.write(`data: ${payload}\n\n`)) await this.drained(w);
+  }
+
+  /** Until the client took what was written, or the response closed, or the stall deadline cut it. */
+  private drained(w: http.ServerResponse): Promise<void> {
+    return new Promise((resolve) => {
+      const settle = () => {
+        clearTimeout(timer);
+        w.off("drain", settle);
+        w.off("close", settle);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.options.onStall?.();
+        w.destroy();
+        settle();
+      }, this.options.stallTimeoutMs);
+      w.on("drain", settle);
+      w.on("close", settle);
+    });
   }
 
   /** Holds this tick's writes together; HTTP/2 responses have no cork and write as they come. */
