@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path, { join } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { AgentModel, type Model, Toolset } from "../gen/vlmrun/agent/v1/enums_pb.js";
+import { parseBoundedYaml, YamlProblem } from "./runtime/bounded-yaml.js";
 import { packageRoot } from "./runtime/package-root.js";
 import { wireNames } from "./wire/names.js";
 
@@ -398,9 +398,10 @@ export function loadDefaults(dir: string): RequestDefaults {
   if (!existsSync(path)) return defaults;
   let parsed: Record<string, unknown>;
   try {
-    parsed = (parseYaml(readFileSync(path, "utf8")) ?? {}) as Record<string, unknown>;
+    parsed = (parseBoundedYaml(readFileSync(path, "utf8")) ?? {}) as Record<string, unknown>;
   } catch (error) {
-    throw new ConfigError(`${path} is not valid YAML: ${(error as Error).message}`);
+    if (error instanceof YamlProblem) throw new ConfigError(`${path}: ${error.message}`);
+    throw error;
   }
   const list = (key: string) => {
     const value = parsed[key] ?? [];
