@@ -158,9 +158,15 @@ export interface IdentityConfig {
   trustProxy: boolean;
   /** Keys derived guest ids (ORION_GUEST_SECRET); unset → a random one kept in the store. */
   guestSecret: string | undefined;
-  /** Oldest a signed-in token may be, by its `iat` (ORION_JWT_MAX_AGE_SECONDS); unset → only `exp`. */
-  jwtMaxAgeSeconds: number | undefined;
+  /**
+   * Longest a signed-in token may still be used from now (its `exp`), and oldest it may be (its
+   * `iat`, when it has one): ORION_JWT_MAX_AGE_SECONDS; 0 → only `exp` itself.
+   */
+  jwtMaxAgeSeconds: number;
 }
+
+/** A day: the longest default access-token lifetime of the common identity providers (Auth0's). */
+export const DEFAULT_JWT_MAX_AGE_SECONDS = 86_400;
 
 /** Guest chats per day and what happens when the store cannot count them. */
 export interface QuotaConfig {
@@ -546,9 +552,13 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
       jwtAudience: text(env, "ORION_JWT_AUDIENCE"),
       trustProxy: oneOf(env, "ORION_TRUST_PROXY", ["true", "false"], "false") === "true",
       guestSecret: text(env, "ORION_GUEST_SECRET"),
-      jwtMaxAgeSeconds: text(env, "ORION_JWT_MAX_AGE_SECONDS")
-        ? integer(env, "ORION_JWT_MAX_AGE_SECONDS", 0, 1, 365 * 86_400)
-        : undefined,
+      jwtMaxAgeSeconds: integer(
+        env,
+        "ORION_JWT_MAX_AGE_SECONDS",
+        DEFAULT_JWT_MAX_AGE_SECONDS,
+        0,
+        365 * 86_400,
+      ),
     },
     quota: {
       guestDailyLimit: integer(env, "ORION_GUEST_DAILY_LIMIT", 10, 0, 1_000_000_000),

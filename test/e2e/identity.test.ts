@@ -236,18 +236,57 @@ describe("guest ids the server derives", () => {
 });
 
 describe("ORION_JWT_MAX_AGE_SECONDS", () => {
+  const inDays = (days: number) => Math.floor(Date.now() / 1000) + days * 86_400;
+
   it("refuses a token issued longer ago than the setting, even before it expires", async () => {
     const strict = await startServer({ ORION_JWT_SECRET: SECRET, ORION_JWT_MAX_AGE_SECONDS: "600" });
     try {
       const old = await new SignJWT({ sub: "u" })
         .setProtectedHeader({ alg: "HS256" })
         .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
-        .setExpirationTime("1h")
+        .setExpirationTime("5m")
         .sign(secretKey);
-      await expect401(await postChat(strict.url, hello, bearer(old)), "iat");
-      expect((await postChat(strict.url, hello, bearer(await jwt({ sub: "u" })))).status).toBe(200);
+      await expect401(await postChat(strict.url, hello, bearer(old)), "issued (iat) more than 600 s ago");
+      expect(
+        (await postChat(strict.url, hello, bearer(await jwt({ sub: "u" }, secretKey, "5m")))).status,
+      ).toBe(200);
     } finally {
       await strict.close();
+    }
+  });
+
+  it.each([
+    [
+      "exp: 1e308",
+      () =>
+        new SignJWT({ sub: "u", exp: 1e308 })
+          .setProtectedHeader({ alg: "HS256" })
+          .setIssuedAt()
+          .sign(secretKey),
+    ],
+    ["an exp 30 days away", () => jwt({ sub: "u" }, secretKey, inDays(30))],
+    [
+      "an exp 2 days away and no iat",
+      () => new SignJWT({ sub: "u", exp: inDays(2) }).setProtectedHeader({ alg: "HS256" }).sign(secretKey),
+    ],
+  ])("by default (a day) refuses a token with %s", async (_name, make) => {
+    await expect401(
+      await postChat(server.url, hello, bearer(await make())),
+      "expires (exp) more than 86400 s from now",
+    );
+  });
+
+  it("accepts a token without iat whose exp is within the bound, and any exp when set to 0", async () => {
+    const noIat = await new SignJWT({ sub: "u", exp: inDays(0.5) })
+      .setProtectedHeader({ alg: "HS256" })
+      .sign(secretKey);
+    expect((await postChat(server.url, hello, bearer(noIat))).status).toBe(200);
+    const off = await startServer({ ORION_JWT_SECRET: SECRET, ORION_JWT_MAX_AGE_SECONDS: "0" });
+    try {
+      const yearLong = await jwt({ sub: "u" }, secretKey, inDays(365));
+      expect((await postChat(off.url, hello, bearer(yearLong))).status).toBe(200);
+    } finally {
+      await off.close();
     }
   });
 });
