@@ -73,6 +73,16 @@ describe("hostile response_format schemas and answers", () => {
     ["20 levels of properties", deep(20), "nested deeper than 32 levels"],
     ["over 64 KiB", { type: "string", description: "x".repeat(70_000) }, "larger than 65536 bytes"],
     ["a self-reference", { $ref: "#" }, "refers to itself"],
+    [
+      "a $defs entry that refers to itself",
+      { $ref: "#/$defs/a", $defs: { a: { $ref: "#/$defs/a" } } },
+      "refers to itself ($ref)",
+    ],
+    [
+      "two properties that refer to each other",
+      { properties: { a: { $ref: "#/properties/b" }, b: { $ref: "#/properties/a" } } },
+      "refers to itself ($ref)",
+    ],
     ["a backreference pattern", { type: "string", pattern: "(a)\\1" }, "is not supported"],
     ["a lookahead pattern", { type: "string", pattern: "(?=a)b" }, "is not supported"],
   ])(
