@@ -60,6 +60,12 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxConnections: 10_000,
 };
 
+/**
+ * Pages pdf_text reads a call: about 100 dense pages already fill its 200,000-character answer,
+ * and pdfjs reads them in a second or two, far inside the 60 s tool timeout.
+ */
+export const DEFAULT_PDF_MAX_PAGES = 100;
+
 /** Caps on a caller's JSON Schema, checked before anything compiles it. */
 export interface SchemaLimits {
   /** The schema as JSON text, in bytes. */
@@ -213,6 +219,8 @@ export interface Config {
   logLevel: string;
   /** Tool worker threads (and their models) end after this long without a job. */
   toolIdleMs: number;
+  /** Most pages pdf_text reads in one call (ORION_PDF_MAX_PAGES). */
+  pdfMaxPages: number;
   /** Server processes sharing the port (node:cluster); 1 = this process serves. */
   workers: number;
   /** How long in-flight requests may run after SIGTERM before they are cut. */
@@ -492,6 +500,7 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
         : (text(env, "ORION_WEB_DIR") ?? defaultWebDir()),
     logLevel: oneOf(env, "ORION_LOG_LEVEL", LOG_LEVELS, "info"),
     toolIdleMs: integer(env, "ORION_TOOL_IDLE_MS", 300_000, 1_000, 86_400_000),
+    pdfMaxPages: integer(env, "ORION_PDF_MAX_PAGES", DEFAULT_PDF_MAX_PAGES, 1, 100_000),
     workers: workerCount(env, "ORION_WORKERS"),
     shutdownTimeoutMs: integer(env, "ORION_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     upstreams,
