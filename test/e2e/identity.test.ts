@@ -309,12 +309,18 @@ describe.each([
       const refused = await postChat(limited.url, hello, from("203.0.113.7", "b-new"));
       expect(refused.status).toBe(429);
       expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      // The headers describe the limit that refused: the address's, not the browser's 10.
+      expect(refused.headers.get("ratelimit-policy")).toBe('"guest-address-daily";q=3;w=86400');
+      expect(refused.headers.get("ratelimit")).toMatch(/^"guest-address-daily";r=0;t=\d+$/);
       expect(((await refused.json()) as { detail: string }).detail).toContain(
         "3 guest chats per day from one address",
       );
-      // The refused browser id was not charged; another address is not affected.
+      // The refused browser id was not charged, yet /v1/quota reports the address's allowance,
+      // the tighter one: nothing left today. Another address is not affected.
       const quota = await fetch(`${limited.url}/v1/quota`, { headers: from("203.0.113.7", "b-new") });
-      expect(await quota.json()).toMatchObject({ used_today: 0 });
+      expect(await quota.json()).toMatchObject({ daily_limit: 3, used_today: 3, remaining_today: 0 });
+      const elsewhere = await fetch(`${limited.url}/v1/quota`, { headers: from("198.51.100.9", "b-new") });
+      expect(await elsewhere.json()).toMatchObject({ daily_limit: 3, used_today: 0, remaining_today: 3 });
       expect((await postChat(limited.url, hello, from("198.51.100.9", "b-new"))).status).toBe(200);
     } finally {
       await limited.close();
