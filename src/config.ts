@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path, { join } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { AgentModel, type Model, Toolset } from "../gen/vlmrun/agent/v1/enums_pb.js";
+import { parseBoundedYaml, YamlProblem } from "./runtime/bounded-yaml.js";
 import { packageRoot } from "./runtime/package-root.js";
 import { wireNames } from "./wire/names.js";
 
@@ -59,6 +59,12 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   idleTimeoutMs: 65_000,
   maxConnections: 10_000,
 };
+
+/**
+ * Pages pdf_text reads a call: about 100 dense pages already fill its 200,000-character answer,
+ * and pdfjs reads them in a second or two, far inside the 60 s tool timeout.
+ */
+export const DEFAULT_PDF_MAX_PAGES = 100;
 
 /** Caps on a caller's JSON Schema, checked before anything compiles it. */
 export interface SchemaLimits {
@@ -170,9 +176,15 @@ export interface IdentityConfig {
   trustProxy: boolean;
   /** Keys derived guest ids (ORION_GUEST_SECRET); unset → a random one kept in the store. */
   guestSecret: string | undefined;
-  /** Oldest a signed-in token may be, by its `iat` (ORION_JWT_MAX_AGE_SECONDS); unset → only `exp`. */
-  jwtMaxAgeSeconds: number | undefined;
+  /**
+   * Longest a signed-in token may still be used from now (its `exp`), and oldest it may be (its
+   * `iat`, when it has one): ORION_JWT_MAX_AGE_SECONDS; 0 → only `exp` itself.
+   */
+  jwtMaxAgeSeconds: number;
 }
+
+/** A day: the longest default access-token lifetime of the common identity providers (Auth0's). */
+export const DEFAULT_JWT_MAX_AGE_SECONDS = 86_400;
 
 /** Guest chats per day and what happens when the store cannot count them. */
 export interface QuotaConfig {
@@ -225,6 +237,8 @@ export interface Config {
   logLevel: string;
   /** Tool worker threads (and their models) end after this long without a job. */
   toolIdleMs: number;
+  /** Most pages pdf_text reads in one call (ORION_PDF_MAX_PAGES). */
+  pdfMaxPages: number;
   /** Server processes sharing the port (node:cluster); 1 = this process serves. */
   workers: number;
   /** How long in-flight requests may run after SIGTERM before they are cut. */
@@ -426,9 +440,10 @@ export function loadDefaults(dir: string): RequestDefaults {
   if (!existsSync(path)) return defaults;
   let parsed: Record<string, unknown>;
   try {
-    parsed = (parseYaml(readFileSync(path, "utf8")) ?? {}) as Record<string, unknown>;
+    parsed = (parseBoundedYaml(readFileSync(path, "utf8")) ?? {}) as Record<string, unknown>;
   } catch (error) {
-    throw new ConfigError(`${path} is not valid YAML: ${(error as Error).message}`);
+    if (error instanceof YamlProblem) throw new ConfigError(`${path}: ${error.message}`);
+    throw error;
   }
   const list = (key: string) => {
     const value = parsed[key] ?? [];
@@ -532,6 +547,7 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
         : (text(env, "ORION_WEB_DIR") ?? defaultWebDir()),
     logLevel: oneOf(env, "ORION_LOG_LEVEL", LOG_LEVELS, "info"),
     toolIdleMs: integer(env, "ORION_TOOL_IDLE_MS", 300_000, 1_000, 86_400_000),
+    pdfMaxPages: integer(env, "ORION_PDF_MAX_PAGES", DEFAULT_PDF_MAX_PAGES, 1, 100_000),
     workers: workerCount(env, "ORION_WORKERS"),
     shutdownTimeoutMs: integer(env, "ORION_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     upstreams,
@@ -610,9 +626,13 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
       jwtAudience: text(env, "ORION_JWT_AUDIENCE"),
       trustProxy: oneOf(env, "ORION_TRUST_PROXY", ["true", "false"], "false") === "true",
       guestSecret: text(env, "ORION_GUEST_SECRET"),
-      jwtMaxAgeSeconds: text(env, "ORION_JWT_MAX_AGE_SECONDS")
-        ? integer(env, "ORION_JWT_MAX_AGE_SECONDS", 0, 1, 365 * 86_400)
-        : undefined,
+      jwtMaxAgeSeconds: integer(
+        env,
+        "ORION_JWT_MAX_AGE_SECONDS",
+        DEFAULT_JWT_MAX_AGE_SECONDS,
+        0,
+        365 * 86_400,
+      ),
     },
     quota: {
       guestDailyLimit: integer(env, "ORION_GUEST_DAILY_LIMIT", 10, 0, 1_000_000_000),

@@ -1,8 +1,8 @@
-import sharp from "sharp";
 import type { ChatMessage, ContentPart } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import type { Artifacts } from "../artifacts/artifacts.js";
 import type { FetchPolicy, MediaKind, MediaLimits } from "../config.js";
 import { validationError } from "../errors.js";
+import { ImageRefused, imageMetadata } from "../media/image-pixels.js";
 import { MediaRejected, partBytes } from "../media/part-bytes.js";
 
 export interface Attachment {
@@ -61,10 +61,11 @@ export async function ingestAttachments(
       let description = `${bytes.mediaType}, ${bytes.data.byteLength} bytes`;
       if (kind[0] === "image") {
         try {
-          const meta = await sharp(bytes.data, { limitInputPixels: 100_000_000 }).metadata();
+          const meta = await imageMetadata(bytes.data);
           description = `${meta.format}, ${meta.width}×${meta.height}`;
-        } catch {
-          throw reject("rejected: not a readable image", "unreadable");
+        } catch (error) {
+          if (error instanceof ImageRefused) throw reject(`rejected: ${error.message}`, error.type);
+          throw error;
         }
       }
       const stored = await artifacts.put(

@@ -74,6 +74,18 @@ export function windowOf(caller: Caller, config: QuotaConfig, now = Date.now()):
   return undefined;
 }
 
+/** The guest-address backstop of a window, as a window of its own (what its 429 and GetQuota report). */
+function addressWindow(w: Window & { also: NonNullable<Window["also"]> }): Window {
+  return {
+    ...w,
+    policy: "guest-address-daily",
+    key: w.also.key,
+    limit: w.also.limit,
+    subject: w.also.subject,
+    also: undefined,
+  };
+}
+
 /** RateLimit-Policy / RateLimit (IETF httpapi draft, structured fields). */
 function rateLimitHeaders(w: Window, remaining: number, resetSeconds: number): Record<string, string> {
   return {
@@ -111,9 +123,11 @@ export class Quota {
     }
     // A counter refused before it ever existed (the address backstop) resets with its window.
     const resetSeconds = Math.ceil((result.resetMs || Math.max(w.expireAt - Date.now(), 0)) / 1000);
-    const headers = rateLimitHeaders(w, w.limit - result.count, resetSeconds);
     if (!result.allowed) {
       const byAddress = result.refusedBy === "also" && w.also !== undefined;
+      // The limit that refused is the one reported: its own policy, limit and nothing remaining.
+      const refusing = byAddress && w.also ? addressWindow({ ...w, also: w.also }) : w;
+      const headers = rateLimitHeaders(refusing, byAddress ? 0 : w.limit - result.count, resetSeconds);
       // The guest-address backstop (ORION_GUEST_IP_DAILY_LIMIT) is told apart from the browser quota.
       this.metrics.quotaDecisions.inc({
         caller: caller.kind,
@@ -130,14 +144,14 @@ export class Quota {
         `limit reached: ${what}${caller.kind === "guest" ? "; sign in or use an API key for more" : ""}`,
         {
           retryAfterSeconds: resetSeconds,
-          metadata: { ...headers, limit: String(w.limit) },
+          metadata: { ...headers, limit: String(refusing.limit) },
           details: [
             {
               desc: QuotaFailureSchema,
               value: {
                 violations: [
                   {
-                    subject: byAddress ? (w.also?.subject ?? w.subject) : w.subject,
+                    subject: refusing.subject,
                     description: `${what} (resets in ${resetSeconds} s)`,
                   },
                 ],
@@ -149,7 +163,7 @@ export class Quota {
     }
     this.metrics.quotaDecisions.inc({ caller: caller.kind, decision: "allowed" });
     return {
-      headers,
+      headers: rateLimitHeaders(w, w.limit - result.count, resetSeconds),
       refund: async () => {
         try {
           await this.store.refund(w.key, w.also?.key);
@@ -168,17 +182,30 @@ export class Quota {
       plan: caller.kind === "api_key" ? caller.plan : caller.kind === "user" ? "signed-in" : "guest",
     };
     if (!w) return base;
-    const state = await guardStore("quota store", () => this.store.peek(w.key));
     const resetsAt = { seconds: BigInt(Math.floor(w.expireAt / 1000)), nanos: 0 };
     if (caller.kind === "guest") {
+      const { limit, used } = await this.tighterOf(w);
       return {
         ...base,
-        dailyLimit: w.limit,
-        usedToday: state.count,
-        remainingToday: Math.max(w.limit - state.count, 0),
+        dailyLimit: limit,
+        usedToday: used,
+        remainingToday: Math.max(limit - used, 0),
         resetsAt,
       };
     }
     return { ...base, requestsPerMinute: w.limit, resetsAt };
+  }
+
+  /**
+   * A guest's browser quota, or the address backstop when that leaves fewer chats: what the
+   * guest can really still do today.
+   */
+  private async tighterOf(w: Window): Promise<{ limit: number; used: number }> {
+    const windows = w.also ? [w, addressWindow({ ...w, also: w.also })] : [w];
+    const states = await guardStore("quota store", () =>
+      Promise.all(windows.map((x) => this.store.peek(x.key))),
+    );
+    const allowances = windows.map((x, i) => ({ limit: x.limit, used: states[i]?.count ?? 0 }));
+    return allowances.reduce((a, b) => (b.limit - b.used < a.limit - a.used ? b : a));
   }
 }

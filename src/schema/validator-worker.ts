@@ -28,6 +28,29 @@ let cachedBytes = 0;
 /** Values of every JSON type: a schema that recurses on itself without descending overflows on one. */
 const PROBES: unknown[] = [null, true, 0, "", [], {}, [[]], { a: {} }];
 
+/**
+ * Compiles a schema and runs it once on every probe. A stack overflow in either is a `$ref` cycle
+ * (the nesting caps rule out depth): Ajv's compile follows `$ref`s that only name one another, and
+ * a validator recurses on a `$ref` that does not descend into the value.
+ */
+function compileEnding(text: string): ValidateFunction {
+  try {
+    const validate = ajv.compile(JSON.parse(text));
+    for (const probe of PROBES) validate(probe);
+    return validate;
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new Error(
+        "it refers to itself ($ref) without descending into the value, so it cannot be checked: a $ref cycle must pass through properties or items",
+      );
+    }
+    throw error;
+  } finally {
+    // Ajv keeps schemas it compiled by identity; the cache is the one place they live.
+    ajv.removeSchema();
+  }
+}
+
 export interface CompileArgs {
   key: string;
   text: string;
@@ -41,17 +64,7 @@ function validatorFor({ key, text, cacheBytes }: CompileArgs): ValidateFunction 
     cache.set(key, hit);
     return hit.validate;
   }
-  const validate = ajv.compile(JSON.parse(text));
-  // Ajv keeps schemas it compiled by identity; the cache below is the one place they live.
-  ajv.removeSchema();
-  try {
-    for (const probe of PROBES) validate(probe);
-  } catch (error) {
-    if (error instanceof RangeError) {
-      throw new Error("it refers to itself ($ref) without descending into the value, so no check ends");
-    }
-    throw error;
-  }
+  const validate = compileEnding(text);
   const bytes = text.length;
   cache.set(key, { validate, bytes });
   cachedBytes += bytes;

@@ -124,7 +124,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
   );
   const tools =
     options.tools ??
-    builtinTools(config.fetch, config.search)
+    builtinTools(config.fetch, config.search, config.pdfMaxPages)
       .register(...providerTools(config.providers))
       .unavailable(...unconfiguredProviderTools(config.providers));
   // ORION_TOOL_QUEUE=redis: heavy tools run as jobs on `orion worker` processes (BullMQ is loaded

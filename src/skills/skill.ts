@@ -1,8 +1,8 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
-import { parse as parseYaml } from "yaml";
 import { type AgentModel, Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { Reason, reasonError } from "../errors.js";
+import { parseBoundedYaml, YamlProblem } from "../runtime/bounded-yaml.js";
 import { wireNames } from "../wire/names.js";
 
 /** A skill bundle: instructions (SKILL.md), optional execution config (vlmrun.yaml) and output schema. */
@@ -19,6 +19,16 @@ export interface Skill {
 
 export class InvalidSkill extends Error {}
 
+/** A bundle file's YAML as an object; a file that cannot be read is an InvalidSkill naming why. */
+function yamlOf(file: string, text: string): Record<string, unknown> {
+  try {
+    return (parseBoundedYaml(text) ?? {}) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof YamlProblem) throw new InvalidSkill(`${file}: ${error.message}`);
+    throw error;
+  }
+}
+
 const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/;
 
 /** Reads a bundle from its files (by relative path); throws InvalidSkill naming what is wrong. */
@@ -27,7 +37,7 @@ export function skillFromFiles(files: Map<string, string>, fallbackId?: string):
   if (skillMd === undefined) throw new InvalidSkill("the bundle has no SKILL.md");
   const match = FRONT_MATTER.exec(skillMd);
   if (!match) throw new InvalidSkill("SKILL.md must start with YAML front matter (--- … ---)");
-  const front = (parseYaml(match[1] ?? "") ?? {}) as Record<string, unknown>;
+  const front = yamlOf("SKILL.md front matter", match[1] ?? "");
   const name = front.name;
   if (typeof name !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
     throw new InvalidSkill("SKILL.md front matter needs a name (1-64 letters, digits, '_', '-', '.')");
@@ -46,7 +56,7 @@ export function skillFromFiles(files: Map<string, string>, fallbackId?: string):
   };
   const config = files.get("vlmrun.yaml");
   if (config !== undefined) {
-    const parsed = (parseYaml(config) ?? {}) as Record<string, unknown>;
+    const parsed = yamlOf("vlmrun.yaml", config);
     if (parsed.model !== undefined) {
       const model = wireNames.agentModel.fromWire(String(parsed.model));
       if (model === undefined) throw new InvalidSkill(`vlmrun.yaml names an unknown model "${parsed.model}"`);

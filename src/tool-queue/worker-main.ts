@@ -13,7 +13,7 @@ import { startToolWorker } from "./tool-worker.js";
 export async function runToolWorker(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel).child({ role: "tool-worker" });
   configureToolIdle(config.toolIdleMs);
-  const tools = builtinTools(config.fetch, config.search);
+  const tools = builtinTools(config.fetch, config.search, config.pdfMaxPages);
   let toolsets = config.toolQueue.workerToolsets;
   const noVideo = await missingVideoBinaries();
   if (noVideo && toolsets.includes(Toolset.VIDEO)) {

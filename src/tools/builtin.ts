@@ -1,4 +1,4 @@
-import type { FetchPolicy, SearchConfig } from "../config.js";
+import { DEFAULT_PDF_MAX_PAGES, type FetchPolicy, type SearchConfig } from "../config.js";
 import { imageInfo } from "./core/image-info.js";
 import { loadUrl } from "./core/load-url.js";
 import { readText } from "./core/read-text.js";
@@ -32,7 +32,11 @@ import { fetchPage } from "./web/fetch-page.js";
 import { webSearch, webSearchInfo } from "./web/web-search.js";
 
 /** The server tools that need no provider: one file per tool, listed here. */
-export function builtinTools(fetchPolicy: FetchPolicy, search?: SearchConfig): ToolRegistry {
+export function builtinTools(
+  fetchPolicy: FetchPolicy,
+  search?: SearchConfig,
+  pdfMaxPages = DEFAULT_PDF_MAX_PAGES,
+): ToolRegistry {
   const registry = new ToolRegistry();
   if (search) registry.register(webSearch(search));
   else
@@ -59,7 +63,7 @@ export function builtinTools(fetchPolicy: FetchPolicy, search?: SearchConfig): T
     chart,
     overlay,
     pdfInfo,
-    pdfText,
+    pdfText(pdfMaxPages),
     pdfRender,
     ocr,
     layout,

@@ -236,18 +236,57 @@ describe("guest ids the server derives", () => {
 });
 
 describe("ORION_JWT_MAX_AGE_SECONDS", () => {
+  const inDays = (days: number) => Math.floor(Date.now() / 1000) + days * 86_400;
+
   it("refuses a token issued longer ago than the setting, even before it expires", async () => {
     const strict = await startServer({ ORION_JWT_SECRET: SECRET, ORION_JWT_MAX_AGE_SECONDS: "600" });
     try {
       const old = await new SignJWT({ sub: "u" })
         .setProtectedHeader({ alg: "HS256" })
         .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
-        .setExpirationTime("1h")
+        .setExpirationTime("5m")
         .sign(secretKey);
-      await expect401(await postChat(strict.url, hello, bearer(old)), "iat");
-      expect((await postChat(strict.url, hello, bearer(await jwt({ sub: "u" })))).status).toBe(200);
+      await expect401(await postChat(strict.url, hello, bearer(old)), "issued (iat) more than 600 s ago");
+      expect(
+        (await postChat(strict.url, hello, bearer(await jwt({ sub: "u" }, secretKey, "5m")))).status,
+      ).toBe(200);
     } finally {
       await strict.close();
+    }
+  });
+
+  it.each([
+    [
+      "exp: 1e308",
+      () =>
+        new SignJWT({ sub: "u", exp: 1e308 })
+          .setProtectedHeader({ alg: "HS256" })
+          .setIssuedAt()
+          .sign(secretKey),
+    ],
+    ["an exp 30 days away", () => jwt({ sub: "u" }, secretKey, inDays(30))],
+    [
+      "an exp 2 days away and no iat",
+      () => new SignJWT({ sub: "u", exp: inDays(2) }).setProtectedHeader({ alg: "HS256" }).sign(secretKey),
+    ],
+  ])("by default (a day) refuses a token with %s", async (_name, make) => {
+    await expect401(
+      await postChat(server.url, hello, bearer(await make())),
+      "expires (exp) more than 86400 s from now",
+    );
+  });
+
+  it("accepts a token without iat whose exp is within the bound, and any exp when set to 0", async () => {
+    const noIat = await new SignJWT({ sub: "u", exp: inDays(0.5) })
+      .setProtectedHeader({ alg: "HS256" })
+      .sign(secretKey);
+    expect((await postChat(server.url, hello, bearer(noIat))).status).toBe(200);
+    const off = await startServer({ ORION_JWT_SECRET: SECRET, ORION_JWT_MAX_AGE_SECONDS: "0" });
+    try {
+      const yearLong = await jwt({ sub: "u" }, secretKey, inDays(365));
+      expect((await postChat(off.url, hello, bearer(yearLong))).status).toBe(200);
+    } finally {
+      await off.close();
     }
   });
 });
@@ -270,12 +309,18 @@ describe.each([
       const refused = await postChat(limited.url, hello, from("203.0.113.7", "b-new"));
       expect(refused.status).toBe(429);
       expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      // The headers describe the limit that refused: the address's, not the browser's 10.
+      expect(refused.headers.get("ratelimit-policy")).toBe('"guest-address-daily";q=3;w=86400');
+      expect(refused.headers.get("ratelimit")).toMatch(/^"guest-address-daily";r=0;t=\d+$/);
       expect(((await refused.json()) as { detail: string }).detail).toContain(
         "3 guest chats per day from one address",
       );
-      // The refused browser id was not charged; another address is not affected.
+      // The refused browser id was not charged, yet /v1/quota reports the address's allowance,
+      // the tighter one: nothing left today. Another address is not affected.
       const quota = await fetch(`${limited.url}/v1/quota`, { headers: from("203.0.113.7", "b-new") });
-      expect(await quota.json()).toMatchObject({ used_today: 0 });
+      expect(await quota.json()).toMatchObject({ daily_limit: 3, used_today: 3, remaining_today: 0 });
+      const elsewhere = await fetch(`${limited.url}/v1/quota`, { headers: from("198.51.100.9", "b-new") });
+      expect(await elsewhere.json()).toMatchObject({ daily_limit: 3, used_today: 0, remaining_today: 3 });
       expect((await postChat(limited.url, hello, from("198.51.100.9", "b-new"))).status).toBe(200);
     } finally {
       await limited.close();

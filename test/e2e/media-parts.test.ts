@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/server/app.js";
+import { declaredSizePng } from "../support/images.js";
 import { postChat, startBareServer } from "../support/server.js";
 
 /** A one-page PDF written by hand (the smallest valid structure), with its real magic bytes. */
@@ -109,6 +110,20 @@ describe("content parts become verified bytes", () => {
     );
     expect(res.status).toBe(422);
     expect(((await res.json()) as Detail).detail[0]).toMatchObject({ type: "too_large" });
+  });
+
+  it("refuses an image whose dimensions pass the pixel cap, saying so, without decoding it", async () => {
+    const huge = declaredSizePng(20_000, 20_000);
+    const res = await postChat(
+      url,
+      ask("how big is this image", { type: "image_url", image_url: { url: dataUrl("image/png", huge) } }),
+      browser,
+    );
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as Detail).detail[0]).toMatchObject({
+      type: "too_large",
+      msg: "rejected: the image is 20000×20000 (400000000 pixels), over the cap of 100000000 pixels",
+    });
   });
 
   it("stores a real PDF as a document artifact with the type found in its bytes", async () => {

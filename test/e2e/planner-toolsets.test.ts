@@ -80,6 +80,25 @@ describe("the local planner routes to each toolset's tools", () => {
     expect(reply.text).toContain("Rent is due on the first day of the month.");
   });
 
+  it("a 5,000-page PDF: pdf_text reads the first 100 pages in seconds and says how to read on", async () => {
+    const pdf = await makePdf(
+      Array.from({ length: 5_000 }, (_, i) => ({ lines: [`Page ${i + 1} of the ledger`] })),
+    );
+    const started = performance.now();
+    const reply = await ask("What text is in this PDF?", {
+      type: "file_url",
+      file_url: { url: dataUrl("application/pdf", pdf) },
+    });
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(finished(reply)).toEqual(["pdf_text"]);
+    const done = reply.events.find((e) => e.kind === "tool.finished");
+    expect(done?.message).toMatch(
+      /from 100 pages of doc_\w+ \(5000 in all\); stopped at 100 pages a call with 4900 asked for left unread: call pdf_text again with \{"first_page":101\} for the rest/,
+    );
+    expect(reply.text).toContain("Page 100 of the ledger");
+    expect(reply.text).not.toContain("Page 101 of the ledger");
+  }, 120_000);
+
   it("'find the faces and blur them' → detect, then blur, returning the new image", async () => {
     const demo = path.join(
       path.dirname(createRequire(import.meta.url).resolve("@vladmandic/face-api/package.json")),

@@ -360,6 +360,44 @@ describe("when Redis goes down", () => {
     }
   }, 30_000);
 
+  it("serves API-key chats that need nothing stored, and 503s those that need the store", async () => {
+    const own = await startRedis();
+    const server = await startServer({
+      REDIS_URL: own.url,
+      ORION_REDIS_PREFIX: uniquePrefix(),
+      ORION_API_KEYS: "sk-starter-down-1=sam:starter",
+    });
+    try {
+      await own.stop();
+      const key = { authorization: "Bearer sk-starter-down-1" };
+      // The rpm limit fails open, and the turn's session write (after the reply) is only logged.
+      const plain = await postChat(server.url, hello, key);
+      expect(plain.status).toBe(200);
+      expect(plain.headers.get("ratelimit")).toBeNull();
+      server.upstream.script((call, res) => streamText(call, res));
+      expect((await postChat(server.url, { ...hello, stream: true }, key)).status).toBe(200);
+      server.upstream.script(defaultScript);
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toMatch(/orion_quota_decisions_total\{caller="api_key",decision="fail_open"\} 2/);
+      // What a chat reads from the store cannot be made up: 503, naming the store, before any model call.
+      const before = server.upstream.calls.length;
+      for (const [body, store] of [
+        [{ ...hello, session_id: "earlier-talk" }, "session store"],
+        [{ ...hello, id: "once-only" }, "store"],
+      ] as const) {
+        const res = await postChat(server.url, body, key);
+        expect(res.status).toBe(503);
+        expect((await res.json()) as object).toMatchObject({
+          error: { code: "store_unavailable", message: `the ${store} is unavailable; try again shortly` },
+        });
+      }
+      expect(server.upstream.calls.length).toBe(before);
+    } finally {
+      await server.close();
+      await own.stop();
+    }
+  });
+
   it("lets guests through with ORION_QUOTA_FAILURE_MODE=open, counted in a metric", async () => {
     const own = await startRedis();
     const server = await startServer({

@@ -5,6 +5,7 @@ import { zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultScript, sendJson, type UpstreamCall } from "../support/fake-upstream.js";
 import { hello, postChat, startServer, type TestServer } from "../support/server.js";
+import { yamlAliasBomb } from "../support/yaml-bomb.js";
 import { lyingZip } from "../support/zips.js";
 
 function writeBundle(dir: string, files: Record<string, string>) {
@@ -152,6 +153,21 @@ describe("skills", () => {
     ],
     ["not a zip", () => Buffer.from("definitely not a zip").toString("base64"), "not a readable zip"],
     ["no SKILL.md", () => zip({ "README.md": "hi" }), "no SKILL.md"],
+    [
+      "an alias bomb in SKILL.md's front matter",
+      () => zip({ "SKILL.md": `---\n${yamlAliasBomb("name")}---\nx\n` }),
+      "SKILL.md front matter: its aliases expand past the limit of 100 (refused as a YAML alias bomb)",
+    ],
+    [
+      "an alias bomb in vlmrun.yaml",
+      () => zip({ "SKILL.md": skillMd("x", "1", "x"), "vlmrun.yaml": yamlAliasBomb() }),
+      "vlmrun.yaml: its aliases expand past the limit of 100",
+    ],
+    [
+      "front matter that is not YAML",
+      () => zip({ "SKILL.md": "---\nname: [unclosed\n---\nx\n" }),
+      "SKILL.md front matter: not valid YAML",
+    ],
   ])("rejects an inline zip with %s (400)", async (_name, make, mention) => {
     const res = await postChat(server.url, {
       ...hello,

@@ -1,20 +1,30 @@
 import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import { createRequire } from "node:module";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { startRedis } from "../support/redis.js";
 import { uniquePrefix } from "../support/server.js";
 import { spawnServer } from "../support/server-process.js";
+import { yamlAliasBomb } from "../support/yaml-bomb.js";
 
 const run = promisify(execFile);
 
-/** Runs the server's entry point with these settings (and nothing else from this environment). */
-function startMain(env: Record<string, string>) {
-  return run(process.execPath, ["--import", "tsx", "src/main.ts"], {
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+const MAIN = resolve("src/main.ts");
+
+/** Runs the server's entry point with these settings (and nothing else from this environment), in `cwd`. */
+function startMain(env: Record<string, string>, cwd?: string) {
+  return run(process.execPath, ["--import", TSX, MAIN], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ORION_PLAYGROUND: "off", ...env },
     timeout: 30_000,
+    cwd,
   }).catch((e: { code: number; stderr: string; stdout: string }) => e);
 }
 
@@ -49,6 +59,16 @@ describe("every bad setting stops the server with one line naming the variable",
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split("\n")).toEqual([
       'orion-server: configuration error: ORION_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+    ]);
+  });
+
+  it("a vlmrun.yaml alias bomb is one line naming the file and the cause", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "orion-bomb-"));
+    writeFileSync(join(dir, "vlmrun.yaml"), yamlAliasBomb());
+    const bad = (await startMain({ PORT: "0" }, dir)) as { code: number; stderr: string };
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toEqual([
+      `orion-server: configuration error: ${join(dir, "vlmrun.yaml")}: its aliases expand past the limit of 100 (refused as a YAML alias bomb)`,
     ]);
   });
 

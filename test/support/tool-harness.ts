@@ -7,8 +7,9 @@ import { TEST_FETCH_POLICY } from "./fetch-policy.js";
 /**
  * The built-in tools over an in-memory artifact store, called the way the agent calls them:
  * arguments checked (and defaults filled in) by the tool's schema first, then `execute`.
+ * `pdfMaxPages` stands for ORION_PDF_MAX_PAGES.
  */
-export function toolHarness() {
+export function toolHarness(pdfMaxPages?: number) {
   const stored = new Map<string, { meta: ArtifactMeta; data: Uint8Array }>();
   const progress: string[] = [];
   const ctx: ToolContext = {
@@ -33,7 +34,7 @@ export function toolHarness() {
       },
     },
   };
-  const registry = builtinTools(TEST_FETCH_POLICY);
+  const registry = builtinTools(TEST_FETCH_POLICY, undefined, pdfMaxPages);
   return {
     ctx,
     stored,

@@ -61,6 +61,24 @@ describe("PDF tools (pdfjs in a worker thread)", () => {
     await expect(h.run("pdf_text", { file: pdf, pages: [9] })).rejects.toThrow(/page 9 is outside 1–3/);
   });
 
+  it("pdf_text reads at most ORION_PDF_MAX_PAGES pages a call and gives the arguments that read on", async () => {
+    const capped = toolHarness(2);
+    const file = await capped.put(h.bytes(pdf), PDF);
+    const pagesOf = (r: { data?: unknown }) =>
+      (r.data as { by_page: { page: number }[] }).by_page.map((p) => p.page);
+    const first = await capped.run("pdf_text", { file });
+    expect(pagesOf(first)).toEqual([1, 2]);
+    expect(first.data).toMatchObject({ pages: 3, pages_unread: 1, next: { first_page: 3 } });
+    expect(first.summary).toContain('call pdf_text again with {"first_page":3} for the rest');
+    const rest = await capped.run("pdf_text", { file, first_page: 3 });
+    expect(pagesOf(rest)).toEqual([3]);
+    expect(rest.data).not.toHaveProperty("next");
+    const listed = await capped.run("pdf_text", { file, pages: [3, 1, 2] });
+    expect(pagesOf(listed)).toEqual([3, 1]);
+    expect(listed.data).toMatchObject({ pages_unread: 1, next: { pages: [2] } });
+    await expect(capped.run("pdf_text", { file, first_page: 4 })).rejects.toThrow(/page 4 is outside 1–3/);
+  });
+
   it("pdf_render paints a page at the page's size times the scale", async () => {
     const result = await h.run("pdf_render", { file: pdf, page: 1, scale: 2 });
     const image = (result.data as { image: string }).image;

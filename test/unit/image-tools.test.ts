@@ -1,5 +1,6 @@
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
+import { declaredSizePng } from "../support/images.js";
 import { toolHarness } from "../support/tool-harness.js";
 
 const { stored, ctx, registry } = toolHarness();
@@ -51,6 +52,13 @@ describe("image tools on a generated image", () => {
       { hex: "#00ff00", share: 0.5 },
       { hex: "#ffffff", share: 0.5 },
     ]);
+  });
+
+  it("tells the model an image over the pixel cap is too large, naming its size and the cap", async () => {
+    const huge = (await ctx.artifacts.put(new Uint8Array(declaredSizePng(20_000, 20_000)), "image/png")).id;
+    await expect(run("image_info", { image: huge })).rejects.toThrow(
+      `${huge}: the image is 20000×20000 (400000000 pixels), over the cap of 100000000 pixels`,
+    );
   });
 
   it("crop refuses a box outside the image, and the schema catches bad arguments first", async () => {

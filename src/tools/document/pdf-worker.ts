@@ -95,17 +95,35 @@ export async function info({ bytes }: { bytes: Uint8Array }) {
   });
 }
 
-export async function text({ bytes, pages }: { bytes: Uint8Array; pages?: number[] }) {
+/** The pages a text job asks for: the list given, else every page from `firstPage` on. */
+function pagesWanted(doc: PDFDocumentProxy, pages: number[] | undefined, firstPage: number): number[] {
+  if (pages) return pages;
+  if (firstPage > doc.numPages) throw new RangeError(`page ${firstPage} is outside 1–${doc.numPages}`);
+  return Array.from({ length: doc.numPages - firstPage + 1 }, (_, i) => firstPage + i);
+}
+
+/** The text of the pages asked for, reading at most `maxPages` of them; `unread` counts the rest. */
+export async function text({
+  bytes,
+  pages,
+  firstPage = 1,
+  maxPages,
+}: {
+  bytes: Uint8Array;
+  pages?: number[];
+  firstPage?: number;
+  maxPages: number;
+}) {
   return withDocument(bytes, async (doc) => {
-    const wanted = pages ?? Array.from({ length: doc.numPages }, (_, i) => i + 1);
+    const wanted = pagesWanted(doc, pages, firstPage);
     const out: { page: number; text: string }[] = [];
-    for (const n of wanted) {
+    for (const n of wanted.slice(0, maxPages)) {
       if (n < 1 || n > doc.numPages) throw new RangeError(`page ${n} is outside 1–${doc.numPages}`);
       const page = await doc.getPage(n);
       out.push({ page: n, text: joinItems(await itemsOf(page)) });
       page.cleanup();
     }
-    return { pages: doc.numPages, text: out };
+    return { pages: doc.numPages, text: out, unread: Math.max(wanted.length - maxPages, 0) };
   });
 }
 

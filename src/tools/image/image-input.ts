@@ -1,5 +1,6 @@
-import sharp, { type Sharp } from "sharp";
+import type { Sharp } from "sharp";
 import { ToolError } from "../../errors.js";
+import { boundedImage, ImageRefused, imageMetadata } from "../../media/image-pixels.js";
 import { artifactArg } from "../artifact-arg.js";
 import type { ToolContext } from "../tool.js";
 
@@ -10,11 +11,10 @@ export const imageArtifact = (ref: string, ctx: ToolContext) => artifactArg(ref,
 export async function loadImage(ref: string, ctx: ToolContext) {
   const { id, data: bytes } = await imageArtifact(ref, ctx);
   try {
-    const image = sharp(bytes, { limitInputPixels: 100_000_000 });
-    const meta = await image.metadata();
-    return { id, image, meta, bytes };
+    return { id, image: boundedImage(bytes), meta: await imageMetadata(bytes), bytes };
   } catch (error) {
-    throw new ToolError(`${id} is not a readable image (${(error as Error).message})`);
+    if (error instanceof ImageRefused) throw new ToolError(`${id}: ${error.message}`);
+    throw error;
   }
 }
 

@@ -1,4 +1,5 @@
 import sharp, { type OverlayOptions } from "sharp";
+import { boundedImage } from "../../media/image-pixels.js";
 
 export type Xywh = [number, number, number, number];
 
@@ -36,7 +37,7 @@ export function toPixels([x, y, w, h]: Xywh, width: number, height: number) {
  * redaction), a strong blur, or a pixelation (blocks of about 1/8 of the box's shorter side).
  */
 export async function applyToRegions(bytes: Uint8Array, boxes: Xywh[], effect: RegionEffect) {
-  const base = sharp(bytes, { limitInputPixels: 100_000_000 }).rotate();
+  const base = boundedImage(bytes).rotate();
   const { data, info } = await base.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   const raw = { width: info.width, height: info.height, channels: 4 as const };
   const overlays: OverlayOptions[] = [];
