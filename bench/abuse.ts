@@ -13,15 +13,43 @@ import { uploadWithContentLength } from "../test/support/uploads.js";
 import { lyingZip } from "../test/support/zips.js";
 
 const children: ChildProcess[] = [];
+const BENCH_KEY = "sk-abuse-bench-0001";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** An OpenAI-protocol upstream that answers with the user's last message, so answers are chosen. */
+function drainedOrClosed(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done).off("close", done);
+      resolve();
+    };
+    res.on("drain", done).on("close", done);
+  });
+}
+
+/** A streamed answer of 40 MiB, sent as fast as the reader takes it: what a slow reader must hold back. */
+async function floodStream(res: http.ServerResponse) {
+  res.writeHead(200, { "content-type": "text/event-stream" });
+  const piece = `data: ${JSON.stringify({ id: "e", object: "chat.completion.chunk", created: 1, model: "echo", choices: [{ index: 0, delta: { content: "x".repeat(1_000) }, finish_reason: null }] })}\n\n`;
+  for (let sent = 0; sent < 40 * 1024 * 1024 && !res.destroyed; sent += piece.length) {
+    if (!res.write(piece)) await drainedOrClosed(res);
+  }
+  if (!res.destroyed) res.end("data: [DONE]\n\n");
+}
+
+/**
+ * An OpenAI-protocol upstream that answers with the user's last message, so answers are chosen;
+ * asked to stream, it floods instead.
+ */
 async function echoUpstream(): Promise<string> {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString()) as { messages: { content: string }[] };
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as {
+        messages: { content: string }[];
+        stream?: boolean;
+      };
+      if (body.stream) return void floodStream(res);
       const content = String(body.messages.at(-1)?.content ?? "");
       const text = JSON.stringify({
         id: "e",
@@ -184,6 +212,60 @@ const attacks: [string, (url: string) => Promise<string>][] = [
       ),
   ],
   [
+    "guests: 20 × a 31 MB text message",
+    async (url) => {
+      const huge = JSON.stringify({
+        messages: [{ role: "user", content: `hello ${"x".repeat(31_000_000)}` }],
+      });
+      const answers = new Map<string, number>();
+      for (let i = 0; i < 20; i++) {
+        const answer = await post(url, huge, { "x-browser-id": `oom${i}` });
+        answers.set(answer, (answers.get(answer) ?? 0) + 1);
+      }
+      return [...answers].map(([answer, n]) => `${n}× ${answer}`).join(", ");
+    },
+  ],
+  [
+    "an API key: 120 × a 3.9 MB text, each in a new session (470 MB)",
+    async (url) => {
+      const body = (i: number) =>
+        JSON.stringify({
+          messages: [{ role: "user", content: "z".repeat(3_900_000) }],
+          session_id: `big${i}`,
+        });
+      const answers = new Map<string, number>();
+      for (let i = 0; i < 120; i++) {
+        const answer = await post(url, body(i), { authorization: `Bearer ${BENCH_KEY}` });
+        answers.set(answer, (answers.get(answer) ?? 0) + 1);
+      }
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      const stored = Number(/^orion_embedded_store_bytes\{kind="sessions"\} (\d+)/m.exec(metrics)?.[1] ?? 0);
+      return `${[...answers].map(([answer, n]) => `${n}× ${answer}`).join(", ")}; sessions hold ${(stored / 2 ** 20).toFixed(0)} MiB`;
+    },
+  ],
+  [
+    "20 streams whose clients never read, upstream offering 40 MiB each",
+    async (url) => {
+      const { hostname, port } = new URL(url);
+      const body = JSON.stringify({ messages: [{ role: "user", content: "everything" }], stream: true });
+      const sockets = Array.from({ length: 20 }, () => {
+        const socket = net.connect(Number(port), hostname);
+        socket.pause();
+        socket.on("error", () => {});
+        socket.write(
+          `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n` +
+            `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        );
+        return socket;
+      });
+      await sleep(9_000);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      const cut = /^orion_streams_stalled_total (\d+)/m.exec(metrics)?.[1] ?? "?";
+      for (const s of sockets) s.destroy();
+      return `held 9 s; ${cut} of 20 cut at the 5 s stall deadline`;
+    },
+  ],
+  [
     "40 MiB body with Content-Length",
     (url) =>
       uploadWithContentLength(url, 40 * 1024 * 1024).then(
@@ -198,6 +280,8 @@ async function main() {
   const server = await startServer({
     ORION_LLM_BASE_URL: upstream,
     ORION_LLM_MODEL: "echo",
+    ORION_API_KEYS: `${BENCH_KEY}=bench:enterprise`,
+    ORION_STREAM_STALL_TIMEOUT_MS: "5000",
     ORION_GUEST_DAILY_LIMIT: "1000000",
     ORION_LOG_LEVEL: "info",
   });

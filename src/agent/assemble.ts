@@ -1,5 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import type { ChatCompletionRequest } from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import { Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { type ArtifactMeta, Artifacts, prefixFor } from "../artifacts/artifacts.js";
 import type { Backend } from "../backends/backend.js";
 import { type Config, variantOf } from "../config.js";
@@ -37,6 +38,12 @@ export interface AssembledAgent {
   scope: string;
   /** Server tool calls made so far. */
   readonly toolCalls: number;
+}
+
+/** Offered only because of the default toolset: the request named no toolsets, models or files. */
+function onlyByDefault(request: ChatCompletionRequest, files: number, offered: readonly Tool[]): boolean {
+  const named = request.toolsets.length > 0 || request.models.length > 0;
+  return !named && files === 0 && offered.every((t) => t.toolset === Toolset.CORE);
 }
 
 /**
@@ -79,7 +86,7 @@ export async function assembleAgent(
   // file when their toolset was chosen or their provider named. The local planner sees every
   // selected tool: telling the caller what a tool would need is part of its answer.
   const have = new Set<Need>(known.map((f) => f.kind));
-  const chosen = chosenToolsets(request, toolsets);
+  const chosen = chosenToolsets(request, toolsets, chat.streaming);
   const meets = (t: Tool) =>
     t.needs.some((need) =>
       need === "none"
@@ -89,6 +96,8 @@ export async function assembleAgent(
   const offered = chat.model.kind === "local" ? selected : selected.filter(meets);
   if (offered.length === 0) return plain;
   if (!chat.model.capabilities.tools) {
+    // The default `core` alone does not turn a plain chat into one that needs tools.
+    if (onlyByDefault(request, known.length, offered)) return plain;
     throw reasonError(
       Code.FailedPrecondition,
       Reason.unsupported,

@@ -29,10 +29,7 @@ export function selectToolsets(request: ChatCompletionRequest, streaming: boolea
   if (!streaming) return [Toolset.CORE];
   const chosen = new Set<Toolset>([Toolset.CORE]);
   for (const message of request.messages) {
-    const text = [
-      message.content ?? "",
-      ...message.parts.map((p) => (p.part.case === "text" ? p.part.value : "")),
-    ].join(" ");
+    const text = textOf(message);
     for (const [toolset, words] of WORDS) if (words.test(text)) chosen.add(toolset);
     for (const part of message.parts) {
       const toolset = part.part.case && MEDIA[part.part.case];
@@ -42,13 +39,31 @@ export function selectToolsets(request: ChatCompletionRequest, streaming: boolea
   return [...chosen];
 }
 
+/** A link in the words: what `load_url` (core) is for, so the router chooses core for it. */
+const LINK = /\bhttps?:\/\/\S/i;
+
 /**
- * The toolsets the request chose, as opposed to the default `core` every request gets: its
- * `toolsets`, or those the router added from its words and media. Tools that need no file are
- * offered only from these (and for the providers the request names), so a request that chooses
- * nothing stays a plain chat until there are files for tools to work on.
+ * The toolsets whose no-file tools are offered (tools that need files are offered whenever a file
+ * they take is at hand): the request's `toolsets`; on a request without them that does not
+ * stream, the default `core` (the contract's default selection); on a stream, what the router
+ * added from the request's words and media, and `core` only when the words hold a link. So a
+ * streamed chat that asks for nothing in particular stays a plain chat.
  */
-export function chosenToolsets(request: ChatCompletionRequest, toolsets: readonly Toolset[]): Set<Toolset> {
+export function chosenToolsets(
+  request: ChatCompletionRequest,
+  toolsets: readonly Toolset[],
+  streaming: boolean,
+): Set<Toolset> {
   if (request.toolsets.length > 0) return new Set(request.toolsets);
-  return new Set(toolsets.filter((t) => t !== Toolset.CORE));
+  if (!streaming) return new Set([Toolset.CORE]);
+  const chosen = new Set<Toolset>(toolsets.filter((t) => t !== Toolset.CORE));
+  if (request.messages.some((m) => LINK.test(textOf(m)))) chosen.add(Toolset.CORE);
+  return chosen;
+}
+
+function textOf(message: ChatCompletionRequest["messages"][number]): string {
+  return [
+    message.content ?? "",
+    ...message.parts.map((p) => (p.part.case === "text" ? p.part.value : "")),
+  ].join(" ");
 }

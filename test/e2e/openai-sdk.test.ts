@@ -1,8 +1,11 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   chunk,
   completionBody,
+  DEFAULT_TEXT,
   defaultScript,
   sendEvent,
   sendJson,
@@ -14,7 +17,11 @@ let server: TestServer;
 let client: OpenAI;
 
 beforeAll(async () => {
-  server = await startServer({ ORION_API_KEYS: "sk-test-key-123=tester:enterprise" });
+  server = await startServer({
+    ORION_API_KEYS: "sk-test-key-123=tester:enterprise",
+    // load_url fetches from a page this test serves on loopback.
+    ORION_URL_ALLOW_HOSTS: "127.0.0.1",
+  });
   client = new OpenAI({ apiKey: "sk-test-key-123", baseURL: `${server.url}/v1/openai`, maxRetries: 0 });
 });
 afterAll(() => server.close());
@@ -22,6 +29,60 @@ afterAll(() => server.close());
 const messages = [{ role: "user" as const, content: "Say hello" }];
 
 describe("the official openai SDK against the REST bridge", () => {
+  it("offers a plain non-streaming request core's no-file tools, runs the one the model calls and feeds it back", async () => {
+    const page = http.createServer((_req, res) =>
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok"),
+    );
+    await new Promise<void>((resolve) => page.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(page.address() as AddressInfo).port}/notes.txt`;
+    const before = server.upstream.calls.length;
+    server.upstream.script((call, res) => {
+      const messages = call.body.messages as { role: string; content: string }[];
+      const tool = messages.find((m) => m.role === "tool");
+      if (tool) return sendJson(res, 200, completionBody(call, `loaded: ${tool.content}`));
+      const toolCalls = [
+        {
+          id: "call_u",
+          type: "function",
+          function: { name: "load_url", arguments: JSON.stringify({ url }) },
+        },
+      ];
+      sendJson(res, 200, {
+        ...completionBody(call),
+        choices: [
+          {
+            index: 0,
+            message: { role: "assistant", content: null, tool_calls: toolCalls },
+            finish_reason: "tool_calls",
+          },
+        ],
+      });
+    });
+    try {
+      const completion = await client.chat.completions.create({
+        model: "vlmrun-orion-1:auto",
+        messages: [{ role: "user", content: `summarize ${url}` }],
+      });
+      const [first, second] = server.upstream.calls.slice(before);
+      const offered = ((first?.body.tools ?? []) as { function: { name: string } }[]).map(
+        (t) => t.function.name,
+      );
+      expect(offered).toEqual(["load_url"]);
+      const fedBack = (
+        (second?.body.messages ?? []) as { role: string; content: string; tool_call_id?: string }[]
+      ).find((m) => m.role === "tool");
+      expect(fedBack?.tool_call_id).toBe("call_u");
+      expect(fedBack?.content).toMatch(
+        /stored 2 bytes of text\/plain as doc_[0-9a-f]{6}|stored 2 bytes of text\/plain as \w+_[0-9a-f]+/,
+      );
+      expect(completion.choices[0]?.message.content).toMatch(/^loaded: /);
+      expect(completion.choices[0]?.message.tool_calls).toBeUndefined();
+    } finally {
+      server.upstream.script(defaultScript);
+      page.close();
+    }
+  });
+
   it("creates a completion with session_id, usage and the requested model", async () => {
     const completion = await client.chat.completions.create({ model: "vlmrun-orion-1:fast", messages });
     expect(completion.object).toBe("chat.completion");
@@ -51,13 +112,25 @@ describe("the official openai SDK against the REST bridge", () => {
   });
 
   it("honours n=2 with two choices, never collapsed", async () => {
+    // Streamed and choosing no toolset, the chat is a plain pass-through: n goes upstream as is.
+    const stream = await client.chat.completions.create({
+      model: "vlmrun-orion-1:auto",
+      messages,
+      n: 2,
+      stream: true,
+    });
+    const texts = ["", ""];
+    for await (const chunk of stream) {
+      for (const choice of chunk.choices) texts[choice.index] += choice.delta.content ?? "";
+    }
+    expect(texts).toEqual([DEFAULT_TEXT, DEFAULT_TEXT]);
+    expect(server.upstream.calls.at(-1)?.body.n).toBe(2);
+    // Not streamed, the default core toolset makes it an agent: each choice is its own trajectory.
+    const before = server.upstream.calls.length;
     const completion = await client.chat.completions.create({ model: "vlmrun-orion-1:auto", messages, n: 2 });
     expect(completion.choices.map((c) => c.index)).toEqual([0, 1]);
-    expect(completion.choices.map((c) => c.message.content)).toEqual([
-      "Hello from the fake upstream. #0",
-      "Hello from the fake upstream. #1",
-    ]);
-    expect(server.upstream.calls.at(-1)?.body.n).toBe(2);
+    expect(completion.choices.map((c) => c.message.content)).toEqual([DEFAULT_TEXT, DEFAULT_TEXT]);
+    expect(server.upstream.calls.slice(before).map((c) => c.body.n ?? 1)).toEqual([1, 1]);
   });
 
   it("streams deltas with id and session_id on every chunk", async () => {
@@ -239,8 +312,12 @@ describe("the official openai SDK against the REST bridge", () => {
       expect(completion.choices[0]?.message.tool_calls).toEqual([
         { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
       ]);
+      // The client's tool beside the server's own (core is the default toolset, load_url needs no file).
       const sent = server.upstream.calls.at(-1)?.body;
-      expect(sent?.tools).toEqual(tools);
+      expect(sent?.tools).toEqual([
+        expect.objectContaining({ function: expect.objectContaining({ name: "load_url" }) }),
+        ...tools,
+      ]);
       expect(sent?.tool_choice).toBe("auto");
     } finally {
       server.upstream.script(defaultScript);

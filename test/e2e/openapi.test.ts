@@ -106,6 +106,11 @@ describe("/openapi.json", () => {
     ).toBe(401);
   });
 
+  it("says what an absent toolsets selects, as the server does", () => {
+    const text = JSON.stringify(spec);
+    expect(text).toContain("Absent: 'core' on a request that does not stream");
+  });
+
   it("describes every chunk of a real stream", async () => {
     const response = await fetch(`${server.url}/v1/openai/chat/completions`, {
       ...post({ ...hello, stream: true, stream_options: { include_usage: true } }),

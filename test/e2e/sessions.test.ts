@@ -91,8 +91,8 @@ describe.each([
     // The same id from another caller names another conversation: no history, no squatting.
     const continued = await postChat(server.url, say("tell me", { session_id: id }), mallory);
     expect(continued.status).toBe(200);
-    const sent = server.upstream.calls.at(-1)?.body.messages as { content: string }[];
-    expect(sent.map((m) => m.content)).toEqual(["tell me"]);
+    const sent = server.upstream.calls.at(-1)?.body.messages as { role: string; content: string }[];
+    expect(sent.filter((m) => m.role !== "system").map((m) => m.content)).toEqual(["tell me"]);
     const hers = await client.getSession({ sessionId: id }, { headers: mallory });
     expect(hers.session?.messages.map((m) => m.content)).toEqual([
       "tell me",

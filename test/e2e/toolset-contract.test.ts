@@ -44,10 +44,11 @@ describe("the selected tools are offered to an upstream model, files or not, nee
     ],
     ["toolsets: [viz] with numbers", say("chart North 30, South 60", { toolsets: ["viz"] }), ["chart"]],
     [
-      "models: [google-gemini-3-image]",
+      "models: [google-gemini-3-image], and the default core",
       say("draw a red bicycle", { models: ["google-gemini-3-image"] }),
-      ["gemini_image"],
+      ["gemini_image", "load_url"],
     ],
+    ["no toolsets, not streaming: the default core", say("summarize https://example.com/a"), ["load_url"]],
   ])("%s → exactly the tools whose needs are met", async (_name, body, tools) => {
     const res = await postChat(server.url, body);
     expect(res.status).toBe(200);
@@ -86,11 +87,20 @@ describe("the selected tools are offered to an upstream model, files or not, nee
     );
   });
 
-  it("keeps a chat that selects nothing a plain pass-through", async () => {
-    expect((await postChat(server.url, hello)).status).toBe(200);
+  it("keeps a streamed chat that selects nothing a plain pass-through", async () => {
+    const res = await postChat(server.url, { ...hello, stream: true });
+    expect(res.status).toBe(200);
+    await res.text();
     const call = server.upstream.calls.at(-1);
     expect(call?.body.tools).toBeUndefined();
     expect(systemText(call)).toBe("");
+  });
+
+  it("offers a streamed chat core's load_url when its words hold a link", async () => {
+    const res = await postChat(server.url, say("summarize https://example.com/a", { stream: true }));
+    expect(res.status).toBe(200);
+    await res.text();
+    expect(offered(server.upstream.calls.at(-1))).toEqual(["load_url"]);
   });
 
   it("says when the upstream refuses a request's tools, naming the setting", async () => {

@@ -255,7 +255,12 @@ export const chatRequestSchema = z
     session_id: z.string().nullish(),
     metadata: z.record(z.string(), z.string()).nullish(),
     skills: z.array(skill).nullish(),
-    toolsets: z.array(wireEnum(wireNames.toolset)).nullish(),
+    toolsets: z
+      .array(wireEnum(wireNames.toolset))
+      .nullish()
+      .describe(
+        "Tool categories for this request; exactly these when given. Absent: 'core' on a request that does not stream; on a stream a router picks from the words and attached media.",
+      ),
     models: z.array(wireEnum(wireNames.model)).nullish(),
     tools: z.array(toolDefinition).nullish(),
     tool_choice: toolChoice.nullish(),
