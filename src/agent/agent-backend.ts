@@ -19,10 +19,12 @@ import {
 import { toDataUrl } from "../media/data-url.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import type { Tool, ToolContext } from "../tools/tool.js";
+import { assistantTurn } from "../wire/message-literals.js";
 import type { Caps } from "./caps.js";
 import { drainWhile } from "./event-queue.js";
 import { mergeStreams } from "./merge-streams.js";
 import { runTool, type ToolObserver, type ToolOutcome } from "./tool-runner.js";
+import { capMessage, decideTurn, splitCalls } from "./turn.js";
 
 /** What happened to one server tool call, for the event stream. */
 type ToolStep =
@@ -41,10 +43,6 @@ export interface AgentSetup {
   systemNote?: string;
   /** Told how every tool call ended (metrics, the chat's tool count). */
   observeTool?: ToolObserver;
-}
-
-function capMessage(caps: Caps, steps: number, calls: number): string {
-  return `[stopped: this answer reached the agent's limit (${steps} steps, ${calls} tool calls; caps ${caps.steps} steps and ${caps.toolCalls} tool calls)]`;
 }
 
 /**
@@ -163,28 +161,21 @@ export class AgentBackend implements Backend {
       steps++;
       addUsage(usage, result.usage);
       const choice: BackendChoice = { ...(result.choices[0] as BackendChoice), index };
-      const server = choice.toolCalls.filter((c) => this.serverNames.has(c.function?.name ?? ""));
-      const client = choice.toolCalls.filter((c) => !this.serverNames.has(c.function?.name ?? ""));
-      if (server.length === 0) return choice;
-      if (steps >= caps.steps || calls + server.length > caps.toolCalls) {
+      const turn = splitCalls(choice.toolCalls, this.serverNames);
+      const decision = decideTurn(turn, { steps, calls }, caps);
+      if (decision === "answer") return choice;
+      if (decision === "cap") {
         const content = [choice.content, capMessage(caps, steps, calls)].filter(Boolean).join("\n\n");
         return { index, content, toolCalls: [], finishReason: FinishReason.LENGTH };
       }
-      messages.push(
-        create(ChatMessageSchema, {
-          role: Role.ASSISTANT,
-          content: choice.content ?? "",
-          toolCalls: choice.toolCalls,
-        }),
-      );
-      messages.push(...(await this.runCalls(server, options.signal)));
-      calls += server.length;
-      if (client.length > 0) {
-        // Hybrid: the server's calls ran; the client's are the client's to answer.
+      messages.push(assistantTurn(choice.content ?? "", choice.toolCalls));
+      messages.push(...(await this.runCalls(turn.server, options.signal)));
+      calls += turn.server.length;
+      if (decision === "hybrid") {
         return {
           index,
           ...(choice.content ? { content: choice.content } : {}),
-          toolCalls: client,
+          toolCalls: turn.client,
           finishReason: FinishReason.TOOL_CALLS,
         };
       }
@@ -252,23 +243,20 @@ export class AgentBackend implements Backend {
         }
       }
       steps++;
-      if (server.size === 0) {
+      const made = [...new Map([...server, ...client]).entries()].sort(([a], [b]) => a - b).map(([, c]) => c);
+      const turn = splitCalls(made, this.serverNames);
+      const decision = decideTurn(turn, { steps, calls }, caps);
+      if (decision === "answer") {
         yield { type: "finish", choice: index, reason: finish };
         return;
       }
-      if (steps >= caps.steps || calls + server.size > caps.toolCalls) {
+      if (decision === "cap") {
         yield { type: "text", choice: index, text: `${text ? "\n\n" : ""}${capMessage(caps, steps, calls)}` };
         yield { type: "finish", choice: index, reason: FinishReason.LENGTH };
         return;
       }
-      const serverCalls = [...server.values()];
-      messages.push(
-        create(ChatMessageSchema, {
-          role: Role.ASSISTANT,
-          content: text,
-          toolCalls: [...serverCalls, ...client.values()],
-        }),
-      );
+      const serverCalls = turn.server;
+      messages.push(assistantTurn(text, made));
       // Events go out as they happen (a started tool shows while it runs), not after all finish.
       const events: BackendStreamPart[] = [];
       const wake = { notify: () => {} };
@@ -297,8 +285,8 @@ export class AgentBackend implements Backend {
       yield* drainWhile(running, events, wake);
       const results = await running;
       messages.push(...results);
-      calls += server.size;
-      if (client.size > 0) {
+      calls += serverCalls.length;
+      if (decision === "hybrid") {
         yield { type: "finish", choice: index, reason: FinishReason.TOOL_CALLS };
         return;
       }

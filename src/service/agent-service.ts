@@ -13,9 +13,10 @@ import { Artifacts } from "../artifacts/artifacts.js";
 import { variantOf } from "../config.js";
 import { Reason, reasonError } from "../errors.js";
 import { ownerOf } from "../identity/caller.js";
+import { assistantTurn } from "../wire/message-literals.js";
 import { wireNames } from "../wire/names.js";
 import { type ChatDeps, ChatRun, callerOf } from "./chat-run.js";
-import { assistantTurn, buildCompletion, ChunkBuilder, replayChunks } from "./completion-builder.js";
+import { buildCompletion, ChunkBuilder, replayChunks } from "./completion-builder.js";
 import { logUnexpectedErrors } from "./log-unexpected.js";
 
 export type AgentServiceDeps = ChatDeps;

@@ -15,7 +15,7 @@ import {
 } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { FinishReason, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { BackendResult, BackendStreamPart, UsageCounts } from "../backends/backend.js";
-import { chatMessage, toolCall } from "../wire/message-literals.js";
+import { assistantTurn, toolCall } from "../wire/message-literals.js";
 import type { ChatPlan } from "./chat-plan.js";
 
 function usageOf(usage: UsageCounts | undefined): Usage {
@@ -128,14 +128,6 @@ export function replayChunks(completion: ChatCompletion, includeUsage: boolean):
     );
   }
   return chunks;
-}
-
-/** The assistant's turn as the session keeps it: its text (if any) and its tool calls. */
-export function assistantTurn(content: string | undefined, toolCalls: ToolCall[]): ChatMessage {
-  const message = chatMessage(Role.ASSISTANT);
-  message.toolCalls = toolCalls;
-  if (content !== undefined) message.content = content;
-  return message;
 }
 
 /** Turns backend stream parts into `chat.completion.chunk`s, one per part, as they arrive. */

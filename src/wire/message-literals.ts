@@ -1,5 +1,5 @@
 import type { ChatMessage, ContentPart, ToolCall } from "../../gen/vlmrun/agent/v1/chat_pb.js";
-import type { ImageDetail, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import { type ImageDetail, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 
 // Messages the hot paths build as typed literals instead of with `create()`, which walks the
 // schema by reflection: proto3 messages are these plain objects, every field explicit. The fast
@@ -39,4 +39,12 @@ export function toolCall(id: string, type: string, fn?: { name: string; argument
   if (fn)
     call.function = { $typeName: "vlmrun.agent.v1.FunctionCall", name: fn.name, arguments: fn.arguments };
   return call;
+}
+
+/** An assistant turn: its text (if any) and its tool calls, as sessions and the agent's history keep it. */
+export function assistantTurn(content: string | undefined, toolCalls: ToolCall[]): ChatMessage {
+  const message = chatMessage(Role.ASSISTANT);
+  message.toolCalls = toolCalls;
+  if (content !== undefined) message.content = content;
+  return message;
 }
