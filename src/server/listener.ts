@@ -88,23 +88,29 @@ export function createOnePortServer(handler: NodeHandler, options: OnePortOption
     closeWhenIdle(session, limits, end);
   };
   h2.on("stream", (stream) => deadlineForRequest(stream, limits.requestTimeoutMs));
-  h2.on("sessionError", () => closed("h2_error"));
+  // A session Node ended on an error of its own; a client's reset is the client leaving.
+  h2.on("sessionError", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "ECONNRESET" && error.code !== "EPIPE") closed("h2_error");
+  });
 
-  // The request last begun on each HTTP/1 connection: a deadline hit before it is complete is the
-  // request (body) deadline, otherwise the headers deadline of the next one.
-  const current = new WeakMap<object, http.IncomingMessage>();
-  h1.on("request", (req: http.IncomingMessage) => current.set(req.socket, req));
+  // The exchange last begun on each HTTP/1 connection: a deadline hit before its request is
+  // complete is the request (body) deadline, otherwise the headers deadline of the next one.
+  const current = new WeakMap<object, { req: http.IncomingMessage; res: http.ServerResponse }>();
+  h1.on("request", (req: http.IncomingMessage, res: http.ServerResponse) =>
+    current.set(req.socket, { req, res }),
+  );
   // A malformed request must not take anything else down.
   h1.on("clientError", (error: NodeJS.ErrnoException, socket: net.Socket) => {
     if (!socket.writable || error.code === "ECONNRESET") {
       socket.destroy();
       return;
     }
-    const timedOut = error.code === "ERR_HTTP_REQUEST_TIMEOUT";
-    const inRequest = current.get(socket)?.complete === false;
-    closed(timedOut ? (inRequest ? "request_timeout" : "headers_timeout") : "bad_request");
-    const status = timedOut ? "408 Request Timeout" : "400 Bad Request";
-    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    const exchange = current.get(socket);
+    const reason = clientErrorReason(error, exchange?.req);
+    closed(reason);
+    // A status line written into a response already under way would corrupt it: then only end.
+    if (exchange?.res.headersSent && !exchange.res.writableEnded) socket.end();
+    else socket.end(`HTTP/1.1 ${STATUS_LINES[reason]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     destroyAfter(socket, limits.closeGraceMs);
   });
 
@@ -154,6 +160,18 @@ export function createOnePortServer(handler: NodeHandler, options: OnePortOption
       return closed;
     },
   };
+}
+
+const STATUS_LINES: Partial<Record<CloseReason, string>> = {
+  bad_request: "400 Bad Request",
+  headers_timeout: "408 Request Timeout",
+  request_timeout: "408 Request Timeout",
+};
+
+/** Why Node gave up on an HTTP/1 connection: its headers or its body took too long, or it is malformed. */
+function clientErrorReason(error: NodeJS.ErrnoException, req: http.IncomingMessage | undefined): CloseReason {
+  if (error.code !== "ERR_HTTP_REQUEST_TIMEOUT") return "bad_request";
+  return req?.complete === false ? "request_timeout" : "headers_timeout";
 }
 
 /**

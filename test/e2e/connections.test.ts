@@ -268,6 +268,16 @@ describe("connections that start slowly, never finish or leave", () => {
     expect(text).toContain("part3");
     expect(text).toContain("[DONE]");
   });
+
+  it("counted each connection it ended above by its reason", async () => {
+    const metrics = await metricsText(server.url);
+    // Silent slowloris and the partial preface; trickling slowloris; the unfinished body; the idle
+    // keep-alive and the idle h2c session.
+    expect(closedCount(metrics, "sniff_timeout")).toBeGreaterThanOrEqual(4);
+    expect(closedCount(metrics, "headers_timeout")).toBeGreaterThanOrEqual(3);
+    expect(closedCount(metrics, "request_timeout")).toBeGreaterThanOrEqual(1);
+    expect(closedCount(metrics, "idle")).toBeGreaterThanOrEqual(2);
+  });
 });
 
 describe("a cap on open connections", () => {
@@ -350,6 +360,24 @@ describe("connections the server has ended, and HTTP/2 stream limits", () => {
     const drip = setInterval(() => {
       if (!socket.destroyed && sent < whole.length) socket.write(whole.subarray(sent, ++sent));
     }, 200);
+    try {
+      expect(await pollCount(open, (n) => n >= before + 1, 1_000)).toBeGreaterThanOrEqual(before + 1);
+      expect(await pollCount(open, (n) => n <= before, GONE_WITHIN_MS)).toBeLessThanOrEqual(before);
+    } finally {
+      clearInterval(drip);
+      socket.destroy();
+    }
+  });
+
+  it("ends an h2c connection it refused for a protocol error, though the client never reads", async () => {
+    const before = await open();
+    const socket = await rawH2(server.url);
+    socket.pause();
+    socket.on("error", () => {});
+    // A frame header announcing a frame far past the maximum size: nghttp2 answers with GOAWAY
+    // and stops reading, and Node leaves the session open.
+    socket.write(Buffer.from([0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]));
+    const drip = setInterval(() => !socket.destroyed && socket.write("x"), 200);
     try {
       expect(await pollCount(open, (n) => n >= before + 1, 1_000)).toBeGreaterThanOrEqual(before + 1);
       expect(await pollCount(open, (n) => n <= before, GONE_WITHIN_MS)).toBeLessThanOrEqual(before);
