@@ -1,6 +1,7 @@
 // Abuse bench: runs each attack of the hardening issue against the built server (dist/) in its own
 // process, while a probe on another connection asks /healthz every 10 ms. Prints, per attack, the
-// worst probe latency, the answer the attacker got, and the server's RSS before and after.
+// worst probe latency, the answer the attacker got, and the server's RSS before and after. An
+// attack that needs short deadlines gets a server of its own, started with them.
 //   npm run build && npm run bench:abuse
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -8,6 +9,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import net from "node:net";
 import { createInterface } from "node:readline";
+import { floodStreams } from "../test/support/h2-frames.js";
 import { startProbe } from "../test/support/probe.js";
 import { uploadWithContentLength } from "../test/support/uploads.js";
 import { lyingZip } from "../test/support/zips.js";
@@ -118,7 +120,18 @@ function rawConnection(url: string): Promise<net.Socket> {
   });
 }
 
-const attacks: [string, (url: string) => Promise<string>][] = [
+/** The server's orion_connections_open, read on a connection that closes after it. */
+async function openOnServer(url: string): Promise<number> {
+  const res = await fetch(`${url}/metrics`, { headers: { connection: "close" } });
+  return Number(/^orion_connections_open (\d+)$/m.exec(await res.text())?.[1] ?? Number.NaN);
+}
+
+/** Deadlines of the server the non-reading clients meet: short, so the bench stays short. */
+const SHORT_DEADLINES = { ORION_HEADERS_TIMEOUT_MS: "1000", ORION_CLOSE_GRACE_MS: "1000" };
+
+type Attack = [name: string, run: (url: string) => Promise<string>, env?: Record<string, string>];
+
+const attacks: Attack[] = [
   [
     "lone 'P' then silence (5 connections)",
     async (url) => {
@@ -142,6 +155,35 @@ const attacks: [string, (url: string) => Promise<string>][] = [
       for (const s of sockets) s.destroy();
       return `${open} of 400 still open after 1.5 s (sniff/headers deadlines: 5 s / 30 s)`;
     },
+  ],
+  [
+    "h2 stream flood: 4 connections × 20,000 POST streams without a body",
+    async (url) => {
+      const floods = await Promise.all(Array.from({ length: 4 }, () => floodStreams(url, 20_000, 100)));
+      const refused = floods.reduce((sum, f) => sum + f.refused, 0);
+      const goaways = floods.filter((f) => f.goaway).length;
+      return `${refused} streams refused (REFUSED_STREAM, limit 100 per connection), ${goaways} of 4 sent GOAWAY`;
+    },
+  ],
+  [
+    "non-reading clients after 408: 100 connections sending a byte every 200 ms",
+    async (url) => {
+      const before = await openOnServer(url);
+      const sockets = await Promise.all(Array.from({ length: 100 }, () => rawConnection(url)));
+      for (const s of sockets) {
+        s.pause();
+        s.write("POST /v1/openai/chat/completions HTTP/1.1\r\nHost: x\r\n");
+      }
+      const counts = [];
+      for (let i = 0; i < 15; i++) {
+        for (const s of sockets) if (!s.destroyed) s.write("a");
+        await sleep(200);
+        if (i === 0 || i === 14) counts.push(await openOnServer(url));
+      }
+      for (const s of sockets) s.destroy();
+      return `open on the server: ${before} before, ${counts[0]} at 0.2 s, ${counts[1]} at 3 s (headers deadline 1 s + close grace 1 s)`;
+    },
+    SHORT_DEADLINES,
   ],
   [
     "7 schemas of 20,000 properties (1.1 MB each)",
@@ -277,32 +319,35 @@ const attacks: [string, (url: string) => Promise<string>][] = [
 
 async function main() {
   const upstream = await echoUpstream();
-  const server = await startServer({
+  const env = {
     ORION_LLM_BASE_URL: upstream,
     ORION_LLM_MODEL: "echo",
     ORION_API_KEYS: `${BENCH_KEY}=bench:enterprise`,
     ORION_STREAM_STALL_TIMEOUT_MS: "5000",
     ORION_GUEST_DAILY_LIMIT: "1000000",
     ORION_LOG_LEVEL: "info",
-  });
+  };
+  const server = await startServer(env);
   // Warm the schema worker, so its start-up is not counted against the first attack.
   await post(server.url, withSchema({ type: "string" }, '"ok"'));
   const startRss = rssMiB(server.pid);
   console.log(`server RSS at start: ${startRss.toFixed(0)} MiB; probe: GET /healthz every 10 ms\n`);
   console.log("| attack | attacker got | worst probe (ms) | failed probes | RSS before → after (MiB) |");
   console.log("|---|---|---|---|---|");
-  for (const [name, attack] of attacks) {
-    const before = rssMiB(server.pid);
-    const stop = startProbe(server.url);
+  for (const [name, attack, ownEnv] of attacks) {
+    const target = ownEnv ? await startServer({ ...env, ...ownEnv }) : server;
+    const before = rssMiB(target.pid);
+    const stop = startProbe(target.url);
     await sleep(50);
-    const answer = await attack(server.url);
+    const answer = await attack(target.url);
     await sleep(200);
     const { worstMs: worst, failures } = await stop();
     await sleep(500);
-    const after = rssMiB(server.pid);
+    const after = rssMiB(target.pid);
     console.log(
       `| ${name} | ${answer} | ${worst.toFixed(1)} | ${failures} | ${before.toFixed(0)} → ${after.toFixed(0)} |`,
     );
+    if (target !== server) process.kill(target.pid, "SIGKILL");
   }
   const end = rssMiB(server.pid);
   // V8 gives heap pages back once the process is idle (its memory reducer), and the schema

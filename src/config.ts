@@ -50,6 +50,13 @@ export interface ConnectionLimits {
   idleTimeoutMs: number;
   /** Open connections at most; more are closed on arrival and counted by `onRefused`. */
   maxConnections: number;
+  /** Streams open at once on one HTTP/2 connection (advertised in SETTINGS); more are refused. */
+  h2MaxConcurrentStreams: number;
+  /**
+   * How long a connection the server has ended (408, 400, GOAWAY, idle) may linger for its last
+   * bytes to leave before its socket is destroyed, whether or not the client reads or closes.
+   */
+  closeGraceMs: number;
 }
 
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
@@ -58,6 +65,8 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   requestTimeoutMs: 120_000,
   idleTimeoutMs: 65_000,
   maxConnections: 10_000,
+  h2MaxConcurrentStreams: 100,
+  closeGraceMs: 1_000,
 };
 
 /**
@@ -430,6 +439,14 @@ function connectionLimits(env: Env): ConnectionLimits {
     requestTimeoutMs: integer(env, "ORION_REQUEST_TIMEOUT_MS", d.requestTimeoutMs, 100, 3_600_000),
     idleTimeoutMs: integer(env, "ORION_IDLE_TIMEOUT_MS", d.idleTimeoutMs, 100, 3_600_000),
     maxConnections: integer(env, "ORION_MAX_CONNECTIONS", d.maxConnections, 1, 1_000_000),
+    h2MaxConcurrentStreams: integer(
+      env,
+      "ORION_H2_MAX_CONCURRENT_STREAMS",
+      d.h2MaxConcurrentStreams,
+      1,
+      10_000,
+    ),
+    closeGraceMs: integer(env, "ORION_CLOSE_GRACE_MS", d.closeGraceMs, 0, 60_000),
   };
 }
 

@@ -13,6 +13,9 @@ export interface Metrics {
   readonly connectionsRefused: Counter;
   /** Streams cut because their client read nothing within ORION_STREAM_STALL_TIMEOUT_MS. */
   readonly streamsStalled: Counter;
+  /** Connections the server ended itself, by why (sniff_timeout, headers_timeout, idle, …). */
+  readonly connectionsClosed: Counter<"reason">;
+  readonly connectionsOpen: Gauge;
   /** Chats by model variant, surface and outcome (ok, error, cancelled). */
   readonly chats: Counter<"variant" | "surface" | "outcome">;
   readonly chatSeconds: Histogram<"variant" | "surface" | "outcome">;
@@ -82,6 +85,17 @@ export function createMetrics(): Metrics {
     connectionsRefused: new Counter({
       name: "orion_connections_refused_total",
       help: "Connections closed on arrival because ORION_MAX_CONNECTIONS were open",
+      registers: [registry],
+    }),
+    connectionsClosed: new Counter({
+      name: "orion_connections_closed_total",
+      help: "Connections the server ended itself, by reason (sniff_timeout, headers_timeout, request_timeout, bad_request, idle, h2_error)",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
+    connectionsOpen: new Gauge({
+      name: "orion_connections_open",
+      help: "Client connections open now, whatever their protocol or state",
       registers: [registry],
     }),
     chats: new Counter({

@@ -256,7 +256,12 @@ export function build(config: Config, options: BuildOptions = {}): App {
       x.surface = HEALTH_PATHS.has(x.path) ? "http" : "rest";
       void pipeline(x);
     },
-    { limits: config.connections, onRefused: () => metrics.connectionsRefused.inc() },
+    {
+      limits: config.connections,
+      onRefused: () => metrics.connectionsRefused.inc(),
+      onClosed: (reason) => metrics.connectionsClosed.inc({ reason }),
+      onOpenChange: (delta) => metrics.connectionsOpen.inc(delta),
+    },
   );
 
   let shuttingDown: Promise<void> | undefined;

@@ -16,10 +16,23 @@ export interface OnePortServer {
   closeAll(): Promise<void>;
 }
 
+/** Why the server ended a connection itself (the `reason` label of the closes it counts). */
+export type CloseReason =
+  | "sniff_timeout"
+  | "headers_timeout"
+  | "request_timeout"
+  | "bad_request"
+  | "idle"
+  | "h2_error";
+
 export interface OnePortOptions {
   limits: ConnectionLimits;
   /** Called for each connection refused because `maxConnections` were open. */
   onRefused?: () => void;
+  /** Called once for each connection the server ends itself, with why. */
+  onClosed?: (reason: CloseReason) => void;
+  /** Called with +1 when a connection is accepted and -1 when it is gone, whoever ended it. */
+  onOpenChange?: (delta: 1 | -1) => void;
 }
 
 type Protocol = "h1" | "h2" | "undecided";
@@ -42,6 +55,7 @@ export function protocolOf(head: Buffer): Protocol {
  */
 export function createOnePortServer(handler: NodeHandler, options: OnePortOptions): OnePortServer {
   const { limits } = options;
+  const closed = (reason: CloseReason) => options.onClosed?.(reason);
   const h1 = http.createServer(
     {
       keepAliveTimeout: limits.idleTimeoutMs,
@@ -52,38 +66,75 @@ export function createOnePortServer(handler: NodeHandler, options: OnePortOption
     },
     handler,
   );
-  const h2 = http2.createServer({}, handler);
+  const h2 = http2.createServer(
+    // Node refuses streams beyond the advertised limit with REFUSED_STREAM.
+    { settings: { maxConcurrentStreams: limits.h2MaxConcurrentStreams } },
+    handler,
+  );
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
-  h2.on("session", (session) => {
+  const watchSession = (session: http2.ServerHttp2Session, socket: net.Socket) => {
     sessions.add(session);
-    session.once("close", () => sessions.delete(session));
-    closeWhenIdle(session, limits.idleTimeoutMs);
-  });
+    // However a session ends (our GOAWAY, a protocol error, the client's), its socket goes too.
+    session.once("close", () => {
+      sessions.delete(session);
+      destroyAfter(socket, limits.closeGraceMs);
+    });
+    const end = (reason: CloseReason) => {
+      closed(reason);
+      session.close();
+      destroyAfter(socket, limits.closeGraceMs);
+    };
+    closeWhenIdle(session, limits, end);
+  };
   h2.on("stream", (stream) => deadlineForRequest(stream, limits.requestTimeoutMs));
+  // A session Node ended on an error of its own; a client's reset is the client leaving.
+  h2.on("sessionError", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "ECONNRESET" && error.code !== "EPIPE") closed("h2_error");
+  });
+
+  // The exchange last begun on each HTTP/1 connection: a deadline hit before its request is
+  // complete is the request (body) deadline, otherwise the headers deadline of the next one.
+  const current = new WeakMap<object, { req: http.IncomingMessage; res: http.ServerResponse }>();
+  h1.on("request", (req: http.IncomingMessage, res: http.ServerResponse) =>
+    current.set(req.socket, { req, res }),
+  );
   // A malformed request must not take anything else down.
-  h1.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+  h1.on("clientError", (error: NodeJS.ErrnoException, socket: net.Socket) => {
     if (!socket.writable || error.code === "ECONNRESET") {
       socket.destroy();
       return;
     }
-    const status = error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
-    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    const exchange = current.get(socket);
+    const reason = clientErrorReason(error, exchange?.req);
+    closed(reason);
+    // A status line written into a response already under way would corrupt it: then only end.
+    if (exchange?.res.headersSent && !exchange.res.writableEnded) socket.end();
+    else socket.end(`HTTP/1.1 ${STATUS_LINES[reason]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    destroyAfter(socket, limits.closeGraceMs);
   });
-  h2.on("sessionError", () => {});
 
   // Small SSE and gRPC frames must leave at once: no Nagle (http.createServer sets this itself, but
   // these sockets come from our own net.Server).
   const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+    options.onOpenChange?.(1);
+    socket.once("close", () => {
+      sockets.delete(socket);
+      options.onOpenChange?.(-1);
+    });
     socket.on("error", () => socket.destroy());
-    routeByPreface(socket, limits.sniffTimeoutMs, (protocol) => {
+    const giveUp = () => closed("sniff_timeout");
+    routeByPreface(socket, limits.sniffTimeoutMs, giveUp, (protocol) => {
       if (protocol === "h2") {
-        // The h2 session takes the buffered bytes and then reads the handle itself.
+        // The h2 session takes the buffered bytes and then reads the handle itself; Node emits
+        // "session" during this call.
+        h2.once("session", (session) => watchSession(session, socket));
         h2.emit("connection", socket);
         return;
       }
+      // Node's keep-alive deadline is the socket's timeout, and Node destroys the socket on it.
+      socket.once("timeout", () => closed("idle"));
       h1.emit("connection", socket);
       socket.resume();
     });
@@ -111,14 +162,34 @@ export function createOnePortServer(handler: NodeHandler, options: OnePortOption
   };
 }
 
+const STATUS_LINES: Partial<Record<CloseReason, string>> = {
+  bad_request: "400 Bad Request",
+  headers_timeout: "408 Request Timeout",
+  request_timeout: "408 Request Timeout",
+};
+
+/** Why Node gave up on an HTTP/1 connection: its headers or its body took too long, or it is malformed. */
+function clientErrorReason(error: NodeJS.ErrnoException, req: http.IncomingMessage | undefined): CloseReason {
+  if (error.code !== "ERR_HTTP_REQUEST_TIMEOUT") return "bad_request";
+  return req?.complete === false ? "request_timeout" : "headers_timeout";
+}
+
 /**
  * Reads the first bytes until they decide the protocol, then hands the socket on with those bytes
  * put back. Waits for new data events only (never re-reads what is buffered), and gives up on a
  * connection that does not decide within the deadline.
  */
-function routeByPreface(socket: net.Socket, timeoutMs: number, route: (protocol: "h1" | "h2") => void) {
+function routeByPreface(
+  socket: net.Socket,
+  timeoutMs: number,
+  giveUp: () => void,
+  route: (protocol: "h1" | "h2") => void,
+) {
   let head: Buffer = Buffer.alloc(0);
-  const timer = setTimeout(() => socket.destroy(), timeoutMs);
+  const timer = setTimeout(() => {
+    giveUp();
+    socket.destroy();
+  }, timeoutMs);
   const stop = () => {
     clearTimeout(timer);
     socket.off("data", onData);
@@ -137,22 +208,44 @@ function routeByPreface(socket: net.Socket, timeoutMs: number, route: (protocol:
   socket.once("close", stop);
 }
 
-/** Closes an HTTP/2 session that has had no open stream for `idleMs`. */
-function closeWhenIdle(session: http2.ServerHttp2Session, idleMs: number) {
+/**
+ * Ends an HTTP/2 session that has no open stream for too long: until its first stream, the headers
+ * deadline (a preface, or a header block, that never completes), and after it the idle deadline
+ * (which also ends a later header block left unfinished while nothing else is open).
+ */
+function closeWhenIdle(
+  session: http2.ServerHttp2Session,
+  limits: ConnectionLimits,
+  end: (reason: CloseReason) => void,
+) {
   let open = 0;
   let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    timer = setTimeout(() => session.close(), idleMs);
+  const arm = (reason: CloseReason, ms: number) => {
+    timer = setTimeout(() => end(reason), ms);
   };
   session.on("stream", (stream) => {
     open++;
     clearTimeout(timer);
     stream.once("close", () => {
-      if (--open === 0 && !session.closed) arm();
+      if (--open === 0 && !session.closed) arm("idle", limits.idleTimeoutMs);
     });
   });
   session.once("close", () => clearTimeout(timer));
-  arm();
+  arm("headers_timeout", limits.headersTimeoutMs);
+}
+
+const doomed = new WeakSet<net.Socket>();
+
+/**
+ * Destroys a socket the server is done with after `graceMs`, whether or not the peer reads what
+ * was last written or ever closes its side: a half-closed socket would otherwise stay for as long
+ * as the peer keeps sending.
+ */
+function destroyAfter(socket: net.Socket, graceMs: number) {
+  if (socket.destroyed || doomed.has(socket)) return;
+  doomed.add(socket);
+  const timer = setTimeout(() => socket.destroy(), graceMs);
+  socket.once("close", () => clearTimeout(timer));
 }
 
 /**

@@ -64,6 +64,18 @@ describe("configuration from the environment", () => {
     );
   });
 
+  it("reads the h2c stream cap and the close grace, within bounds", () => {
+    expect(loadConfig({}).connections).toMatchObject({ h2MaxConcurrentStreams: 100, closeGraceMs: 1_000 });
+    const set = loadConfig({ ORION_H2_MAX_CONCURRENT_STREAMS: "20", ORION_CLOSE_GRACE_MS: "0" });
+    expect(set.connections).toMatchObject({ h2MaxConcurrentStreams: 20, closeGraceMs: 0 });
+    expect(() => loadConfig({ ORION_H2_MAX_CONCURRENT_STREAMS: "0" })).toThrow(
+      /ORION_H2_MAX_CONCURRENT_STREAMS must be an integer from 1 to 10000/,
+    );
+    expect(() => loadConfig({ ORION_CLOSE_GRACE_MS: "1.5" })).toThrow(
+      /ORION_CLOSE_GRACE_MS must be an integer/,
+    );
+  });
+
   it("derives provider variable names from wire names", () => {
     expect(providerEnvStem("google-veo-3.1")).toBe("GOOGLE_VEO_3_1");
     expect(providerEnvStem("nvidia-cosmos-reason-2-8b")).toBe("NVIDIA_COSMOS_REASON_2_8B");
