@@ -12,7 +12,7 @@ import { redact } from "./document/redact.js";
 import { crop } from "./image/crop.js";
 import { detectFaces } from "./image/detect-faces.js";
 import { detectObjects } from "./image/detect-objects.js";
-import { detectPeople } from "./image/detect-people.js";
+import { detectPose } from "./image/detect-pose.js";
 import { dominantColors } from "./image/dominant-colors.js";
 import { flip } from "./image/flip.js";
 import { grayscale } from "./image/grayscale.js";
@@ -56,7 +56,7 @@ export function builtinTools(
     grayscale,
     detectFaces,
     detectObjects,
-    detectPeople,
+    detectPose,
     segmentPerson,
     blurRegions,
     annotate,

@@ -1,4 +1,4 @@
-// Runs in a worker thread (see detect-objects.ts, detect-people.ts): @vladmandic/human's COCO
+// Runs in a worker thread (see detect-objects.ts, detect-pose.ts): @vladmandic/human's COCO
 // object detector (CenterNet) and body-pose model (MoveNet) on tfjs WASM, loaded once per worker
 // from the models inside the npm package.
 import { readFile } from "node:fs/promises";

@@ -4,7 +4,7 @@ import { defineTool } from "../tool.js";
 import { detectBodies } from "./detect/body-pool.js";
 import { loadImage } from "./image-input.js";
 
-export const detectPeople = defineTool({
+export const detectPose = defineTool({
   name: "detect_pose",
   description:
     "Find the person in an image and their body pose (MoveNet on this server): the person's box and the keypoints it can see (of 17: nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles) as normalised [x, y] with confidences.",
