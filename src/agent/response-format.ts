@@ -1,8 +1,13 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
-import { ChatMessageSchema, type ResponseFormat } from "../../gen/vlmrun/agent/v1/chat_pb.js";
-import { Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import {
+  type ChatCompletionChunk,
+  type ChatMessage,
+  ChatMessageSchema,
+  type ResponseFormat,
+} from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import { FinishReason, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import {
   addUsage,
   type Backend,
@@ -118,4 +123,37 @@ export async function enforceFormat(
     choices.push({ ...repaired, index: choice.index });
   }
   return { ...result, choices };
+}
+
+/**
+ * A stream held to a schema: each choice's finishing chunk waits until that choice's whole answer
+ * is checked, so a mismatch is never preceded by finish_reason "stop". Answers that end in tool
+ * calls are not held to the schema.
+ */
+export class StreamedFormatCheck {
+  private readonly held: ChatCompletionChunk[] = [];
+
+  constructor(
+    private readonly validator: SchemaValidator,
+    private readonly schema: JsonObject | undefined,
+  ) {}
+
+  /** True when `chunk` must wait for the check (it finishes a choice); it is kept until `release`. */
+  holds(chunk: ChatCompletionChunk): boolean {
+    if (!this.schema || chunk.choices.every((c) => c.finishReason === FinishReason.UNSPECIFIED)) return false;
+    this.held.push(chunk);
+    return true;
+  }
+
+  /** Checks every choice's whole answer; the held chunks when all match, else formatUnmet. */
+  async release(answers: ChatMessage[], signal: AbortSignal): Promise<ChatCompletionChunk[]> {
+    if (this.schema) {
+      for (const answer of answers) {
+        if (answer.toolCalls.length > 0) continue;
+        const verdict = await checkAnswer(this.validator, this.schema, answer.content, signal);
+        if (!verdict.ok) throw formatUnmet(verdict.problems, false);
+      }
+    }
+    return this.held;
+  }
 }

@@ -2,13 +2,13 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, type ServiceImpl } from "@connectrpc/connect";
 import type { ChatCompletionChunk } from "../../gen/vlmrun/agent/v1/chat_pb.js";
-import { AgentModel, FinishReason, Model } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import { AgentModel, Model } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import {
   type AgentService,
   GetQuotaResponseSchema,
   ListModelsResponseSchema,
 } from "../../gen/vlmrun/agent/v1/service_pb.js";
-import { checkAnswer, enforceFormat, formatUnmet } from "../agent/response-format.js";
+import { enforceFormat, StreamedFormatCheck } from "../agent/response-format.js";
 import { Artifacts } from "../artifacts/artifacts.js";
 import { variantOf } from "../config.js";
 import { Reason, reasonError } from "../errors.js";
@@ -62,10 +62,8 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
         return;
       }
       const builder = new ChunkBuilder(run.plan);
-      const schema = run.schema;
-      // With a response_format, each choice's finish waits until its whole answer is checked, so a
-      // mismatch is never preceded by finish_reason "stop".
-      const held: ChatCompletionChunk[] = [];
+      const format = new StreamedFormatCheck(formats, run.schema);
+      let held: ChatCompletionChunk[] = [];
       let produced = false;
       let ended = false;
       try {
@@ -74,10 +72,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
           for await (const part of backend.stream(run.backendRequest, run.options)) {
             const chunk = builder.fromPart(part);
             if (!chunk) continue;
-            if (schema && chunk.choices.some((c) => c.finishReason !== FinishReason.UNSPECIFIED)) {
-              held.push(chunk);
-              continue;
-            }
+            if (format.holds(chunk)) continue;
             produced = true;
             if (chunk.agentEvent) run.noteEvent(chunk.agentEvent);
             if (chunk.choices.some((c) => c.delta?.content || (c.delta?.toolCalls.length ?? 0) > 0)) {
@@ -85,14 +80,8 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
             }
             yield chunk;
           }
-          if (schema) {
-            for (let choice = 0; choice < (request.n ?? 1); choice++) {
-              const answer = builder.transcript(choice);
-              if (answer.toolCalls.length > 0) continue;
-              const verdict = await checkAnswer(formats, schema, answer.content, ctx.signal);
-              if (!verdict.ok) throw formatUnmet(verdict.problems, false);
-            }
-          }
+          const answers = Array.from({ length: request.n ?? 1 }, (_, choice) => builder.transcript(choice));
+          held = await format.release(answers, ctx.signal);
         } catch (error) {
           ended = true;
           await run.fail(produced, error);
