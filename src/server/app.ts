@@ -36,7 +36,6 @@ import { builtinTools } from "../tools/builtin.js";
 import { providerTools, unconfiguredProviderTools } from "../tools/providers/catalog.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import { wireNames } from "../wire/names.js";
-import { cors } from "./cors.js";
 import { docsRoutes } from "./docs/docs-routes.js";
 import { healthService } from "./grpc/health.js";
 import { reflectionServices } from "./grpc/reflection.js";
@@ -44,13 +43,12 @@ import { healthRoutes, type ReadinessCheck, readiness } from "./health-routes.js
 import { compose } from "./http/compose.js";
 import { createExchange, exchangeOf } from "./http/exchange.js";
 import { headerOf, type NodeHandler } from "./http/types.js";
-import { identifyRpc, kPeer } from "./identify.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createOnePortServer } from "./listener.js";
-import { malformedBinaryIsInvalidArgument } from "./malformed-message.js";
-import { observeHttp, observeRpc } from "./observe.js";
+import { cors } from "./pipeline/cors.js";
 import { refuseWhileDraining } from "./pipeline/drain.js";
 import { identifyRest } from "./pipeline/identify-rest.js";
+import { observeHttp } from "./pipeline/observe-http.js";
 import { route } from "./pipeline/route.js";
 import { rpcPaths, serveRpc } from "./pipeline/rpc.js";
 import { echoRequestId, track } from "./pipeline/track.js";
@@ -61,6 +59,9 @@ import { chatCompletionsRoute } from "./rest/chat-route.js";
 import { modelRoute } from "./rest/models-route.js";
 import { toolsRoute } from "./rest/tools-route.js";
 import { Router } from "./router.js";
+import { identifyRpc, kPeer } from "./rpc/identify-rpc.js";
+import { malformedBinaryIsInvalidArgument } from "./rpc/malformed-message.js";
+import { observeRpc } from "./rpc/observe-rpc.js";
 
 export interface App {
   readonly config: Config;

@@ -1,10 +1,10 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Metrics } from "../observability/metrics.js";
 import type { Exchange } from "./http/exchange.js";
+import { simpleHttpError } from "./http/http-error.js";
 import { sendHttpError, sendJson } from "./http/respond.js";
 import { headerOf, writable } from "./http/types.js";
 import type { Lifecycle } from "./lifecycle.js";
-import { simpleHttpError } from "./rest/errors.js";
 
 /** A dependency readiness depends on (the store, from the identity issue on). */
 export interface ReadinessCheck {

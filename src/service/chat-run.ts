@@ -9,6 +9,7 @@ import {
   type ChatMessage,
 } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { AgentEventKind } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
 import { type AssembleDeps, type AssembledAgent, assembleAgent } from "../agent/assemble.js";
 import { prepareFormat } from "../agent/response-format.js";
 import { previewsOf } from "../artifacts/previews.js";
@@ -25,6 +26,7 @@ import { schemaOf } from "../schema/schema-of.js";
 import type { SchemaValidator } from "../schema/validator.js";
 import type { Sessions } from "../sessions/sessions.js";
 import type { SkillLibrary } from "../skills/skill-library.js";
+import { bindingUrl } from "../wire/http-bindings.js";
 import type { BackgroundWrites } from "./background-writes.js";
 import { type CallerCaps, capsOf } from "./caller-caps.js";
 import { type ChatPlan, planChat } from "./chat-plan.js";
@@ -179,13 +181,13 @@ export class ChatRun {
   artifacts(): ArtifactRef[] {
     const produced = this.agent?.produced ?? [];
     if (produced.length === 0) return [];
-    const session = encodeURIComponent(this.plan.sessionId);
+    const session = this.plan.sessionId;
     return produced.map((a) => ({
       $typeName: "vlmrun.agent.v1.ArtifactRef",
       id: a.id,
       contentType: a.contentType,
       bytes: BigInt(a.size),
-      url: `/v1/artifacts?object_id=${encodeURIComponent(a.id)}&session_id=${session}`,
+      url: bindingUrl(AgentService.method.getArtifact, { object_id: a.id, session_id: session }),
     }));
   }
 

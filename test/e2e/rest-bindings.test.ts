@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
 import { requestFromBinding } from "../../src/server/rest/binding-request.js";
-import { httpBindings } from "../../src/server/rest/http-bindings.js";
+import { httpBindings } from "../../src/wire/http-bindings.js";
 import { startServer, type TestServer } from "../support/server.js";
 
 let server: TestServer;

@@ -8,7 +8,7 @@ import {
   SkillType,
   Toolset,
 } from "../../gen/vlmrun/agent/v1/enums_pb.js";
-import { locOf } from "../../src/server/rest/errors.js";
+import { locOf } from "../../src/server/http/http-error.js";
 import { chatRequestSchema } from "../../src/server/rest/request-schema.js";
 
 function parse(body: unknown) {

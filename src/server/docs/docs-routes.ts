@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { packageRoot } from "../../runtime/package-root.js";
+import { simpleHttpError } from "../http/http-error.js";
 import { sendHttpError } from "../http/respond.js";
 import { type Asset, assetOf, sendAsset } from "../playground/assets.js";
-import { simpleHttpError } from "../rest/errors.js";
 import type { RouteHandler } from "../router.js";
 import { openApiDocument } from "./openapi.js";
 

@@ -1,4 +1,4 @@
-import type { HttpError } from "../rest/errors.js";
+import type { HttpError } from "./http-error.js";
 import { type NodeResponse, writable } from "./types.js";
 
 export function sendJson(

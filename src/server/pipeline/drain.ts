@@ -1,8 +1,8 @@
 import type { Middleware } from "../http/compose.js";
+import { simpleHttpError } from "../http/http-error.js";
 import { sendHttpError } from "../http/respond.js";
 import { writable } from "../http/types.js";
 import type { Lifecycle } from "../lifecycle.js";
-import { simpleHttpError } from "../rest/errors.js";
 
 /** While draining, new requests get a clear 503 (health paths still answer, so probes see it). */
 export function refuseWhileDraining(lifecycle: Lifecycle, healthPaths: ReadonlySet<string>): Middleware {

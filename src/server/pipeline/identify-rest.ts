@@ -1,8 +1,8 @@
 import type { CallerResolver } from "../../identity/resolve-caller.js";
+import { hintsFromHeaders } from "../http/caller-hints.js";
 import type { Middleware } from "../http/compose.js";
+import { httpErrorOf } from "../http/http-error.js";
 import { sendHttpError } from "../http/respond.js";
-import { hintsFromHeaders } from "../identify.js";
-import { httpErrorOf } from "../rest/errors.js";
 
 /** REST API routes (/v1/…): the caller is resolved from the headers before any body is read. */
 export function identifyRest(resolver: CallerResolver): Middleware {

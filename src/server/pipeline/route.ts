@@ -1,8 +1,8 @@
 import type { Logger } from "../../observability/logger.js";
 import type { Middleware } from "../http/compose.js";
+import { simpleHttpError } from "../http/http-error.js";
 import { sendHttpError } from "../http/respond.js";
 import { writable } from "../http/types.js";
-import { simpleHttpError } from "../rest/errors.js";
 import type { Router } from "../router.js";
 
 /** The last step: the matching route answers; otherwise a 404 or 405; a throw is a logged 500. */

@@ -1,7 +1,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { Middleware } from "../http/compose.js";
 import type { NodeRequest, NodeResponse } from "../http/types.js";
-import { rpcSurface } from "../observe.js";
+import { rpcSurface } from "../rpc/observe-rpc.js";
 
 /** The paths of every method of these services: "/vlmrun.agent.v1.AgentService/ListModels". */
 export function rpcPaths(services: readonly DescService[]): Set<string> {

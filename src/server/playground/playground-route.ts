@@ -1,8 +1,8 @@
 import { gzipSync } from "node:zlib";
 import type { MediaLimits } from "../../config.js";
+import { simpleHttpError } from "../http/http-error.js";
 import { sendHttpError } from "../http/respond.js";
 import { writable } from "../http/types.js";
-import { simpleHttpError } from "../rest/errors.js";
 import type { RouteHandler } from "../router.js";
 import { type Asset, etagOf, sendAsset } from "./assets.js";
 

@@ -1,5 +1,5 @@
 import { create, type DescMessage, type MessageShape, ScalarType } from "@bufbuild/protobuf";
-import { type HttpBinding, isRequired } from "./http-bindings.js";
+import { type HttpBinding, isRequired } from "../../wire/http-bindings.js";
 import type { LocIssue } from "./validation-issues.js";
 
 /** A scalar from a path segment or query value, or undefined when it does not parse. */

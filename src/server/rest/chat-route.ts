@@ -11,11 +11,11 @@ import { type ByteCap, type CallerCaps, capsOf } from "../../service/caller-caps
 import { isJsonObject } from "../../wire/message-literals.js";
 import { BodyTooLarge, readBody, refuseBody } from "../http/body.js";
 import type { Exchange } from "../http/exchange.js";
+import { httpErrorOf, simpleHttpError, validationHttpError } from "../http/http-error.js";
 import { JSON_SHAPE_LIMITS, jsonShapeProblem } from "../http/json-shape.js";
 import { sendHttpError, sendJson } from "../http/respond.js";
 import { headerOf, type NodeRequest, type NodeResponse } from "../http/types.js";
 import type { Lifecycle } from "../lifecycle.js";
-import { httpErrorOf, simpleHttpError, validationHttpError } from "./errors.js";
 import { chunkJson, completionJson } from "./render.js";
 import { decodeCommonRequest } from "./request-fast-path.js";
 import { chatRequestSchema } from "./request-schema.js";

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { AgentService, ListModelsRequestSchema } from "../../../gen/vlmrun/agent/v1/service_pb.js";
-import { simpleHttpError } from "./errors.js";
+import { simpleHttpError } from "../http/http-error.js";
 import { modelJson } from "./render.js";
 import { callUnary, type RestDeps, unaryRoute } from "./unary-route.js";
 

@@ -1,11 +1,7 @@
 import type { z } from "zod";
+import type { LocIssue } from "../http/http-error.js";
 
-/** One FastAPI-style validation error: `{"loc": [...], "msg": ..., "type": ...}`. */
-export interface LocIssue {
-  loc: (string | number)[];
-  msg: string;
-  type: string;
-}
+export type { LocIssue };
 
 type Path = (string | number)[];
 

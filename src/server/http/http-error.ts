@@ -1,8 +1,14 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { errorFacts, Reason } from "../../errors.js";
-import type { LocIssue } from "./validation-issues.js";
 
-/** An error as the REST surface sends it: status, headers and the combined FastAPI + OpenAI body. */
+/** One problem of a 422, FastAPI's shape: where (`["body", "messages", 0, …]`), what, which kind. */
+export interface LocIssue {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
+
+/** An error as the HTTP surfaces send it: status, headers and the combined FastAPI + OpenAI body. */
 export interface HttpError {
   status: number;
   headers: Record<string, string>;

@@ -1,22 +1,11 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { createContextKey, type Interceptor } from "@connectrpc/connect";
-import { kCaller } from "../identity/caller.js";
-import type { CallerHints, CallerResolver } from "../identity/resolve-caller.js";
-import type { HeaderReader } from "./http/exchange.js";
+import { kCaller } from "../../identity/caller.js";
+import type { CallerResolver } from "../../identity/resolve-caller.js";
+import { hintsFromHeaders } from "../http/caller-hints.js";
 
 /** The socket's remote address, for guests without a browser id. */
 export const kPeer = createContextKey<string | undefined>(undefined, { description: "peer address" });
-
-/** What identity reads from a request: the same headers on every surface. */
-export function hintsFromHeaders(header: HeaderReader, remoteAddress: string | undefined): CallerHints {
-  return {
-    authorization: header.get("authorization"),
-    browserId: header.get("x-browser-id") ?? header.get("x-browser-fingerprint"),
-    userAgent: header.get("user-agent"),
-    forwardedFor: header.get("x-forwarded-for"),
-    remoteAddress,
-  };
-}
 
 /** RPC surfaces: who is calling (for these services), decided once, before the method runs. */
 export function identifyRpc(resolver: CallerResolver, services: readonly DescService[]): Interceptor {

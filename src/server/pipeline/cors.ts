@@ -1,6 +1,6 @@
 import { cors as connectCors } from "@connectrpc/connect";
-import type { Middleware } from "./http/compose.js";
-import { headerOf, type NodeRequest, type NodeResponse, writable } from "./http/types.js";
+import type { Middleware } from "../http/compose.js";
+import { headerOf, type NodeRequest, type NodeResponse, writable } from "../http/types.js";
 
 /** Headers browsers may send beyond Connect's own: auth, guest identity, tracing. */
 const EXTRA_ALLOWED = ["Authorization", "X-Browser-Id", "X-Browser-Fingerprint", "X-Request-Id"];

@@ -1,6 +1,6 @@
 import { type DescMethod, type DescService, getOption } from "@bufbuild/protobuf";
-import { http } from "../../../gen/google/api/annotations_pb.js";
-import { FieldBehavior, field_behavior } from "../../../gen/google/api/field_behavior_pb.js";
+import { http } from "../../gen/google/api/annotations_pb.js";
+import { FieldBehavior, field_behavior } from "../../gen/google/api/field_behavior_pb.js";
 
 export type HttpVerb = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -29,4 +29,28 @@ export function httpBindings(service: DescService): HttpBinding[] {
 /** Whether a request field is marked `(google.api.field_behavior) = REQUIRED`. */
 export function isRequired(field: DescMethod["input"]["fields"][number]): boolean {
   return getOption(field, field_behavior).includes(FieldBehavior.REQUIRED);
+}
+
+const getBindings = new WeakMap<DescMethod, HttpBinding>();
+
+/**
+ * Where a GET binding of `method` serves these request fields (proto names): path variables filled
+ * in, the rest as the query. So links the service hands out follow the proto, not a copied path.
+ */
+export function bindingUrl(method: DescMethod, fields: Record<string, string>): string {
+  let binding = getBindings.get(method);
+  if (!binding) {
+    binding = httpBindings(method.parent).find((b) => b.method === method && b.verb === "GET");
+    if (!binding) throw new Error(`${method.name} has no GET binding`);
+    getBindings.set(method, binding);
+  }
+  const query = new URLSearchParams();
+  let path = binding.path;
+  for (const [name, value] of Object.entries(fields)) {
+    const variable = `{${name}}`;
+    if (path.includes(variable)) path = path.replace(variable, encodeURIComponent(value));
+    else query.set(name, value);
+  }
+  const search = query.toString();
+  return search ? `${path}?${search}` : path;
 }
