@@ -135,6 +135,11 @@ export interface StoreConfig {
   clusterNodes: string[];
   prefix: string;
   commandTimeoutMs: number;
+  /**
+   * Where the embedded store (no Redis) keeps its file, ORION_DATA_DIR (absolute); IN_MEMORY keeps
+   * it in the process instead.
+   */
+  dataDir: string;
   /** Bounds of the embedded store (no Redis): the least recently written go first past them. */
   embedded: {
     maxSessions: number;
@@ -173,6 +178,14 @@ export const HEAVY_TOOLSETS: readonly Toolset[] = [
 export function usesRedis(store: StoreConfig): boolean {
   return store.redisUrl !== undefined || store.clusterNodes.length > 0;
 }
+
+/** Whether several processes (ORION_WORKERS, the CLI) see the same state: Redis, or the data directory. */
+export function sharedAcrossProcesses(store: StoreConfig): boolean {
+  return usesRedis(store) || store.dataDir !== IN_MEMORY;
+}
+
+/** ORION_DATA_DIR=:memory: keeps the embedded store in the process, losing everything at exit. */
+export const IN_MEMORY = ":memory:";
 
 export interface IdentityConfig {
   /** `key=user[:plan]` entries from ORION_API_KEYS. */
@@ -280,6 +293,12 @@ export interface Config {
 export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
+
+/** ORION_DATA_DIR resolved against the working directory; default `data/` there. */
+function dataDir(env: Env, cwd: string): string {
+  const given = text(env, "ORION_DATA_DIR") ?? "data";
+  return given === IN_MEMORY ? IN_MEMORY : path.resolve(cwd, given);
+}
 
 /** A guest's cap: at most the signed-in cap it shadows (unset, the smaller of the two defaults). */
 function guestCap(env: Env, name: string, fallback: number, signedInName: string, signedIn: number): number {
@@ -602,6 +621,7 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
       clusterNodes: clusterNodes(env, "REDIS_CLUSTER_NODES"),
       prefix: text(env, "ORION_REDIS_PREFIX") ?? "orion:",
       commandTimeoutMs: integer(env, "ORION_STORE_TIMEOUT_MS", 250, 5, 60_000),
+      dataDir: dataDir(env, dir),
       embedded: {
         maxSessions: integer(env, "ORION_EMBEDDED_MAX_SESSIONS", 50_000, 100, 10_000_000),
         maxSessionBytes: integer(
@@ -663,9 +683,9 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
       artifactMaxBytes: integer(env, "ORION_ARTIFACT_MAX_BYTES", 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     },
   };
-  if (config.workers > 1 && !usesRedis(config.store)) {
+  if (config.workers > 1 && !sharedAcrossProcesses(config.store)) {
     throw new ConfigError(
-      `ORION_WORKERS=${config.workers} needs a shared store (REDIS_URL or REDIS_CLUSTER_NODES): the embedded store lives in one process, so quota and sessions would split between workers`,
+      `ORION_WORKERS=${config.workers} needs a store the processes share: ORION_DATA_DIR=${IN_MEMORY} keeps it inside one process, so quota and sessions would split between workers (unset it, or set REDIS_URL)`,
     );
   }
   if (config.toolQueue.mode === "redis" && !usesRedis(config.store)) {

@@ -1,6 +1,7 @@
-import { ConfigError, loadConfig } from "./config.js";
+import { ConfigError, loadConfig, usesRedis } from "./config.js";
 import { isWorkerOrSingle, superviseWorkers } from "./runtime/cluster.js";
 import { build } from "./server/app.js";
+import { StoreOpenError } from "./store/store.js";
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -24,7 +25,14 @@ if (!isWorkerOrSingle(config.workers)) {
 }
 
 async function serve(config: ReturnType<typeof loadConfig>) {
-  const app = build(config);
+  let app: ReturnType<typeof build>;
+  try {
+    app = build(config);
+  } catch (error) {
+    if (!(error instanceof StoreOpenError)) throw error;
+    process.stderr.write(`orion-server: store error: ${error.message}\n`);
+    process.exit(2);
+  }
   let url: string;
   try {
     url = await app.listen();
@@ -42,6 +50,7 @@ async function serve(config: ReturnType<typeof loadConfig>) {
       docs: `${url}/docs`,
       openapi: `${url}/openapi.json`,
       backends: app.backends,
+      store: usesRedis(config.store) ? "redis" : config.store.dataDir,
     },
     "listening",
   );

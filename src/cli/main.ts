@@ -1,7 +1,17 @@
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig, PLANS, type Plan, usesRedis } from "../config.js";
+import {
+  ConfigError,
+  IN_MEMORY,
+  loadConfig,
+  PLANS,
+  type Plan,
+  type StoreConfig,
+  sharedAcrossProcesses,
+  usesRedis,
+} from "../config.js";
 import { ApiKeys } from "../identity/api-keys.js";
 import { createStore } from "../store/create-store.js";
+import { StoreOpenError } from "../store/store.js";
 
 const USAGE = `usage: orion keys create --user <id> [--plan starter|pro|enterprise] [--rpm <n>]
        orion keys list
@@ -26,6 +36,16 @@ function configOrExit(): ReturnType<typeof loadConfig> {
   }
 }
 
+/** The store the server uses (Redis, or the data directory's file); a store that cannot open is exit 2. */
+function openStoreOrExit(config: StoreConfig) {
+  try {
+    return createStore(config);
+  } catch (error) {
+    if (error instanceof StoreOpenError) fail(`store error: ${error.message}`);
+    throw error;
+  }
+}
+
 async function main(argv: string[]) {
   const [group, command, ...rest] = argv;
   if (group === "worker" && command === undefined) {
@@ -43,12 +63,12 @@ async function main(argv: string[]) {
     allowPositionals: true,
   });
   const config = configOrExit();
-  if (!usesRedis(config.store)) {
+  if (!sharedAcrossProcesses(config.store)) {
     fail(
-      "key management needs the shared store: set REDIS_URL or REDIS_CLUSTER_NODES (with the embedded store, use ORION_API_KEYS)",
+      `key management needs a store the server shares: ORION_DATA_DIR=${IN_MEMORY} keeps keys in one process (use ORION_API_KEYS, or a data directory, or REDIS_URL)`,
     );
   }
-  const store = createStore({
+  const store = openStoreOrExit({
     ...config.store,
     commandTimeoutMs: Math.max(config.store.commandTimeoutMs, 2_000),
   });

@@ -4,7 +4,7 @@
  * (memory, Redis) and held to one contract suite.
  */
 export interface Store {
-  readonly kind: "memory" | "redis" | "redis-cluster";
+  readonly kind: "memory" | "sqlite" | "redis" | "redis-cluster";
 
   /**
    * If the counter + 1 stays within `limit`, increments it (expiring at `expireAtMs` when new).
@@ -90,3 +90,6 @@ export class StoreUnavailable extends Error {
     super(`the store is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
+
+/** The store cannot be opened at start (data directory, file, schema); the message says what to do. */
+export class StoreOpenError extends Error {}

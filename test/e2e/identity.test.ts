@@ -9,7 +9,14 @@ import { Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
 import { defaultScript } from "../support/fake-upstream.js";
 import { type PrivateRedis, startRedis } from "../support/redis.js";
-import { hello, postChat, startServer, type TestServer, uniquePrefix } from "../support/server.js";
+import {
+  freshDataDir,
+  hello,
+  postChat,
+  startServer,
+  type TestServer,
+  uniquePrefix,
+} from "../support/server.js";
 
 const run = promisify(execFile);
 const SECRET = "a-test-secret-of-decent-length-123456";
@@ -185,12 +192,30 @@ describe("the orion keys CLI", () => {
     await expect(cli(["keys", "revoke", created.id])).rejects.toMatchObject({ code: 1 });
   });
 
-  it("explains that key management needs Redis", async () => {
+  it("without Redis, manages keys in the data directory the server reads", async () => {
+    const dir = freshDataDir();
+    const local = (args: string[]) =>
+      run(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+        env: { ...process.env, REDIS_URL: "", REDIS_CLUSTER_NODES: "", ORION_DATA_DIR: dir },
+      });
+    const created = JSON.parse((await local(["keys", "create", "--user", "dora", "--plan", "pro"])).stdout);
+    const onDisk = await startServer({ ORION_DATA_DIR: dir });
+    try {
+      const quota = await fetch(`${onDisk.url}/v1/quota`, { headers: bearer(created.key) });
+      expect(await quota.json()).toMatchObject({ caller_kind: "api_key", plan: "pro" });
+      await local(["keys", "revoke", created.id]);
+      expect((await fetch(`${onDisk.url}/v1/quota`, { headers: bearer(created.key) })).status).toBe(401);
+    } finally {
+      await onDisk.close();
+    }
+  });
+
+  it("explains that keys cannot be managed in an in-process store", async () => {
     const error = await run(process.execPath, ["--import", "tsx", "src/cli/main.ts", "keys", "list"], {
-      env: { ...process.env, REDIS_URL: "", REDIS_CLUSTER_NODES: "" },
+      env: { ...process.env, REDIS_URL: "", REDIS_CLUSTER_NODES: "", ORION_DATA_DIR: ":memory:" },
     }).catch((e: { code: number; stderr: string }) => e);
     expect(error).toMatchObject({ code: 2 });
-    expect((error as { stderr: string }).stderr).toContain("REDIS_URL");
+    expect((error as { stderr: string }).stderr).toContain("ORION_DATA_DIR=:memory:");
   });
 });
 

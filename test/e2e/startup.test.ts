@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { startRedis } from "../support/redis.js";
-import { uniquePrefix } from "../support/server.js";
+import { freshDataDir, uniquePrefix } from "../support/server.js";
 import { spawnServer } from "../support/server-process.js";
 import { yamlAliasBomb } from "../support/yaml-bomb.js";
 
@@ -22,7 +22,13 @@ const MAIN = resolve("src/main.ts");
 /** Runs the server's entry point with these settings (and nothing else from this environment), in `cwd`. */
 function startMain(env: Record<string, string>, cwd?: string) {
   return run(process.execPath, ["--import", TSX, MAIN], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ORION_PLAYGROUND: "off", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      ORION_PLAYGROUND: "off",
+      ORION_DATA_DIR: freshDataDir(),
+      ...env,
+    },
     timeout: 30_000,
     cwd,
   }).catch((e: { code: number; stderr: string; stdout: string }) => e);
@@ -128,10 +134,11 @@ describe("binaries are probed once at start", () => {
 });
 
 describe("ORION_WORKERS: several server processes on one port", () => {
-  it("refuses more than one worker on the embedded store, saying why", () => {
-    expect(() => loadConfig({ ORION_WORKERS: "2" })).toThrow(
-      /^ORION_WORKERS=2 needs a shared store \(REDIS_URL/,
+  it("refuses more than one worker on the in-process store, saying why", () => {
+    expect(() => loadConfig({ ORION_WORKERS: "2", ORION_DATA_DIR: ":memory:" })).toThrow(
+      /^ORION_WORKERS=2 needs a store the processes share: ORION_DATA_DIR=:memory:/,
     );
+    expect(loadConfig({ ORION_WORKERS: "2" }).workers).toBe(2);
     expect(loadConfig({ ORION_WORKERS: "2", REDIS_URL: "redis://127.0.0.1:6379" }).workers).toBe(2);
   });
 

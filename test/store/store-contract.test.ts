@@ -1,7 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryStore } from "../../src/store/memory-store.js";
 import { RedisStore } from "../../src/store/redis-store.js";
+import { SqliteStore } from "../../src/store/sqlite-store.js";
 import type { Store } from "../../src/store/store.js";
 import { type PrivateCluster, type PrivateRedis, startRedis, startRedisCluster } from "../support/redis.js";
 
@@ -19,6 +23,12 @@ beforeAll(async () => {
   });
   await Promise.all([standalone.ready(5_000), clustered.ready(5_000)]);
   stores.memory = new MemoryStore();
+  stores.sqlite = new SqliteStore({
+    dir: mkdtempSync(join(tmpdir(), "orion-contract-")),
+    busyTimeoutMs: 1_000,
+    maxSessions: 50_000,
+    maxArtifactBytes: 512 * 1024 * 1024,
+  });
   stores.redis = standalone;
   stores["redis-cluster"] = clustered;
 }, 60_000);
@@ -28,7 +38,7 @@ afterAll(async () => {
   await Promise.all([redis?.stop(), cluster?.stop()]);
 });
 
-const kinds = ["memory", "redis", "redis-cluster"] as const;
+const kinds = ["memory", "sqlite", "redis", "redis-cluster"] as const;
 const limits = { ttlMs: 60_000, maxEntries: 5, maxBytes: 1_000_000 };
 
 describe.each(kinds)("the Store contract on %s", (kind) => {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { freshDataDir } from "./server.js";
 
 export interface ServerProcess {
   /** The parsed start-up ("listening") log line. */
@@ -17,7 +18,13 @@ export async function spawnServer(
   nodeArgs: string[] = [],
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      PORT: "0",
+      ORION_DATA_DIR: freshDataDir(),
+      ...env,
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const line = await new Promise<Record<string, unknown>>((resolve, reject) => {

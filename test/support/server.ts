@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/observability/logger.js";
@@ -11,6 +14,11 @@ export interface TestServer {
   /** Every JSON log line the server wrote. */
   logs: Record<string, unknown>[];
   close(): Promise<void>;
+}
+
+/** A data directory of its own for the durable embedded store, so tests never share state. */
+export function freshDataDir(): string {
+  return mkdtempSync(join(tmpdir(), "orion-test-data-"));
 }
 
 /** A key prefix of its own, so tests sharing a Redis never see each other's state. */
@@ -31,8 +39,10 @@ export async function startServer(
       done();
     },
   });
+  const dataDir = freshDataDir();
   const config = loadConfig({
     PORT: "0",
+    ORION_DATA_DIR: dataDir,
     ORION_LLM_BASE_URL: upstream.url,
     ORION_LLM_MODEL: "fake-model",
     ORION_LLM_API_KEY: "sk-upstream",
@@ -50,6 +60,7 @@ export async function startServer(
     async close() {
       await app.shutdown(0);
       await upstream.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -77,7 +88,9 @@ export const hello = { messages: [{ role: "user", content: "Say hello" }] };
  * planner answers) and the embedded store. `dir` is the working directory (for vlmrun.yaml).
  */
 export async function startBareServer(env: Record<string, string> = {}, dir?: string) {
-  const app = build(loadConfig({ PORT: "0", ...env }, dir), { logger: createLogger("silent") });
+  const app = build(loadConfig({ PORT: "0", ORION_DATA_DIR: freshDataDir(), ...env }, dir), {
+    logger: createLogger("silent"),
+  });
   const url = await app.listen();
   return { app, url };
 }

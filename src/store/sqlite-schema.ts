@@ -1,0 +1,57 @@
+import type Database from "better-sqlite3";
+import { StoreOpenError } from "./store.js";
+
+/** The layout this code writes; a store recorded with a newer one is refused, an older one migrated. */
+export const SCHEMA_VERSION = 1;
+
+/** Each step takes a store from version i to i + 1; index 0 creates version 1 from nothing. */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+  CREATE INDEX counters_expiry ON counters (expires_at);
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY, owner TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL, bytes INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_expiry ON sessions (expires_at);
+  CREATE INDEX sessions_written ON sessions (updated_at);
+  CREATE TABLE session_entries (
+    session_id TEXT NOT NULL, seq INTEGER NOT NULL, entry TEXT NOT NULL, bytes INTEGER NOT NULL,
+    PRIMARY KEY (session_id, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE records (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER NOT NULL);
+  CREATE INDEX records_expiry ON records (expires_at);
+  CREATE TABLE artifact_scopes (
+    scope TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, written_at INTEGER NOT NULL, bytes INTEGER NOT NULL
+  );
+  CREATE INDEX artifact_scopes_expiry ON artifact_scopes (expires_at);
+  CREATE INDEX artifact_scopes_written ON artifact_scopes (written_at);
+  CREATE TABLE artifacts (
+    scope TEXT NOT NULL, id TEXT NOT NULL, meta TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (scope, id)
+  );
+  CREATE TABLE maps (map TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (map, field));
+  CREATE TABLE stats (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+  INSERT INTO stats (name, value) VALUES ('sessions', 0);
+  `,
+];
+
+export class SchemaTooNew extends StoreOpenError {}
+
+/**
+ * Brings the store to SCHEMA_VERSION (SQLite's `user_version` records it), in one transaction
+ * per step; refuses a store written by newer code, which this code could misread.
+ */
+export function migrate(db: Database.Database): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new SchemaTooNew(
+      `the store was written by a newer Orion Server (schema ${current}; this one knows ${SCHEMA_VERSION}): upgrade, or point ORION_DATA_DIR elsewhere`,
+    );
+  }
+  for (let version = current; version < SCHEMA_VERSION; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] as string);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,431 @@
+import { accessSync, constants, mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { migrate, SchemaTooNew } from "./sqlite-schema.js";
+import type { ConsumeResult, CounterState, SessionLimits, Store, StoredSession } from "./store.js";
+import { StoreOpenError, StoreUnavailable } from "./store.js";
+
+export interface SqliteStoreOptions {
+  /** The data directory; the store is `orion.db` in it (plus SQLite's `-wal` and `-shm` files). */
+  dir: string;
+  /** Longest wait for another process's write lock before a command fails (503). */
+  busyTimeoutMs: number;
+  maxSessions: number;
+  maxArtifactBytes: number;
+  /** How often expired rows are swept and the bounds enforced. */
+  housekeepingMs?: number;
+}
+
+const HOUSEKEEPING_BATCH = 500;
+
+/**
+ * The durable embedded store: one SQLite file in the data directory, shared by every server
+ * process on the machine. WAL with `synchronous=NORMAL`: a committed write is in the log before
+ * the call returns, so it survives the process being killed (an OS crash may lose the last
+ * moments, never half a write); each operation is one transaction, `BEGIN IMMEDIATE` where it
+ * reads before it writes, so counters stay exact across processes. Expired rows and the bounds
+ * are handled in small batches off the request path.
+ */
+export class SqliteStore implements Store {
+  readonly kind = "sqlite";
+  readonly file: string;
+  private readonly db: Database.Database;
+  private readonly q: ReturnType<typeof statements>;
+  private readonly housekeeper: NodeJS.Timeout;
+  private sweeping = false;
+
+  constructor(
+    private readonly options: SqliteStoreOptions,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.file = path.join(options.dir, "orion.db");
+    usableDir(options.dir);
+    this.db = openChecked(this.file, options.busyTimeoutMs);
+    this.q = statements(this.db);
+    this.housekeeper = setInterval(() => void this.housekeeping(), options.housekeepingMs ?? 60_000);
+    this.housekeeper.unref();
+  }
+
+  /** Runs `op` as one transaction; any SQLite failure (busy, full, I/O) is StoreUnavailable. */
+  private tx<T>(op: () => T, immediate = false): Promise<T> {
+    try {
+      const run = this.db.transaction(op);
+      return Promise.resolve(immediate ? run.immediate() : run());
+    } catch (error) {
+      return Promise.reject(new StoreUnavailable(error));
+    }
+  }
+
+  private one<T>(op: () => T): Promise<T> {
+    try {
+      return Promise.resolve(op());
+    } catch (error) {
+      return Promise.reject(new StoreUnavailable(error));
+    }
+  }
+
+  private liveCount(key: string, now: number): { count: number; expires_at: number } | undefined {
+    const row = this.q.counterGet.get(key) as { count: number; expires_at: number } | undefined;
+    return row && row.expires_at > now ? row : undefined;
+  }
+
+  private bump(key: string, live: { count: number; expires_at: number } | undefined, expireAtMs: number) {
+    const next = { count: (live?.count ?? 0) + 1, expires_at: live?.expires_at ?? expireAtMs };
+    this.q.counterSet.run(key, next.count, next.expires_at);
+    return next;
+  }
+
+  consume(
+    key: string,
+    limit: number,
+    expireAtMs: number,
+    also?: { key: string; limit: number },
+  ): Promise<ConsumeResult> {
+    return this.tx(() => {
+      const now = this.now();
+      const live = this.liveCount(key, now);
+      const count = live?.count ?? 0;
+      const resetMs = live ? live.expires_at - now : 0;
+      if (count + 1 > limit) return { allowed: false, count, resetMs, refusedBy: "key" as const };
+      const other = also ? this.liveCount(also.key, now) : undefined;
+      if (also && (other?.count ?? 0) + 1 > also.limit) {
+        return { allowed: false, count, resetMs, refusedBy: "also" as const };
+      }
+      const next = this.bump(key, live, expireAtMs);
+      if (also) this.bump(also.key, other, expireAtMs);
+      return { allowed: true, count: next.count, resetMs: next.expires_at - now };
+    }, true);
+  }
+
+  refund(key: string, alsoKey?: string): Promise<void> {
+    return this.tx(() => {
+      const now = this.now();
+      for (const k of alsoKey ? [key, alsoKey] : [key]) this.q.counterRefund.run(k, now);
+    });
+  }
+
+  peek(key: string): Promise<CounterState> {
+    return this.one(() => {
+      const now = this.now();
+      const live = this.liveCount(key, now);
+      return live ? { count: live.count, resetMs: live.expires_at - now } : { count: 0, resetMs: 0 };
+    });
+  }
+
+  appendSession(id: string, owner: string, entries: string[], limits: SessionLimits) {
+    return this.tx(() => {
+      const now = this.now();
+      const existing = this.q.sessionGet.get(id) as { owner: string; expires_at: number } | undefined;
+      const live = existing && existing.expires_at > now ? existing : undefined;
+      if (live && live.owner !== owner) return "forbidden" as const;
+      if (existing && !live) this.dropSession(id);
+      if (!live) this.createSession(id, owner, now);
+      let seq = (this.q.sessionLastSeq.get(id) as { seq: number | null }).seq ?? 0;
+      for (const entry of entries) this.q.entryInsert.run(id, ++seq, entry, Buffer.byteLength(entry, "utf8"));
+      this.trimSession(id, limits);
+      this.q.sessionTouch.run(now, now + limits.ttlMs, id);
+      return "ok" as const;
+    }, true);
+  }
+
+  /** Drops the oldest entries beyond either limit; the session's byte count follows. */
+  private trimSession(id: string, limits: SessionLimits) {
+    const sizes = this.q.entrySizes.all(id) as { seq: number; bytes: number }[];
+    let total = 0;
+    for (const { bytes } of sizes) total += bytes;
+    let drop = 0;
+    while (drop < sizes.length && (sizes.length - drop > limits.maxEntries || total > limits.maxBytes)) {
+      total -= (sizes[drop] as { bytes: number }).bytes;
+      drop++;
+    }
+    if (drop > 0) this.q.entriesDropBefore.run(id, (sizes[drop - 1] as { seq: number }).seq);
+    this.q.sessionBytes.run(total, id);
+  }
+
+  /** A new session; past ORION_EMBEDDED_MAX_SESSIONS the least recently written go at once. */
+  private createSession(id: string, owner: string, now: number) {
+    this.q.sessionCreate.run(id, owner, now, now);
+    this.q.statAdd.run(1, "sessions");
+    const { value } = this.q.statGet.get("sessions") as { value: number };
+    if (value > this.options.maxSessions)
+      this.dropEach(this.q.sessionsOldest.all(id, value - this.options.maxSessions) as { id: string }[]);
+  }
+
+  private dropSession(id: string) {
+    this.q.entriesDropAll.run(id);
+    if (this.q.sessionDelete.run(id).changes > 0) this.q.statAdd.run(-1, "sessions");
+  }
+
+  readSession(id: string): Promise<StoredSession | undefined> {
+    return this.tx(() => {
+      const row = this.q.sessionGet.get(id) as
+        | { owner: string; created_at: number; updated_at: number; expires_at: number }
+        | undefined;
+      if (!row || row.expires_at <= this.now()) return undefined;
+      const entries = (this.q.entriesOf.all(id) as { entry: string }[]).map((e) => e.entry);
+      return { owner: row.owner, createdAt: row.created_at, updatedAt: row.updated_at, entries };
+    });
+  }
+
+  deleteSession(id: string): Promise<boolean> {
+    return this.tx(() => {
+      const row = this.q.sessionGet.get(id) as { expires_at: number } | undefined;
+      this.dropSession(id);
+      return row !== undefined && row.expires_at > this.now();
+    });
+  }
+
+  putIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    return this.tx(() => {
+      const now = this.now();
+      const row = this.q.recordGet.get(key) as { expires_at: number } | undefined;
+      if (row && row.expires_at > now) return false;
+      this.q.recordSet.run(key, value, now + ttlMs);
+      return true;
+    }, true);
+  }
+
+  get(key: string): Promise<string | undefined> {
+    return this.one(() => {
+      const row = this.q.recordGet.get(key) as { value: string; expires_at: number } | undefined;
+      return row && row.expires_at > this.now() ? row.value : undefined;
+    });
+  }
+
+  put(key: string, value: string, ttlMs: number): Promise<void> {
+    return this.one(() => {
+      this.q.recordSet.run(key, value, this.now() + ttlMs);
+    });
+  }
+
+  remove(key: string): Promise<void> {
+    return this.one(() => {
+      this.q.recordDelete.run(key);
+    });
+  }
+
+  putArtifact(scope: string, id: string, meta: string, data: Uint8Array, ttlMs: number): Promise<void> {
+    return this.tx(() => {
+      const now = this.now();
+      const existing = this.q.scopeGet.get(scope) as { expires_at: number } | undefined;
+      if (existing && existing.expires_at <= now) this.dropScope(scope);
+      this.q.artifactSet.run(scope, id, meta, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      const { bytes } = this.q.scopeBytes.get(scope) as { bytes: number };
+      this.q.scopeSet.run(scope, now + ttlMs, now, bytes);
+    }, true);
+  }
+
+  private dropScope(scope: string) {
+    this.q.artifactsDropScope.run(scope);
+    this.q.scopeDelete.run(scope);
+  }
+
+  getArtifact(scope: string, id: string) {
+    return this.one(() => {
+      const row = this.q.artifactGet.get(scope, id, this.now()) as { meta: string; data: Buffer } | undefined;
+      return row ? { meta: row.meta, data: new Uint8Array(row.data) } : undefined;
+    });
+  }
+
+  listArtifacts(scope: string): Promise<Record<string, string>> {
+    return this.one(() => {
+      const rows = this.q.artifactList.all(scope, this.now()) as { id: string; meta: string }[];
+      return Object.fromEntries(rows.map((r) => [r.id, r.meta]));
+    });
+  }
+
+  mapSet(map: string, field: string, value: string): Promise<void> {
+    return this.one(() => {
+      this.q.mapSet.run(map, field, value);
+    });
+  }
+
+  mapGet(map: string, field: string): Promise<string | undefined> {
+    return this.one(() => (this.q.mapGet.get(map, field) as { value: string } | undefined)?.value);
+  }
+
+  mapEntries(map: string): Promise<Record<string, string>> {
+    return this.one(() => {
+      const rows = this.q.mapEntries.all(map) as { field: string; value: string }[];
+      return Object.fromEntries(rows.map((r) => [r.field, r.value]));
+    });
+  }
+
+  mapDelete(map: string, field: string): Promise<boolean> {
+    return this.one(() => this.q.mapDelete.run(map, field).changes > 0);
+  }
+
+  /** A write, not a read: readiness must fail when the store can no longer take writes. */
+  ping(): Promise<void> {
+    return this.one(() => {
+      this.q.heartbeat.run(this.now());
+    });
+  }
+
+  async ready(_timeoutMs: number): Promise<void> {}
+
+  /**
+   * Deletes what has expired and what is past the bounds, a batch per turn of the event loop so
+   * requests interleave; then hands freed pages back to the file system.
+   */
+  async housekeeping(): Promise<void> {
+    if (this.sweeping || !this.db.open) return;
+    this.sweeping = true;
+    try {
+      const now = this.now();
+      const batches: (() => number)[] = [
+        () => this.q.countersExpire.run(now, HOUSEKEEPING_BATCH).changes,
+        () => this.q.recordsExpire.run(now, HOUSEKEEPING_BATCH).changes,
+        () => this.dropEach(this.q.sessionsExpired.all(now, HOUSEKEEPING_BATCH) as { id: string }[]),
+        () => this.dropScopes(this.q.scopesExpired.all(now, HOUSEKEEPING_BATCH) as { scope: string }[]),
+        () => this.evictScopes(),
+      ];
+      for (const batch of batches) {
+        while (this.db.open && this.db.transaction(batch).immediate() >= HOUSEKEEPING_BATCH) {
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+      if (this.db.open) this.db.pragma("incremental_vacuum(2000)");
+    } catch {
+      // A busy or failing store is retried at the next round; requests report their own failures.
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private dropEach(rows: { id: string }[]): number {
+    for (const { id } of rows) this.dropSession(id);
+    return rows.length;
+  }
+
+  private dropScopes(rows: { scope: string }[]): number {
+    for (const { scope } of rows) this.dropScope(scope);
+    return rows.length;
+  }
+
+  /** The least recently written artifact scopes past ORION_EMBEDDED_MAX_ARTIFACT_BYTES. */
+  private evictScopes(): number {
+    let { bytes } = this.q.artifactTotal.get() as { bytes: number };
+    if (bytes <= this.options.maxArtifactBytes) return 0;
+    const oldest = this.q.scopesOldest.all(HOUSEKEEPING_BATCH) as { scope: string; bytes: number }[];
+    let dropped = 0;
+    for (const row of oldest) {
+      if (bytes <= this.options.maxArtifactBytes) break;
+      bytes -= row.bytes;
+      this.dropScope(row.scope);
+      dropped++;
+    }
+    return dropped;
+  }
+
+  /** A consistent copy of the store while it serves (SQLite's online backup). */
+  async backup(destination: string): Promise<void> {
+    await this.db.backup(destination);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.housekeeper);
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** The data directory, created if missing; one that cannot be written is refused, naming the setting. */
+function usableDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new StoreOpenError(
+      `ORION_DATA_DIR ${dir} is not a directory this process can write (${code ?? message})`,
+    );
+  }
+}
+
+/** Opens the file, refusing one that is not a sound SQLite database rather than ever wiping it. */
+function openChecked(file: string, busyTimeoutMs: number): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { timeout: busyTimeoutMs });
+    db.pragma("auto_vacuum = INCREMENTAL"); // takes effect on a new file only
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    const check = db.pragma("quick_check", { simple: true });
+    if (check !== "ok") throw new Error(String(check));
+    migrate(db);
+    return db;
+  } catch (error) {
+    db?.close();
+    if (error instanceof SchemaTooNew) throw error;
+    throw new StoreOpenError(
+      `the store ${file} cannot be used (${(error as Error).message}): restore it from a backup, or move it aside to start empty; it is never wiped by the server`,
+    );
+  }
+}
+
+function statements(db: Database.Database) {
+  const s = (sql: string) => db.prepare(sql);
+  return {
+    counterGet: s("SELECT count, expires_at FROM counters WHERE key = ?"),
+    counterSet: s(
+      "INSERT INTO counters (key, count, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET count = excluded.count, expires_at = excluded.expires_at",
+    ),
+    counterRefund: s("UPDATE counters SET count = count - 1 WHERE key = ? AND count > 0 AND expires_at > ?"),
+    countersExpire: s(
+      "DELETE FROM counters WHERE key IN (SELECT key FROM counters WHERE expires_at <= ? LIMIT ?)",
+    ),
+    sessionGet: s("SELECT owner, created_at, updated_at, expires_at FROM sessions WHERE id = ?"),
+    sessionCreate: s(
+      "INSERT INTO sessions (id, owner, created_at, updated_at, expires_at, bytes) VALUES (?, ?, ?, ?, 0, 0)",
+    ),
+    sessionTouch: s("UPDATE sessions SET updated_at = ?, expires_at = ? WHERE id = ?"),
+    sessionBytes: s("UPDATE sessions SET bytes = ? WHERE id = ?"),
+    sessionDelete: s("DELETE FROM sessions WHERE id = ?"),
+    sessionLastSeq: s("SELECT max(seq) AS seq FROM session_entries WHERE session_id = ?"),
+    statGet: s("SELECT value FROM stats WHERE name = ?"),
+    statAdd: s("UPDATE stats SET value = value + ? WHERE name = ?"),
+    sessionsExpired: s("SELECT id FROM sessions WHERE expires_at <= ? LIMIT ?"),
+    sessionsOldest: s("SELECT id FROM sessions WHERE id != ? ORDER BY updated_at LIMIT ?"),
+    entryInsert: s("INSERT INTO session_entries (session_id, seq, entry, bytes) VALUES (?, ?, ?, ?)"),
+    entrySizes: s("SELECT seq, bytes FROM session_entries WHERE session_id = ? ORDER BY seq"),
+    entriesOf: s("SELECT entry FROM session_entries WHERE session_id = ? ORDER BY seq"),
+    entriesDropBefore: s("DELETE FROM session_entries WHERE session_id = ? AND seq <= ?"),
+    entriesDropAll: s("DELETE FROM session_entries WHERE session_id = ?"),
+    recordGet: s("SELECT value, expires_at FROM records WHERE key = ?"),
+    recordSet: s(
+      "INSERT INTO records (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
+    ),
+    recordDelete: s("DELETE FROM records WHERE key = ?"),
+    recordsExpire: s(
+      "DELETE FROM records WHERE key IN (SELECT key FROM records WHERE expires_at <= ? LIMIT ?)",
+    ),
+    scopeGet: s("SELECT expires_at FROM artifact_scopes WHERE scope = ?"),
+    scopeSet: s(
+      "INSERT INTO artifact_scopes (scope, expires_at, written_at, bytes) VALUES (?, ?, ?, ?) ON CONFLICT (scope) DO UPDATE SET expires_at = excluded.expires_at, written_at = excluded.written_at, bytes = excluded.bytes",
+    ),
+    scopeBytes: s("SELECT coalesce(sum(length(data)), 0) AS bytes FROM artifacts WHERE scope = ?"),
+    scopeDelete: s("DELETE FROM artifact_scopes WHERE scope = ?"),
+    scopesExpired: s("SELECT scope FROM artifact_scopes WHERE expires_at <= ? LIMIT ?"),
+    scopesOldest: s("SELECT scope, bytes FROM artifact_scopes ORDER BY written_at LIMIT ?"),
+    artifactTotal: s("SELECT coalesce(sum(bytes), 0) AS bytes FROM artifact_scopes"),
+    artifactSet: s(
+      "INSERT INTO artifacts (scope, id, meta, data) VALUES (?, ?, ?, ?) ON CONFLICT (scope, id) DO UPDATE SET meta = excluded.meta, data = excluded.data",
+    ),
+    artifactGet: s(
+      "SELECT a.meta, a.data FROM artifacts a JOIN artifact_scopes s ON s.scope = a.scope WHERE a.scope = ? AND a.id = ? AND s.expires_at > ?",
+    ),
+    artifactList: s(
+      "SELECT a.id, a.meta FROM artifacts a JOIN artifact_scopes s ON s.scope = a.scope WHERE a.scope = ? AND s.expires_at > ?",
+    ),
+    artifactsDropScope: s("DELETE FROM artifacts WHERE scope = ?"),
+    mapSet: s(
+      "INSERT INTO maps (map, field, value) VALUES (?, ?, ?) ON CONFLICT (map, field) DO UPDATE SET value = excluded.value",
+    ),
+    mapGet: s("SELECT value FROM maps WHERE map = ? AND field = ?"),
+    mapEntries: s("SELECT field, value FROM maps WHERE map = ?"),
+    mapDelete: s("DELETE FROM maps WHERE map = ? AND field = ?"),
+    heartbeat: s(
+      "INSERT INTO records (key, value, expires_at) VALUES ('orion:heartbeat', '', ?) ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at",
+    ),
+  };
+}

@@ -1,0 +1,143 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import { SCHEMA_VERSION } from "../../src/store/sqlite-schema.js";
+import { SqliteStore } from "../../src/store/sqlite-store.js";
+import { StoreOpenError } from "../../src/store/store.js";
+
+const run = promisify(execFile);
+const limits = { ttlMs: 60_000, maxEntries: 100, maxBytes: 1 << 20 };
+const fresh = () => mkdtempSync(join(tmpdir(), "orion-sqlite-"));
+const open = (dir: string, extra: Partial<ConstructorParameters<typeof SqliteStore>[0]> = {}) =>
+  new SqliteStore({ dir, busyTimeoutMs: 2_000, maxSessions: 1_000, maxArtifactBytes: 1 << 20, ...extra });
+
+describe("the durable embedded store", () => {
+  it("keeps everything across a close and a reopen", async () => {
+    const dir = fresh();
+    const first = open(dir);
+    await first.consume("guest:a", 5, Date.now() + 60_000);
+    await first.consume("guest:a", 5, Date.now() + 60_000);
+    await first.appendSession("s1", "alice", ["m1", "m2"], limits);
+    await first.putArtifact(
+      "scope",
+      "img_000001",
+      '{"contentType":"image/png"}',
+      new Uint8Array([1, 2, 3]),
+      60_000,
+    );
+    await first.mapSet("keys", "hash", '{"user":"bob"}');
+    await first.put("idem", "reply", 60_000);
+    await first.close();
+    const again = open(dir);
+    expect((await again.peek("guest:a")).count).toBe(2);
+    expect((await again.readSession("s1"))?.entries).toEqual(["m1", "m2"]);
+    expect([...((await again.getArtifact("scope", "img_000001"))?.data ?? [])]).toEqual([1, 2, 3]);
+    expect(await again.mapGet("keys", "hash")).toBe('{"user":"bob"}');
+    expect(await again.get("idem")).toBe("reply");
+    await again.close();
+  });
+
+  it("keeps a counter exact across processes taking it at once", async () => {
+    const dir = fresh();
+    open(dir).close(); // created once, so the children race on the counter, not on the schema
+    const children = Array.from({ length: 4 }, () =>
+      run(process.execPath, ["--import", "tsx", "test/support/consume-child.ts", dir, "shared", "100", "50"]),
+    );
+    const allowed = (await Promise.all(children)).map((c) => Number(c.stdout));
+    expect(allowed.reduce((a, b) => a + b, 0)).toBe(100);
+    const store = open(dir);
+    expect((await store.peek("shared")).count).toBe(100);
+    await store.close();
+  }, 60_000);
+
+  it("refuses a file that is not a sound store, never wiping it, and says what to do", () => {
+    const dir = fresh();
+    const file = join(dir, "orion.db");
+    const garbage = Buffer.from("this is not a database, just some bytes ".repeat(200));
+    writeFileSync(file, garbage);
+    expect(() => open(dir)).toThrow(StoreOpenError);
+    expect(() => open(dir)).toThrow(/restore it from a backup, or move it aside/);
+    expect(readFileSync(file).equals(garbage)).toBe(true);
+  });
+
+  it("refuses a truncated store file", async () => {
+    const dir = fresh();
+    const store = open(dir);
+    for (let i = 0; i < 200; i++) await store.appendSession(`s${i}`, "o", ["x".repeat(2_000)], limits);
+    await store.close();
+    const file = join(dir, "orion.db");
+    const whole = readFileSync(file);
+    writeFileSync(file, whole.subarray(0, Math.floor(whole.length / 2)));
+    expect(() => open(dir)).toThrow(StoreOpenError);
+  });
+
+  it("refuses a store written by a newer schema, in one line", () => {
+    const dir = fresh();
+    open(dir).close();
+    const db = new Database(join(dir, "orion.db"));
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => open(dir)).toThrow(/written by a newer Orion Server .*ORION_DATA_DIR/);
+  });
+
+  it("refuses a data directory it cannot create or write, naming ORION_DATA_DIR", () => {
+    const file = join(fresh(), "a-file");
+    writeFileSync(file, "");
+    expect(() => open(join(file, "data"))).toThrow(
+      /ORION_DATA_DIR .* is not a directory this process can write/,
+    );
+  });
+
+  it("sweeps what expired and reuses the space, so the file does not grow without bound", async () => {
+    const dir = fresh();
+    let now = 1_000_000;
+    const store = new SqliteStore(
+      { dir, busyTimeoutMs: 2_000, maxSessions: 100_000, maxArtifactBytes: 1 << 30 },
+      () => now,
+    );
+    const fill = async (round: number) => {
+      for (let i = 0; i < 2_000; i++) {
+        await store.appendSession(`r${round}-${i}`, "o", ["y".repeat(500)], { ...limits, ttlMs: 1_000 });
+      }
+    };
+    await fill(1);
+    now += 2_000;
+    await store.housekeeping();
+    const afterFirst = statSync(join(dir, "orion.db")).size + statSync(join(dir, "orion.db-wal")).size;
+    for (let round = 2; round <= 4; round++) {
+      await fill(round);
+      now += 2_000;
+      await store.housekeeping();
+    }
+    expect(await store.readSession("r4-0")).toBeUndefined();
+    const afterFour = statSync(join(dir, "orion.db")).size + statSync(join(dir, "orion.db-wal")).size;
+    expect(afterFour).toBeLessThan(afterFirst * 1.5);
+    await store.close();
+  }, 60_000);
+
+  it("evicts the least recently written artifact scopes past the byte bound", async () => {
+    const store = open(fresh(), { maxArtifactBytes: 1_000 });
+    await store.putArtifact("s1", "img_000001", "{}", new Uint8Array(600), 60_000);
+    await store.putArtifact("s2", "img_000002", "{}", new Uint8Array(600), 60_000);
+    await store.housekeeping();
+    expect(await store.getArtifact("s1", "img_000001")).toBeUndefined();
+    expect(await store.getArtifact("s2", "img_000002")).toBeDefined();
+    await store.close();
+  });
+
+  it("backs up while serving: the copy opens with everything in it", async () => {
+    const dir = fresh();
+    const store = open(dir);
+    await store.appendSession("s1", "alice", ["kept"], limits);
+    const copy = fresh();
+    await store.backup(join(copy, "orion.db"));
+    await store.appendSession("s1", "alice", ["after"], limits);
+    const restored = open(copy);
+    expect((await restored.readSession("s1"))?.entries).toEqual(["kept"]);
+    await Promise.all([restored.close(), store.close()]);
+  });
+});
