@@ -138,7 +138,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
     : missingVideoBinaries().then((reason) => {
         if (reason) tools.withdraw((t) => t.toolset === Toolset.VIDEO && t.provider === undefined, reason);
       });
-  const background = new BackgroundWrites();
+  const background = new BackgroundWrites(store.kind === "sqlite");
   const caps = callerCaps(config);
   const service = createAgentService({
     config,

@@ -9,6 +9,19 @@ import { settlesWithin } from "../runtime/settles-within.js";
 export class BackgroundWrites {
   private readonly pending = new Set<Promise<unknown>>();
 
+  /**
+   * `beforeReply`: the store is a file of this machine's (the durable embedded store), where a
+   * write costs microseconds; the reply then waits for it, so no reply a client received can be
+   * lost to the process being killed right after it.
+   */
+  constructor(private readonly beforeReply = false) {}
+
+  /** A write the reply is about: done before it (beforeReply) or issued right after it. */
+  async forReply(write: () => Promise<unknown>): Promise<void> {
+    if (this.beforeReply) await write();
+    else this.afterReply(write);
+  }
+
   track(write: Promise<unknown>): void {
     const tracked = write.finally(() => this.pending.delete(tracked));
     this.pending.add(tracked);

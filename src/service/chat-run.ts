@@ -249,17 +249,17 @@ export class ChatRun {
   }
 
   /**
-   * Success: the turn joins the session, and an idempotent request keeps its completion. The
-   * append is sent to the store once the reply is out, not waited for: the answer exists already,
-   * so neither its round trip nor its serialising is on the reply's path (a failed append is
-   * logged, as before, never a failed reply). Commands on one store connection run in order, so
-   * the next turn reads it.
+   * Success: the turn joins the session, and an idempotent request keeps its completion. On Redis
+   * the append is sent once the reply is out, not waited for: neither its round trip nor its
+   * serialising is on the reply's path, and commands on one connection run in order, so the next
+   * turn reads it. On the durable embedded store it is written first (microseconds), so a reply
+   * is never received without its turn kept. A failed append is logged, never a failed reply.
    */
   async settle(reply: ChatMessage, completion?: ChatCompletion): Promise<void> {
     this.finished("ok", completion);
     const kept = this.events.length > 0 ? { ...reply, events: this.events } : reply;
     const turn = [...this.request.messages, kept];
-    this.deps.background.afterReply(() =>
+    await this.deps.background.forReply(() =>
       this.deps.sessions.append(this.plan.sessionId, this.owner, turn).catch((error: unknown) => {
         this.deps.logger.error(
           { req_id: this.requestId, err: (error as Error).message, session_id: this.plan.sessionId },

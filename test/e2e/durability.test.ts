@@ -1,0 +1,119 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { pngDataUrl } from "../support/images.js";
+import { freshDataDir } from "../support/server.js";
+import { spawnServer } from "../support/server-process.js";
+
+// The embedded default loses nothing: real server processes on one data directory, killed with
+// SIGKILL (no shutdown, no flush) and started again.
+
+const run = promisify(execFile);
+const guest = { "x-browser-id": "durable-guest" };
+
+async function chat(url: string, body: unknown, headers: Record<string, string> = guest) {
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe("the durable embedded store, across SIGKILL", () => {
+  it("keeps the history, the artifact, the key and the guest's count", async () => {
+    const dir = freshDataDir();
+    const env = { ORION_DATA_DIR: dir, ORION_GUEST_DAILY_LIMIT: "5", ORION_PLAYGROUND: "off" };
+    const first = await spawnServer(env);
+    const said = await chat(first.url, {
+      messages: [{ role: "user", content: "the word is avocado" }],
+      session_id: "trip",
+    });
+    expect(said.status).toBe(200);
+    const image = await pngDataUrl(16, 16, "#00ff00");
+    const cropped = await chat(first.url, {
+      session_id: "trip",
+      toolsets: ["image"],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "crop the top-left quarter" },
+            { type: "image_url", image_url: { url: image } },
+          ],
+        },
+      ],
+    });
+    expect(cropped.status).toBe(200);
+    const artifacts = cropped.body.artifacts as { id: string; url: string }[];
+    expect(artifacts.length).toBeGreaterThan(0);
+    expect((await chat(first.url, { messages: [{ role: "user", content: "third" }] })).status).toBe(200);
+    const key = JSON.parse(
+      (
+        await run(
+          process.execPath,
+          ["--import", "tsx", "src/cli/main.ts", "keys", "create", "--user", "kim"],
+          {
+            env: { ...process.env, REDIS_URL: "", REDIS_CLUSTER_NODES: "", ORION_DATA_DIR: dir },
+          },
+        )
+      ).stdout,
+    ) as { key: string };
+    first.child.kill("SIGKILL");
+    await new Promise((resolve) => first.child.once("exit", resolve));
+
+    const second = await spawnServer(env);
+    try {
+      const session = await fetch(`${second.url}/v1/sessions/trip`, { headers: guest });
+      expect(session.status).toBe(200);
+      const stored = JSON.stringify(await session.json());
+      expect(stored).toContain("the word is avocado");
+      expect(stored).toContain("crop the top-left quarter");
+      for (const artifact of artifacts) {
+        const res = await fetch(`${second.url}${artifact.url}`, { headers: guest });
+        expect(res.status, artifact.url).toBe(200);
+      }
+      const quota = (await (await fetch(`${second.url}/v1/quota`, { headers: guest })).json()) as {
+        remaining_today: number;
+      };
+      expect(quota.remaining_today).toBe(2);
+      const keyed = await fetch(`${second.url}/v1/quota`, {
+        headers: { authorization: `Bearer ${key.key}` },
+      });
+      expect(keyed.status).toBe(200);
+      expect((await chat(second.url, { messages: [{ role: "user", content: "4" }] })).status).toBe(200);
+      expect((await chat(second.url, { messages: [{ role: "user", content: "5" }] })).status).toBe(200);
+      expect((await chat(second.url, { messages: [{ role: "user", content: "6" }] })).status).toBe(429);
+    } finally {
+      second.stop();
+    }
+  }, 90_000);
+
+  it("keeps a guest limit exact across ORION_WORKERS=2 processes on one data directory", async () => {
+    const server = await spawnServer({
+      ORION_DATA_DIR: freshDataDir(),
+      ORION_WORKERS: "2",
+      ORION_GUEST_DAILY_LIMIT: "7",
+      ORION_PLAYGROUND: "off",
+    });
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          fetch(`${server.url}/v1/chat/completions`, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              "x-browser-id": "shared-guest",
+              connection: "close",
+            },
+            body: JSON.stringify({ messages: [{ role: "user", content: `hi ${i}` }] }),
+          }).then((r) => r.status),
+        ),
+      );
+      expect(statuses.filter((s) => s === 200)).toHaveLength(7);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(23);
+    } finally {
+      server.stop();
+    }
+  }, 90_000);
+});
