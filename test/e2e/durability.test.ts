@@ -117,3 +117,41 @@ describe("the durable embedded store, across SIGKILL", () => {
     }
   }, 90_000);
 });
+
+describe("the durable embedded store when its file is locked too long", () => {
+  it("answers writes 503 (quota fails closed), keeps reads working, fails /readyz, and recovers", async () => {
+    const { startServer } = await import("../support/server.js");
+    const Database = (await import("better-sqlite3")).default;
+    const { join } = await import("node:path");
+    const dir = freshDataDir();
+    const server = await startServer({
+      ORION_DATA_DIR: dir,
+      ORION_STORE_TIMEOUT_MS: "200",
+      ORION_GUEST_DAILY_LIMIT: "50",
+    });
+    const other = new Database(join(dir, "orion.db"));
+    try {
+      const said = await chat(server.url, {
+        messages: [{ role: "user", content: "before" }],
+        session_id: "kept",
+      });
+      expect(said.status).toBe(200);
+      other.exec("BEGIN EXCLUSIVE");
+      const refused = await chat(server.url, { messages: [{ role: "user", content: "during" }] });
+      expect(refused.status).toBe(503);
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      const session = await fetch(`${server.url}/v1/sessions/kept`, { headers: guest });
+      expect(session.status).toBe(200);
+      other.exec("COMMIT");
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+      expect((await chat(server.url, { messages: [{ role: "user", content: "after" }] })).status).toBe(200);
+      const check = other.pragma("integrity_check", { simple: true });
+      expect(check).toBe("ok");
+    } finally {
+      if (other.inTransaction) other.exec("ROLLBACK");
+      other.close();
+      await server.close();
+    }
+  }, 30_000);
+});
