@@ -11,16 +11,19 @@ import {
 } from "../config.js";
 import { ApiKeys } from "../identity/api-keys.js";
 import { createStore } from "../store/create-store.js";
+import type { SqliteStore } from "../store/sqlite-store.js";
 import { StoreOpenError } from "../store/store.js";
 
 const USAGE = `usage: orion keys create --user <id> [--plan starter|pro|enterprise] [--rpm <n>]
        orion keys list
        orion keys revoke <key-id>
        orion worker
+       orion backup <file>
 
 keys: manages API keys in the store the server uses (REDIS_URL or REDIS_CLUSTER_NODES).
 worker: runs heavy tools for servers started with ORION_TOOL_QUEUE=redis on the same Redis
-        (ORION_WORKER_TOOLSETS, ORION_WORKER_CONCURRENCY choose what and how much it takes).`;
+        (ORION_WORKER_TOOLSETS, ORION_WORKER_CONCURRENCY choose what and how much it takes).
+backup: copies the embedded store (ORION_DATA_DIR) to <file>, consistent while servers run.`;
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`orion: ${message}\n`);
@@ -46,6 +49,20 @@ function openStoreOrExit(config: StoreConfig) {
   }
 }
 
+/** A consistent copy of the data directory's store, taken while servers keep serving. */
+async function backup(config: StoreConfig, file: string) {
+  if (usesRedis(config) || config.dataDir === IN_MEMORY) {
+    fail("orion backup copies the embedded store in ORION_DATA_DIR; back Redis up with its own tools");
+  }
+  const store = openStoreOrExit(config) as SqliteStore;
+  try {
+    await store.backup(file);
+    process.stdout.write(`${JSON.stringify({ backup: file, from: store.file })}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
 async function main(argv: string[]) {
   const [group, command, ...rest] = argv;
   if (group === "worker" && command === undefined) {
@@ -54,6 +71,10 @@ async function main(argv: string[]) {
       fail("orion worker takes jobs from Redis: set REDIS_URL or REDIS_CLUSTER_NODES (the servers' own)");
     const { runToolWorker } = await import("../tool-queue/worker-main.js"); // keeps `orion keys` light
     await runToolWorker(config);
+    return;
+  }
+  if (group === "backup" && command !== undefined && rest.length === 0) {
+    await backup(configOrExit().store, command);
     return;
   }
   if (group !== "keys" || !command) fail(USAGE);

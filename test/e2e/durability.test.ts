@@ -118,6 +118,36 @@ describe("the durable embedded store, across SIGKILL", () => {
   }, 90_000);
 });
 
+describe("orion backup", () => {
+  it("copies the store while the server runs; a server on the copy has the conversation", async () => {
+    const dir = freshDataDir();
+    const server = await spawnServer({ ORION_DATA_DIR: dir, ORION_PLAYGROUND: "off" });
+    const copyDir = freshDataDir();
+    try {
+      const said = await chat(server.url, {
+        messages: [{ role: "user", content: "back me up" }],
+        session_id: "bk",
+      });
+      expect(said.status).toBe(200);
+      const { stdout } = await run(
+        process.execPath,
+        ["--import", "tsx", "src/cli/main.ts", "backup", `${copyDir}/orion.db`],
+        { env: { ...process.env, REDIS_URL: "", REDIS_CLUSTER_NODES: "", ORION_DATA_DIR: dir } },
+      );
+      expect(JSON.parse(stdout)).toMatchObject({ backup: `${copyDir}/orion.db` });
+    } finally {
+      server.stop();
+    }
+    const restored = await spawnServer({ ORION_DATA_DIR: copyDir, ORION_PLAYGROUND: "off" });
+    try {
+      const session = await fetch(`${restored.url}/v1/sessions/bk`, { headers: guest });
+      expect(JSON.stringify(await session.json())).toContain("back me up");
+    } finally {
+      restored.stop();
+    }
+  }, 60_000);
+});
+
 describe("the durable embedded store when its file is locked too long", () => {
   it("answers writes 503 (quota fails closed), keeps reads working, fails /readyz, and recovers", async () => {
     const { startServer } = await import("../support/server.js");
