@@ -185,3 +185,94 @@ describe("the durable embedded store when its file is locked too long", () => {
     }
   }, 30_000);
 });
+
+describe("SIGKILL at random moments during mixed traffic", () => {
+  it("loses nothing a client was answered, keeps the file sound, and never moves a counter back", async () => {
+    const Database = (await import("better-sqlite3")).default;
+    const { join } = await import("node:path");
+    const dir = freshDataDir();
+    const env = { ORION_DATA_DIR: dir, ORION_GUEST_DAILY_LIMIT: "100000", ORION_PLAYGROUND: "off" };
+    const answered: { session: string; text: string }[] = [];
+    const artifacts: string[] = [];
+    const keys: string[] = [];
+    let usedBefore = 0;
+    const image = await pngDataUrl(16, 16, "#3366ff");
+    for (let round = 0; round < 3; round++) {
+      const server = await spawnServer(env);
+      let running = true;
+      const traffic = Array.from({ length: 4 }, async (_, lane) => {
+        for (let i = 0; running; i++) {
+          const session = `r${round}-l${lane}-${i}`;
+          const text = `message ${session}`;
+          const withImage = i % 3 === 0;
+          const body = withImage
+            ? {
+                session_id: session,
+                toolsets: ["image"],
+                messages: [
+                  {
+                    role: "user",
+                    content: [
+                      { type: "text", text: `crop the top-left quarter, ${text}` },
+                      { type: "image_url", image_url: { url: image } },
+                    ],
+                  },
+                ],
+              }
+            : { session_id: session, messages: [{ role: "user", content: text }] };
+          try {
+            const reply = await chat(server.url, body);
+            if (reply.status !== 200) continue;
+            answered.push({ session, text });
+            for (const a of (reply.body.artifacts as { url: string }[] | undefined) ?? [])
+              artifacts.push(a.url);
+          } catch {
+            return; // the server was killed mid-request: this one was never answered
+          }
+        }
+      });
+      const keyMade = run(
+        process.execPath,
+        ["--import", "tsx", "src/cli/main.ts", "keys", "create", "--user", `k${round}`],
+        {
+          env: { ...process.env, REDIS_URL: "", REDIS_CLUSTER_NODES: "", ORION_DATA_DIR: dir },
+        },
+      ).then(
+        ({ stdout }) => keys.push((JSON.parse(stdout) as { key: string }).key),
+        () => {},
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1_500 + Math.random() * 1_500));
+      server.child.kill("SIGKILL");
+      running = false;
+      await Promise.all([...traffic, keyMade]);
+      await new Promise((resolve) => server.child.once("exit", resolve).exitCode !== null && resolve(0));
+
+      const db = new Database(join(dir, "orion.db"));
+      expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
+      db.close();
+
+      const again = await spawnServer(env);
+      try {
+        for (const { session, text } of answered) {
+          const res = await fetch(`${again.url}/v1/sessions/${session}`, { headers: guest });
+          expect(res.status, session).toBe(200);
+          expect(JSON.stringify(await res.json()), session).toContain(text);
+        }
+        for (const url of artifacts)
+          expect((await fetch(`${again.url}${url}`, { headers: guest })).status, url).toBe(200);
+        for (const key of keys) {
+          const res = await fetch(`${again.url}/v1/quota`, { headers: { authorization: `Bearer ${key}` } });
+          expect(res.status).toBe(200);
+        }
+        const quota = (await (await fetch(`${again.url}/v1/quota`, { headers: guest })).json()) as {
+          used_today: number;
+        };
+        expect(quota.used_today).toBeGreaterThanOrEqual(Math.max(usedBefore, answered.length));
+        usedBefore = quota.used_today;
+      } finally {
+        again.child.kill("SIGKILL");
+      }
+    }
+    expect(answered.length).toBeGreaterThan(10);
+  }, 180_000);
+});
