@@ -36,6 +36,7 @@ import { SkillLibrary } from "../../src/skills/skill-library.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
 import type { Store } from "../../src/store/store.js";
 import { ToolRegistry } from "../../src/tools/registry.js";
+import { connectErrorOf } from "../support/connect-error.js";
 import { failingStore } from "../support/failing-store.js";
 
 // ChatRun driven in process through the AgentService that createAgentService builds, with a
@@ -176,12 +177,6 @@ async function drain(iterator: AsyncIterator<ChatCompletionChunk>) {
   }
 }
 
-const failure = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (e: unknown) => e as ConnectError,
-  );
-
 const answerOf = (completion: ChatCompletion) => completion.choices[0]?.message?.content;
 
 describe("ChatRun, driven in process", () => {
@@ -189,21 +184,21 @@ describe("ChatRun, driven in process", () => {
     const chat = serviceOf([{ content: "ok" }, { fail: true }]);
     expect(answerOf(await chat.whole())).toBe("ok");
     expect(await chat.charged()).toBe(1);
-    expect((await failure(chat.whole()))?.code).toBe(Code.Unavailable);
+    expect((await connectErrorOf(chat.whole())).code).toBe(Code.Unavailable);
     expect(await chat.charged()).toBe(1);
     expect(await chat.outcomes()).toEqual({ ok: 1, error: 1 });
   });
 
   it("charges nothing for a request it refuses before the model", async () => {
     const chat = serviceOf([{ content: "ok" }]);
-    expect((await failure(chat.whole({ id: "bad", temperature: 9 })))?.code).toBe(Code.InvalidArgument);
+    expect((await connectErrorOf(chat.whole({ id: "bad", temperature: 9 }))).code).toBe(Code.InvalidArgument);
     expect(chat.model.requests).toHaveLength(0);
     expect(await chat.charged()).toBe(0);
   });
 
   it("frees a failed idempotent request's id, so a retry runs again", async () => {
     const chat = serviceOf([{ fail: true }, { content: "second time" }]);
-    expect((await failure(chat.whole({ id: "req-1" })))?.code).toBe(Code.Unavailable);
+    expect((await connectErrorOf(chat.whole({ id: "req-1" }))).code).toBe(Code.Unavailable);
     expect(answerOf(await chat.whole({ id: "req-1" }))).toBe("second time");
     expect(chat.model.requests).toHaveLength(2);
     expect(await chat.charged()).toBe(1);
@@ -226,7 +221,7 @@ describe("ChatRun, driven in process", () => {
     const store = new MemoryStore();
     const strict = serviceOf([{ content: "ok" }], { ORION_GUEST_DAILY_LIMIT: "1" }, store);
     await strict.whole({ id: "a" });
-    expect((await failure(strict.whole({ id: "b" })))?.code).toBe(Code.ResourceExhausted);
+    expect((await connectErrorOf(strict.whole({ id: "b" }))).code).toBe(Code.ResourceExhausted);
     // With room again (the same store, a higher limit), "b" runs rather than being "in progress".
     const roomier = serviceOf([{ content: "b ran" }], { ORION_GUEST_DAILY_LIMIT: "2" }, store);
     expect(answerOf(await roomier.whole({ id: "b" }))).toBe("b ran");
@@ -236,8 +231,8 @@ describe("ChatRun, driven in process", () => {
     const { store, state } = failingStore(new MemoryStore());
     const chat = serviceOf([{ content: "ok" }], {}, store);
     Object.assign(state, { down: true, only: ["readSession"] });
-    const refused = await failure(chat.whole({ id: "req-3", sessionId: "s1" }));
-    expect(refused?.code).toBe(Code.Unavailable);
+    const refused = await connectErrorOf(chat.whole({ id: "req-3", sessionId: "s1" }));
+    expect(refused.code).toBe(Code.Unavailable);
     expect(chat.model.requests).toHaveLength(0);
     expect(await chat.charged()).toBe(0);
     state.down = false;
@@ -247,7 +242,7 @@ describe("ChatRun, driven in process", () => {
   it("appends the turn to the session once settled, and sends it back as the next turn's history", async () => {
     const chat = serviceOf([{ content: "first answer" }, { fail: true }, { content: "second answer" }]);
     await chat.whole({ sessionId: "s1", text: "first question" });
-    await failure(chat.whole({ sessionId: "s1", text: "lost question" }));
+    await connectErrorOf(chat.whole({ sessionId: "s1", text: "lost question" }));
     await chat.deps.background.drain(5_000);
     const history = await chat.deps.sessions.history("s1", owner);
     expect(history.map((m) => [m.role, m.content])).toEqual([

@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { QuotaFailureSchema } from "../../gen/google/rpc/error_details_pb.js";
@@ -9,6 +9,7 @@ import { createMetrics } from "../../src/observability/metrics.js";
 import { Quota, windowOf } from "../../src/quota/quota.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
 import type { Store } from "../../src/store/store.js";
+import { connectErrorOf } from "../support/connect-error.js";
 import { failingStore } from "../support/failing-store.js";
 
 // Quota driven directly over a real MemoryStore: no HTTP, no service. The clock is held at noon
@@ -32,12 +33,7 @@ function quotaOf(env: Record<string, string>, store: Store = new MemoryStore()) 
 
 /** The refusal `admit` throws, with what it carries. */
 async function refusal(admitted: Promise<unknown>) {
-  const error = await admitted.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConnectError);
-  const connect = error as ConnectError;
+  const connect = await connectErrorOf(admitted);
   return { error: connect, facts: errorFacts(connect), failure: connect.findDetails(QuotaFailureSchema)[0] };
 }
 

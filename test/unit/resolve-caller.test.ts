@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
@@ -9,6 +9,7 @@ import { JwtVerifier } from "../../src/identity/jwt.js";
 import { type CallerHints, CallerResolver } from "../../src/identity/resolve-caller.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
 import type { Store } from "../../src/store/store.js";
+import { connectErrorOf } from "../support/connect-error.js";
 import { failingStore } from "../support/failing-store.js";
 
 // CallerResolver built as app.ts builds it, over a real MemoryStore: no HTTP, no interceptor.
@@ -51,12 +52,7 @@ async function jwt(claims: { sub?: string; exp?: number | string }, secret = JWT
 
 /** The refusal, with its RFC 6750 challenge. */
 async function refused(resolving: Promise<unknown>) {
-  const error = await resolving.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConnectError);
-  const connect = error as ConnectError;
+  const connect = await connectErrorOf(resolving);
   return {
     code: connect.code,
     reason: errorFacts(connect).reason,

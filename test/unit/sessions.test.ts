@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, type ConnectError } from "@connectrpc/connect";
 import { describe, expect, it, vi } from "vitest";
 import { ChatMessageSchema } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
@@ -7,6 +7,7 @@ import { loadConfig, type SessionConfig } from "../../src/config.js";
 import { errorFacts, Reason } from "../../src/errors.js";
 import { Sessions } from "../../src/sessions/sessions.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
+import { connectErrorOf } from "../support/connect-error.js";
 import { failingStore } from "../support/failing-store.js";
 
 // Sessions driven directly over a real MemoryStore: ownership, order, trimming, what is kept.
@@ -24,12 +25,8 @@ function sessionsOf(limits: Partial<SessionConfig> = {}) {
 
 /** What a call was refused with. */
 async function refused(call: Promise<unknown>) {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConnectError);
-  return { code: (error as ConnectError).code, reason: errorFacts(error as ConnectError).reason };
+  const error = await connectErrorOf(call);
+  return { code: error.code, reason: errorFacts(error).reason };
 }
 
 const NOT_FOUND = { code: Code.NotFound, reason: Reason.notFound };
