@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
@@ -102,6 +102,57 @@ describe("README", () => {
           stdio: ["pipe", "ignore", "pipe"],
         }),
       ).not.toThrow();
+    }
+  });
+});
+
+/** Every file under these folders (recursively), as paths from the repository root. */
+function filesUnder(...dirs: string[]): string[] {
+  return dirs.flatMap((dir) =>
+    readdirSync(dir).flatMap((name) => {
+      const file = path.join(dir, name);
+      return statSync(file).isDirectory() ? filesUnder(file) : [file];
+    }),
+  );
+}
+
+describe("the repository stands on its own", () => {
+  it("cites no document that is not in it (no SPEC §n, stack or peer notes, issues)", () => {
+    const citation = /\bSPEC\b|stack notes|peer notes|§\s?\d|\b(?:identity|hardening) issue\b/;
+    const texts = [
+      "README.md",
+      ...filesUnder("docs", "src", "bench", "web/src", "scripts", "test", "proto"),
+    ].filter((f) => /\.(md|ts|mjs|js|proto)$/.test(f) && !f.endsWith("readme-snippets.test.ts"));
+    const found = texts.flatMap((file) =>
+      readFileSync(file, "utf8")
+        .split("\n")
+        .flatMap((line, i) =>
+          citation.test(line) ? [`${file}:${i + 1}: ${line.trim().slice(0, 120)}`] : [],
+        ),
+    );
+    expect(found).toEqual([]);
+  });
+
+  it("links only to files that exist (README and docs/)", () => {
+    const broken = ["README.md", ...filesUnder("docs").filter((f) => f.endsWith(".md"))].flatMap((file) =>
+      [...readFileSync(file, "utf8").matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
+        .map((m) => m[1] as string)
+        .filter((target) => !/^[a-z]+:/.test(target))
+        .filter((target) => !existsSync(path.join(path.dirname(file), target)))
+        .map((target) => `${file} → ${target}`),
+    );
+    expect(broken).toEqual([]);
+  });
+
+  it("gives one status for a required property the files do not show: 422, what the server answers", () => {
+    const sentences = readme
+      .replace(/\s+/g, " ")
+      .split(/(?<=[.;])\s/)
+      .filter((s) => /required property|property it could not|does not show/.test(s));
+    expect(sentences.length).toBeGreaterThanOrEqual(2);
+    for (const sentence of sentences) {
+      expect(sentence).toContain("422");
+      expect(sentence).not.toMatch(/\b400\b/);
     }
   });
 });
