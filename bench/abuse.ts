@@ -1,4 +1,4 @@
-// Abuse bench: runs each attack of the hardening issue against the built server (dist/) in its own
+// Abuse bench: runs each attack the README's "Hostile input" section guards against, against the built server (dist/) in its own
 // process, while a probe on another connection asks /healthz every 10 ms. Prints, per attack, the
 // worst probe latency, the answer the attacker got, and the server's RSS before and after. An
 // attack that needs short deadlines gets a server of its own, started with them.

@@ -354,9 +354,47 @@ function upstreamFor(env: Env, variant: Variant): UpstreamConfig | undefined {
     );
   }
   const apiKey = text(env, `ORION_LLM_API_KEY${suffix}`) ?? text(env, "ORION_LLM_API_KEY");
-  const toolsSetting = text(env, `ORION_LLM_TOOLS${suffix}`) ? `ORION_LLM_TOOLS${suffix}` : "ORION_LLM_TOOLS";
-  const tools = oneOf(env, toolsSetting, ["on", "off"], "on") === "on";
+  const { tools, toolsSetting } = llmTools(env, variant);
   return { baseUrl, apiKey, model, tools, toolsSetting };
+}
+
+/** ORION_LLM_TOOLS_<V>, else ORION_LLM_TOOLS: checked whether or not an upstream is configured. */
+function llmTools(env: Env, variant: Variant): Pick<UpstreamConfig, "tools" | "toolsSetting"> {
+  const own = `ORION_LLM_TOOLS_${variant.toUpperCase()}`;
+  const toolsSetting = text(env, own) ? own : "ORION_LLM_TOOLS";
+  return { tools: oneOf(env, toolsSetting, ["on", "off"], "on") === "on", toolsSetting };
+}
+
+/** The ORION_LLM_* settings that take a per-variant suffix (`_LITE`, `_FAST`, `_AUTO`, `_PRO`). */
+const PER_VARIANT_LLM_SETTINGS = [
+  "ORION_LLM_BASE_URL",
+  "ORION_LLM_MODEL",
+  "ORION_LLM_API_KEY",
+  "ORION_LLM_TOOLS",
+] as const;
+/** The ORION_LLM_* settings shared by every variant. */
+const SHARED_LLM_SETTINGS = ["ORION_LLM_TIMEOUT_MS", "ORION_LLM_MAX_SOCKETS", "ORION_LLM_VISION"] as const;
+
+/**
+ * Every ORION_LLM_* variable must be one this server reads: a misspelt variant suffix
+ * (ORION_LLM_MODEL_TURBO) would otherwise leave that variant on the shared value, silently.
+ */
+function checkLlmVariables(env: Env): void {
+  const suffixes = VARIANTS.map((v) => v.toUpperCase());
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith("ORION_LLM_") || env[name] === undefined) continue;
+    if ((SHARED_LLM_SETTINGS as readonly string[]).includes(name)) continue;
+    const stem = PER_VARIANT_LLM_SETTINGS.find((s) => name === s || name.startsWith(`${s}_`));
+    if (stem !== undefined) {
+      const suffix = name.slice(stem.length + 1);
+      if (name === stem || suffixes.includes(suffix)) continue;
+      throw new ConfigError(
+        `${name} is not a setting: the variant suffix "${suffix}" must be one of ${suffixes.join(", ")} (e.g. ${stem}_PRO)`,
+      );
+    }
+    const known = [...PER_VARIANT_LLM_SETTINGS.map((s) => `${s}[_<V>]`), ...SHARED_LLM_SETTINGS];
+    throw new ConfigError(`${name} is not a setting; the ORION_LLM_ settings are ${known.join(", ")}`);
+  }
 }
 
 function apiKeys(env: Env): IdentityConfig["apiKeys"] {
@@ -505,6 +543,9 @@ export function loadDefaults(dir: string): RequestDefaults {
 
 export function loadConfig(env: Env = process.env, dir = process.cwd()): Config {
   const providerTimeoutMs = integer(env, "ORION_PROVIDER_TIMEOUT_MS", 60_000, 100, 3_600_000);
+  checkLlmVariables(env);
+  oneOf(env, "ORION_LLM_TOOLS", ["on", "off"], "on");
+  for (const variant of VARIANTS) llmTools(env, variant);
   const upstreams = Object.fromEntries(VARIANTS.map((v) => [v, upstreamFor(env, v)])) as Record<
     Variant,
     UpstreamConfig | undefined

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, usesRedis } from "./config.js";
-import { isWorkerOrSingle, superviseWorkers } from "./runtime/cluster.js";
+import { announceListening, isWorkerOrSingle, superviseWorkers } from "./runtime/cluster.js";
 import { build } from "./server/app.js";
 import { StoreOpenError } from "./store/store.js";
 
@@ -15,9 +15,10 @@ try {
 }
 
 if (!isWorkerOrSingle(config.workers)) {
-  superviseWorkers(config.workers, (line) =>
+  // The same field order as the workers' pino lines: level, time, service, fields, msg.
+  superviseWorkers(config.workers, ({ level, msg, ...fields }) =>
     process.stdout.write(
-      `${JSON.stringify({ time: new Date().toISOString(), service: "orion-server", ...line })}\n`,
+      `${JSON.stringify({ level, time: new Date().toISOString(), service: "orion-server", ...fields, msg })}\n`,
     ),
   );
 } else {
@@ -43,17 +44,15 @@ async function serve(config: ReturnType<typeof loadConfig>) {
     );
     process.exit(2);
   }
-  app.logger.info(
-    {
-      url,
-      playground: config.webDir === undefined ? null : `${url}/`,
-      docs: `${url}/docs`,
-      openapi: `${url}/openapi.json`,
-      backends: app.backends,
-      store: usesRedis(config.store) ? "redis" : config.store.dataDir,
-    },
-    "listening",
-  );
+  const where = {
+    url,
+    playground: config.webDir === undefined ? null : `${url}/`,
+    docs: `${url}/docs`,
+    openapi: `${url}/openapi.json`,
+    backends: app.backends,
+    store: usesRedis(config.store) ? "redis" : config.store.dataDir,
+  };
+  announceListening(where, () => app.logger.info(where, "listening"));
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {

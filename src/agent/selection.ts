@@ -21,7 +21,7 @@ const MEDIA: Record<string, Toolset> = {
 };
 
 /**
- * SPEC §4: explicit `toolsets` → exactly those; absent on a streaming request → the router picks
+ * Which toolsets a request gets (README, "Which tools"): explicit `toolsets` → exactly those; absent on a streaming request → the router picks
  * from the request's words and attached media (always with `core`); absent otherwise → `core`.
  */
 export function selectToolsets(request: ChatCompletionRequest, streaming: boolean): Toolset[] {

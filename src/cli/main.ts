@@ -9,7 +9,7 @@ import {
   sharedAcrossProcesses,
   usesRedis,
 } from "../config.js";
-import { ApiKeys } from "../identity/api-keys.js";
+import { type ApiKeyRecord, ApiKeys } from "../identity/api-keys.js";
 import { createStore } from "../store/create-store.js";
 import type { SqliteStore } from "../store/sqlite-store.js";
 import { StoreOpenError } from "../store/store.js";
@@ -19,6 +19,7 @@ const USAGE = `usage: orion keys create --user <id> [--plan starter|pro|enterpri
        orion keys revoke <key-id>
        orion worker
        orion backup <file>
+       orion --help
 
 keys: manages API keys in the store the server uses (REDIS_URL or REDIS_CLUSTER_NODES).
 worker: runs heavy tools for servers started with ORION_TOOL_QUEUE=redis on the same Redis
@@ -63,7 +64,24 @@ async function backup(config: StoreConfig, file: string) {
   }
 }
 
+/** A key record as printed: the API's snake_case field names (`created_at`, `requests_per_minute`). */
+function keyJson(record: ApiKeyRecord, key?: string): string {
+  return JSON.stringify({
+    id: record.id,
+    user: record.user,
+    plan: record.plan,
+    ...(record.requestsPerMinute !== undefined ? { requests_per_minute: record.requestsPerMinute } : {}),
+    created_at: record.createdAt,
+    source: record.source,
+    ...(key !== undefined ? { key } : {}),
+  });
+}
+
 async function main(argv: string[]) {
+  if (argv.some((arg) => arg === "--help" || arg === "-h") || argv[0] === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const [group, command, ...rest] = argv;
   if (group === "worker" && command === undefined) {
     const config = configOrExit();
@@ -105,12 +123,12 @@ async function main(argv: string[]) {
         if (rpm !== undefined && !(Number.isInteger(rpm) && rpm > 0))
           fail("--rpm must be a positive integer");
         const { key, record } = await keys.create(values.user, plan, rpm);
-        process.stdout.write(`${JSON.stringify({ ...record, key })}\n`);
+        process.stdout.write(`${keyJson(record, key)}\n`);
         process.stderr.write("Store the key now: only its hash is kept.\n");
         break;
       }
       case "list":
-        for (const record of await keys.list()) process.stdout.write(`${JSON.stringify(record)}\n`);
+        for (const record of await keys.list()) process.stdout.write(`${keyJson(record)}\n`);
         break;
       case "revoke": {
         const id = positionals[0];

@@ -49,7 +49,7 @@ export async function checkUrl(
   const refused = addresses.find((a) => isForbiddenAddress(a.address));
   if (refused && !allowed) {
     throw new FetchRefused(
-      `${host} resolves to ${refused.address}, a private, loopback or link-local address`,
+      `${host} resolves to ${refused.address}, a private, loopback or link-local address (the server's operator can allow it with ORION_URL_ALLOW_HOSTS=${url.host}, or every such address with ORION_ALLOW_PRIVATE_URLS=true)`,
       "address",
     );
   }

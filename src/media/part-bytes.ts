@@ -92,7 +92,7 @@ export async function partBytes(
   if (!mediaType) throw new MediaRejected(`its content is not a recognisable ${kind}`, "unreadable");
   if (!accepts(kind, mediaType)) {
     throw new MediaRejected(
-      `it is sent as ${kind === "document" ? "a document" : `a ${kind}`} but its content is ${mediaType}`,
+      `it is sent as ${kind === "image" || kind === "audio" ? "an" : "a"} ${kind} but its content is ${mediaType}`,
       "type_mismatch",
     );
   }

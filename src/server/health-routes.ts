@@ -6,7 +6,7 @@ import { sendHttpError, sendJson } from "./http/respond.js";
 import { headerOf, writable } from "./http/types.js";
 import type { Lifecycle } from "./lifecycle.js";
 
-/** A dependency readiness depends on (the store, from the identity issue on). */
+/** A dependency readiness depends on (the store). */
 export interface ReadinessCheck {
   name: string;
   /** Resolves true when healthy; must answer within its own time bound. */

@@ -91,8 +91,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
         const shown = await run.previews();
         if (shown.length > 0) yield builder.previewChunk(shown);
         const artifacts = run.artifacts();
-        const last = builder.finalChunk(artifacts);
-        if (last) yield last;
+        yield builder.finalChunk(artifacts);
         ended = true;
         await run.settle(builder.transcript(0), builder.completion(artifacts));
       } finally {

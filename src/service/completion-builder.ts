@@ -118,15 +118,13 @@ export function replayChunks(completion: ChatCompletion, includeUsage: boolean):
       choices: [{ index: choice.index, delta: { toolCalls: [] }, finishReason: choice.finishReason }],
     }),
   ]);
-  if (includeUsage || completion.artifacts.length > 0) {
-    chunks.push(
-      chunk({
-        choices: [],
-        ...(includeUsage ? { usage: completion.usage } : {}),
-        artifacts: completion.artifacts,
-      }),
-    );
-  }
+  chunks.push(
+    chunk({
+      choices: [],
+      ...(includeUsage ? { usage: completion.usage } : {}),
+      artifacts: completion.artifacts,
+    }),
+  );
   return chunks;
 }
 
@@ -304,10 +302,9 @@ export class ChunkBuilder {
 
   /**
    * The last chunk (empty `choices`): the usage, when the request asked for it, and the list of
-   * every artifact the run produced; none when there is neither.
+   * every artifact the run produced, empty when it made none (as a whole completion's is).
    */
-  finalChunk(artifacts: ArtifactRef[]): ChatCompletionChunk | undefined {
-    if (!this.plan.includeUsage && artifacts.length === 0) return undefined;
+  finalChunk(artifacts: ArtifactRef[]): ChatCompletionChunk {
     const chunk = this.chunk([]);
     if (this.plan.includeUsage) chunk.usage = usageOf(this.usage);
     chunk.artifacts = artifacts;

@@ -1,4 +1,4 @@
-/** Value ranges of SPEC §2 (request fields), in one place for validation, docs and tests. */
+/** Value ranges of the request fields (proto/vlmrun/agent/v1/chat.proto), in one place for validation, docs and tests. */
 export const RANGES = {
   maxTokens: { min: 1, max: 32768, default: 32768 },
   n: { min: 1, max: 8, default: 1 },

@@ -99,7 +99,7 @@ function validateMessage(add: Add, path: string, message: ChatMessage, cap: Byte
 }
 
 /**
- * Every semantic rule of SPEC §2 on a proto request, so gRPC, Connect and REST callers get the
+ * Every semantic rule of the request fields (proto/vlmrun/agent/v1/chat.proto) on a proto request, so gRPC, Connect and REST callers get the
  * same answer. Returns the violations; empty means valid.
  */
 export function validateRequest(

@@ -1,6 +1,8 @@
 /// <reference lib="dom" />
 // Code inside page.evaluate() runs in the browser, so this file also sees the DOM types.
+import { execFile } from "node:child_process";
 import type http from "node:http";
+import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,6 +30,17 @@ function answer(call: UpstreamCall, res: http.ServerResponse) {
   void streamText(call, res, MARKDOWN);
 }
 
+const API_KEY = "sk-playground-snippets";
+const exec = promisify(execFile);
+
+/** The "View code" snippet of one language, as the dialog shows it. */
+async function viewCode(p: Page, lang: "curl" | "python" | "typescript"): Promise<string> {
+  if (!(await p.locator("#code-dialog").evaluate((d) => (d as HTMLDialogElement).open)))
+    await p.locator("#view-code").click();
+  await p.locator(`[data-lang="${lang}"]`).click();
+  return (await p.locator("#code-snippet").textContent()) ?? "";
+}
+
 let webDir: string;
 let server: TestServer;
 let offline: { app: App; url: string };
@@ -45,7 +58,10 @@ beforeAll(async () => {
   webDir = await buildPlayground();
   server = await startServer({ ORION_WEB_DIR: webDir });
   server.upstream.script(answer);
-  const app = build(loadConfig({ PORT: "0", ORION_WEB_DIR: webDir }), { logger: createLogger("silent") });
+  const app = build(
+    loadConfig({ PORT: "0", ORION_WEB_DIR: webDir, ORION_API_KEYS: `${API_KEY}=snippets:enterprise` }),
+    { logger: createLogger("silent") },
+  );
   offline = { app, url: await app.listen() };
   browser = await launchChromium();
 }, 60_000);
@@ -111,11 +127,52 @@ describe("the playground reads like a product", () => {
     expect(await code.textContent()).toContain(`curl ${server.url}/v1/chat/completions`);
     expect(await code.textContent()).toContain('"toolsets": [\n    "image"\n  ]');
     await p.locator('[data-lang="python"]').click();
-    expect(await code.textContent()).toContain("extra_body=");
+    expect(await code.textContent()).toContain('"toolsets": [\n        "image",\n    ]'); // a guest's: no SDK
     await p.locator('[data-lang="typescript"]').click();
     expect(await code.textContent()).toContain("const params: OrionParams");
     await p.locator("#code-close").click();
     expect(await p.locator("#code-dialog").evaluate((d) => (d as HTMLDialogElement).open)).toBe(false);
+    await p.close();
+  });
+
+  it("View code runs as pasted: a guest's snippet sends its browser id, never a bearer; a key's sends the key", async () => {
+    const p = await browser.newPage();
+    await p.goto(`${offline.url}/`); // the local planner answers a plain chat
+    await ready(p);
+    await p.locator("#prompt").fill("Say hello");
+    const guestId = await p.evaluate(() => localStorage.getItem("orion.browser-id") ?? "");
+    const curl = await viewCode(p, "curl");
+    expect(curl.toLowerCase()).not.toContain("authorization");
+    expect(curl).toContain("x-browser-id: ");
+    if (guestId !== "") expect(curl).toContain(guestId);
+    // Pasted into a shell, it is a chat (it was a 401: an unset $ORION_API_KEY is no key at all).
+    const asGuest = JSON.parse(
+      (await exec("bash", ["-c", `${curl} -s`], { env: { PATH: process.env.PATH } })).stdout,
+    );
+    expect(asGuest).toMatchObject({ choices: [{ message: { content: expect.any(String) } }] });
+    expect(await viewCode(p, "typescript")).toContain("Authorization: null");
+    const python = await viewCode(p, "python");
+    expect(python).not.toContain("ORION_API_KEY");
+    const hasPython = await exec("python3", ["--version"]).then(
+      () => true,
+      () => false,
+    );
+    if (hasPython) {
+      const printed = await exec("python3", ["-c", python]);
+      expect(printed.stdout.trim()).not.toBe("");
+    }
+    await p.locator("#code-close").click();
+
+    await p.locator("#api-key").fill(API_KEY);
+    await p.locator("#api-key").dispatchEvent("change");
+    const keyed = await viewCode(p, "curl");
+    expect(keyed).toContain('authorization: Bearer $ORION_API_KEY"');
+    expect(keyed).not.toContain("x-browser-id");
+    const asKey = JSON.parse(
+      (await exec("bash", ["-c", `${keyed} -s`], { env: { PATH: process.env.PATH, ORION_API_KEY: API_KEY } }))
+        .stdout,
+    );
+    expect(asKey).toMatchObject({ choices: [{ message: { content: expect.any(String) } }] });
     await p.close();
   });
 
@@ -167,6 +224,21 @@ describe("the playground reads like a product", () => {
         .toBe("finished");
       await p.waitForFunction(() => !document.querySelector(".turn.assistant[aria-busy]"));
       expect(await turn.locator(".error").count()).toBe(0);
+      // "View code" now shows the request just sent: this example's prompt, toolset and file.
+      const code = await viewCode(p, "curl");
+      const sent = JSON.parse(/-d '([\s\S]*)'$/.exec(code)?.[1] ?? "{}") as {
+        messages: { content: unknown }[];
+        toolsets?: string[];
+        session_id?: string;
+      };
+      expect(JSON.stringify(sent.messages.at(-1)?.content)).toContain(
+        await p.locator(".turn.user").last().locator(".text").textContent(),
+      );
+      expect(sent.toolsets).toEqual([example === "note" ? "core" : example === "chart" ? "viz" : "image"]);
+      expect(sent.session_id).toBeUndefined(); // a new chat's first request
+      const file = { chart: undefined, crop: '"image_url"', note: '"file_url"' }[example];
+      if (file) expect(JSON.stringify(sent.messages.at(-1)?.content)).toContain(file);
+      await p.locator("#code-close").click();
     }
     await p.close();
   });

@@ -158,10 +158,23 @@ describe("the agent loop over an upstream model", () => {
         items: { object_id: string }[];
       };
       expect(list.items.map((i) => i.object_id)).toEqual([attachedId(calls[0] as UpstreamCall), produced]);
-      // Another caller cannot see them.
+      // Another caller cannot see them: neither fetch them nor list them (a guest or a key's user).
       expect(
         (await fetchArtifact(produced, body.session_id, { "x-browser-id": "someone-else" })).status,
       ).toBe(404);
+      const others: Record<string, string>[] = [
+        { "x-browser-id": "someone-else" },
+        { authorization: "Bearer sk-agent-tests-1" },
+      ];
+      for (const other of others) {
+        const listed = await fetch(`${server.url}/v1/artifacts/list?session_id=${body.session_id}`, {
+          headers: other,
+        });
+        const text = await listed.text();
+        expect([200, 404]).toContain(listed.status);
+        if (listed.status === 200) expect(JSON.parse(text)).toMatchObject({ data: [], items: [] });
+        for (const id of list.items.map((i) => i.object_id)) expect(text).not.toContain(id);
+      }
     } finally {
       server.upstream.script(defaultScript);
     }

@@ -172,6 +172,9 @@ describe("the orion keys CLI", () => {
   it("creates, lists and revokes keys the running server honours", async () => {
     const created = JSON.parse((await cli(["keys", "create", "--user", "bob", "--plan", "starter"])).stdout);
     expect(created).toMatchObject({ user: "bob", plan: "starter", source: "store" });
+    // The API's field names (GET /v1/sessions, /v1/artifacts/list): created_at, never createdAt.
+    expect(created.created_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(created).not.toHaveProperty("createdAt");
     expect(created.key).toMatch(/^orion_sk_/);
     const quota = await fetch(`${server.url}/v1/quota`, { headers: bearer(created.key) });
     expect(await quota.json()).toMatchObject({
@@ -186,6 +189,13 @@ describe("the orion keys CLI", () => {
       .map((l) => JSON.parse(l));
     expect(listed.map((k: { id: string }) => k.id)).toContain(created.id);
     expect(JSON.stringify(listed)).not.toContain(created.key);
+    expect(listed.find((k: { id: string }) => k.id === created.id)).toEqual({
+      id: created.id,
+      user: "bob",
+      plan: "starter",
+      created_at: created.created_at,
+      source: "store",
+    });
 
     await cli(["keys", "revoke", created.id]);
     expect((await fetch(`${server.url}/v1/quota`, { headers: bearer(created.key) })).status).toBe(401);

@@ -55,7 +55,7 @@ describe("content parts become verified bytes", () => {
       { type: "image_url", image_url: { url: dataUrl("image/png", PDF) } },
       "image_url",
       "type_mismatch",
-      "application/pdf",
+      "it is sent as an image but its content is application/pdf",
     ],
     [
       "an empty video",
@@ -95,7 +95,7 @@ describe("content parts become verified bytes", () => {
     expect(res.status).toBe(422);
     expect(((await res.json()) as Detail).detail[0]).toMatchObject({
       type: "type_mismatch",
-      msg: expect.stringContaining("image/png"),
+      msg: expect.stringContaining("sent as a video but its content is image/png"),
     });
   });
 

@@ -151,7 +151,9 @@ describe("the official openai SDK against the REST bridge", () => {
       "Hello from the fake upstream.",
     );
     expect(chunks[0]?.choices[0]?.delta.role).toBe("assistant");
-    expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe("stop");
+    expect(chunks.at(-2)?.choices[0]?.finish_reason).toBe("stop");
+    // The final chunk lists the files the run made, [] for none, as a whole reply's `artifacts`.
+    expect(chunks.at(-1)).toMatchObject({ choices: [], artifacts: [] });
     expect(chunks.some((c) => c.usage)).toBe(false);
     // We always ask upstream for usage, even when the client did not.
     expect(server.upstream.calls.at(-1)?.body.stream_options).toEqual({ include_usage: true });
@@ -171,6 +173,7 @@ describe("the official openai SDK against the REST bridge", () => {
     expect(chunks.at(-1)).toBe(withUsage[0]);
     expect(withUsage[0]?.choices).toEqual([]);
     expect(withUsage[0]?.usage).toEqual({ prompt_tokens: 9, completion_tokens: 7, total_tokens: 16 });
+    expect(withUsage[0]).toMatchObject({ artifacts: [] });
   });
 
   it("streams n=2 with deltas routed by choice index", async () => {

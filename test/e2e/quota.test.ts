@@ -318,11 +318,17 @@ describe("when Redis goes down", () => {
     try {
       expect((await postChat(server.url, hello, guest("g-down"))).status).toBe(200);
       await own.stop();
+      // "Quickly": a dead store is refused at once, far inside any client's patience (the bound is
+      // generous for a busy machine; a wait for a timeout or a retry loop takes longer).
+      let started = performance.now();
       const res = await postChat(server.url, hello, guest("g-down"));
       expect(res.status).toBe(503);
+      expect(performance.now() - started).toBeLessThan(2_000);
       expect((await res.json()) as object).toMatchObject({ error: { code: "store_unavailable" } });
+      started = performance.now();
       const stream = await postChat(server.url, { ...hello, stream: true }, guest("g-down"));
       expect(stream.status).toBe(503);
+      expect(performance.now() - started).toBeLessThan(2_000);
       expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
       const metrics = await (await fetch(`${server.url}/metrics`)).text();

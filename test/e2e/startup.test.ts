@@ -157,17 +157,19 @@ describe("ORION_WORKERS: several server processes on one port", () => {
       },
       stdio: ["ignore", "pipe", "inherit"],
     });
+    let out = "";
+    child.stdout.on("data", (data: Buffer) => (out += data));
+    const lines = () =>
+      out
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     try {
+      // One "listening" line, printed by the supervisor once both workers listen.
       const url = await new Promise<string>((resolve, reject) => {
-        let out = "";
-        let seen = 0;
-        child.stdout.on("data", (data: Buffer) => {
-          out += data;
-          const lines = out.split("\n").filter((l) => l.includes('"listening"'));
-          if (lines.length >= 2 && seen === 0) {
-            seen = lines.length;
-            resolve(JSON.parse(lines[0] as string).url as string);
-          }
+        child.stdout.on("data", () => {
+          const listening = lines().find((l) => l.msg === "listening");
+          if (listening) resolve(listening.url as string);
         });
         child.once("exit", () => reject(new Error(`exited: ${out}`)));
       });
@@ -222,6 +224,20 @@ describe("ORION_WORKERS: several server processes on one port", () => {
       const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
       child.kill("SIGTERM");
       expect(await exited).toBe(0);
+      const listening = lines().filter((l) => l.msg === "listening");
+      expect(listening).toHaveLength(1);
+      expect(listening[0]).toMatchObject({
+        workers: 2,
+        docs: `${url}/docs`,
+        backends: { auto: expect.any(String) },
+      });
+      // The supervisor's lines order their fields as the workers' (pino's) do.
+      const supervisor = lines().filter((l) => l.msg === "supervising workers" || l.msg === "listening");
+      expect(supervisor).toHaveLength(2);
+      for (const line of lines().filter((l) => "msg" in l)) {
+        const keys = Object.keys(line);
+        expect([keys.slice(0, 3), keys.at(-1)]).toEqual([["level", "time", "service"], "msg"]);
+      }
     } finally {
       child.kill("SIGKILL");
       await redis.stop();

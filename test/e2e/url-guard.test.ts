@@ -56,6 +56,7 @@ describe("remote URLs in a request", () => {
       type: "url_refused",
     });
     expect(body.detail[0]?.msg).toContain("refused");
+    expect(body.detail[0]?.msg).toMatch(/ORION_URL_ALLOW_HOSTS=.*ORION_ALLOW_PRIVATE_URLS=true/);
     expect(server.upstream.calls.length).toBe(before); // never handed to the model
     expect(connections).toBe(0);
   });

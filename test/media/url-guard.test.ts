@@ -129,6 +129,9 @@ describe("guarded fetches", () => {
     const error = await refusal(url, policy());
     expect(error.kind).toBe("address");
     expect(error.message).toContain("private, loopback or link-local");
+    // What an operator sets to allow it.
+    expect(error.message).toContain(`ORION_URL_ALLOW_HOSTS=${new URL(url).host}`);
+    expect(error.message).toContain("ORION_ALLOW_PRIVATE_URLS=true");
   });
 
   it("refuses other schemes", async () => {

@@ -52,6 +52,53 @@ describe("configuration from the environment", () => {
     expect(() => loadConfig({ ORION_LLM_BASE_URL: "http://x" })).toThrow(/ORION_LLM_MODEL/);
   });
 
+  it("checks ORION_LLM_TOOLS whether or not an upstream is configured", () => {
+    for (const env of [
+      { ORION_LLM_TOOLS: "maybe" },
+      { ORION_LLM_TOOLS: "maybe", ORION_LLM_BASE_URL: "http://x", ORION_LLM_MODEL: "m" },
+    ]) {
+      expect(() => loadConfig(env)).toThrow('ORION_LLM_TOOLS must be one of on, off, got "maybe"');
+    }
+    expect(() => loadConfig({ ORION_LLM_TOOLS_PRO: "nope" })).toThrow(
+      'ORION_LLM_TOOLS_PRO must be one of on, off, got "nope"',
+    );
+    expect(loadConfig({ ORION_LLM_TOOLS: "off" }).upstreams.auto).toBeUndefined();
+  });
+
+  it("refuses an ORION_LLM_ variable it does not read, naming the valid variant suffixes", () => {
+    const error = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as Error).message;
+      }
+      return "no error";
+    };
+    const turbo = error({
+      ORION_LLM_BASE_URL: "http://x",
+      ORION_LLM_MODEL: "m",
+      ORION_LLM_MODEL_TURBO: "big",
+    });
+    expect(turbo).toContain("ORION_LLM_MODEL_TURBO");
+    expect(turbo).toContain("LITE, FAST, AUTO, PRO");
+    expect(turbo).not.toContain("\n");
+    expect(error({ ORION_LLM_TOOLS_auto: "off" })).toContain("ORION_LLM_TOOLS_auto");
+    expect(error({ ORION_LLM_BASEURL: "http://x" })).toMatch(
+      /^ORION_LLM_BASEURL is not a setting.*ORION_LLM_VISION/,
+    );
+    // Every variable the README lists is accepted.
+    for (const stem of ["ORION_LLM_BASE_URL", "ORION_LLM_MODEL", "ORION_LLM_API_KEY", "ORION_LLM_TOOLS"]) {
+      for (const v of ["", "_LITE", "_FAST", "_AUTO", "_PRO"]) {
+        const value = stem.endsWith("URL") ? "http://x" : stem.endsWith("TOOLS") ? "on" : "m";
+        expect(error({ ORION_LLM_MODEL: "m", [`${stem}${v}`]: value })).toBe("no error");
+      }
+    }
+    expect(
+      error({ ORION_LLM_TIMEOUT_MS: "1000", ORION_LLM_MAX_SOCKETS: "2", ORION_LLM_VISION: "false" }),
+    ).toBe("no error");
+  });
+
   it("caps guests below signed-in callers, never above them", () => {
     const defaults = loadConfig({});
     expect(defaults.guestCaps).toEqual({ maxBodyBytes: 8 * 1024 * 1024, maxTextBytes: 64 * 1024 });

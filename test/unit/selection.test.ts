@@ -17,7 +17,7 @@ const request = (text: string, extra: Record<string, unknown> = {}, parts: unkno
     ...extra,
   });
 
-describe("toolset selection (SPEC §4)", () => {
+describe('toolset selection (README, "Which tools")', () => {
   it.each([
     [
       "explicit toolsets win on any request",

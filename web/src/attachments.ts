@@ -12,7 +12,7 @@ export interface Attachment {
 /** Room left in the request body for the text, settings and JSON framing around the data: URLs. */
 const BODY_MARGIN = 64 * 1024;
 
-function kindOf(type: string): MediaKind {
+export function kindOf(type: string): MediaKind {
   if (type.startsWith("image/")) return "image";
   if (type.startsWith("video/")) return "video";
   if (type.startsWith("audio/")) return "audio";

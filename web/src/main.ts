@@ -15,7 +15,7 @@ import {
   type Toolset,
 } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { wireNames } from "../../src/wire/names.js";
-import { type Attachment, attach, formatBytes, partOf } from "./attachments.js";
+import { type Attachment, attach, formatBytes, kindOf, partOf } from "./attachments.js";
 import { type AgentClient, agentClient, type Protocol } from "./client.js";
 import { describeError } from "./errors.js";
 import { EXAMPLES } from "./examples.js";
@@ -375,6 +375,7 @@ async function send() {
       ? { responseFormat: { type: ResponseFormatType.JSON_SCHEMA, jsonSchema: { name: "answer", schema } } }
       : {}),
   });
+  lastSent = sketch();
   show(userTurn(text, attachments));
   ui.prompt.value = "";
   pending = [];
@@ -467,6 +468,15 @@ for (const button of ui.empty.querySelectorAll<HTMLButtonElement>("[data-example
 
 // ---- "View code": the request the page would send, as curl, Python and TypeScript ----
 
+/** The request the page sent last, shown by "View code" while the composer is empty. */
+let lastSent: RequestSketch | undefined;
+
+/** The caller the page's requests name: the pasted API key, else this browser's guest id. */
+function sketchCaller(): RequestSketch["caller"] {
+  return ui.apiKey.value.trim() === "" ? { kind: "guest", browserId: guestId } : { kind: "key" };
+}
+
+/** What the composer would send now. */
 function sketch(): RequestSketch {
   const schema = answerSchema();
   const wire = (container: HTMLElement) =>
@@ -478,8 +488,9 @@ function sketch(): RequestSketch {
   return {
     model: ui.model.selectedOptions[0]?.textContent ?? "vlmrun-orion-1:auto",
     system: ui.systemPrompt.value.trim(),
-    prompt: ui.prompt.value.trim() || "Describe this image",
-    files: pending.map((a) => a.name),
+    prompt: ui.prompt.value.trim() || (pending.length > 0 ? "" : "Describe this image"),
+    files: pending.map((a) => ({ name: a.name, type: a.type, kind: kindOf(a.type) })),
+    caller: sketchCaller(),
     toolsets: wire(ui.toolsets),
     providers: wire(ui.providers),
     ...(temperature !== undefined ? { temperature } : {}),
@@ -490,7 +501,10 @@ function sketch(): RequestSketch {
 }
 
 function showSnippet(lang: "curl" | "python" | "typescript") {
-  ui.codeSnippet.textContent = snippet(lang, sketch(), window.location.origin);
+  // What is being composed, else the request just sent (with the caller as it is now).
+  const composing = ui.prompt.value.trim() !== "" || pending.length > 0;
+  const shown = composing || !lastSent ? sketch() : { ...lastSent, caller: sketchCaller() };
+  ui.codeSnippet.textContent = snippet(lang, shown, window.location.origin);
   for (const tab of ui.codeDialog.querySelectorAll<HTMLButtonElement>("[data-lang]")) {
     tab.setAttribute("aria-selected", String(tab.dataset.lang === lang));
   }

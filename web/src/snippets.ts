@@ -1,10 +1,16 @@
-/** What the page would send, in OpenAI JSON terms, for the "View code" snippets. */
+import type { MediaKind } from "./settings.js";
+
+/** Who the snippet calls as: an API key from the environment, or the page's guest browser id. */
+export type SketchCaller = { kind: "key" } | { kind: "guest"; browserId: string };
+
+/** What the page sends (or would send), in OpenAI JSON terms, for the "View code" snippets. */
 export interface RequestSketch {
   model: string;
   system: string;
   prompt: string;
-  /** File names attached (snippets show where they go, not their bytes). */
-  files: string[];
+  /** Files attached (snippets show where they go, not their bytes). */
+  files: { name: string; type: string; kind: MediaKind }[];
+  caller: SketchCaller;
   toolsets: string[];
   providers: string[];
   temperature?: number;
@@ -18,8 +24,14 @@ function body(r: RequestSketch): Record<string, unknown> {
     r.files.length === 0
       ? r.prompt
       : [
-          { type: "text", text: r.prompt },
-          ...r.files.map((f) => ({ type: "image_url", image_url: { url: `data:…;base64,… (${f})` } })),
+          ...(r.prompt === "" ? [] : [{ type: "text", text: r.prompt }]),
+          ...r.files.map((f) => {
+            const key = f.kind === "document" ? "file_url" : `${f.kind}_url`;
+            return {
+              type: key,
+              [key]: { url: `data:${f.type || "application/octet-stream"};base64,… (${f.name})` },
+            };
+          }),
         ];
   return {
     model: r.model,
@@ -38,22 +50,61 @@ function body(r: RequestSketch): Record<string, unknown> {
 /** Orion's own keys: OpenAI SDKs send them as extra body fields. */
 const ORION_KEYS = ["toolsets", "models", "session_id"];
 
+/** A JSON value as a Python literal (True, False, None). */
+function py(value: unknown, indent: string): string {
+  const inner = `${indent}    `;
+  if (value === null || value === undefined) return "None";
+  if (value === true) return "True";
+  if (value === false) return "False";
+  if (Array.isArray(value)) {
+    if (value.length === 0) return "[]";
+    return `[\n${value.map((v) => `${inner}${py(v, inner)},`).join("\n")}\n${indent}]`;
+  }
+  if (typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 0) return "{}";
+    return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${py(v, inner)},`).join("\n")}\n${indent}}`;
+  }
+  return JSON.stringify(value);
+}
+
 export function snippet(lang: "curl" | "python" | "typescript", r: RequestSketch, origin: string): string {
   const all = body(r);
   const standard = Object.fromEntries(Object.entries(all).filter(([k]) => !ORION_KEYS.includes(k)));
   const extra = Object.fromEntries(Object.entries(all).filter(([k]) => ORION_KEYS.includes(k)));
   const json = (v: unknown, indent = 2) => JSON.stringify(v, null, indent);
+  // A guest sends no Authorization (any bearer is checked, and an unknown one is a 401): its
+  // browser id names it, as the page's own requests do.
+  const guest = r.caller.kind === "guest" ? r.caller.browserId : undefined;
   if (lang === "curl") {
     return [
       `curl ${origin}/v1/chat/completions \\`,
       "  -H 'content-type: application/json' \\",
-      "  -H 'authorization: Bearer $ORION_API_KEY' \\",
+      guest === undefined
+        ? '  -H "authorization: Bearer $ORION_API_KEY" \\'
+        : `  -H 'x-browser-id: ${guest}' \\`,
       `  -d '${json(all).replaceAll("'", "'\\''")}'`,
     ].join("\n");
   }
   if (lang === "python") {
-    const args = Object.entries(standard).map(([k, v]) => `    ${k}=${json(v).replaceAll("\n", "\n    ")},`);
-    if (Object.keys(extra).length > 0) args.push(`    extra_body=${json(extra).replaceAll("\n", "\n    ")},`);
+    if (guest !== undefined) {
+      // OpenAI's Python SDK always sends a bearer token, so a guest posts the JSON itself.
+      return [
+        "import json",
+        "import urllib.request",
+        "",
+        `body = ${py(all, "")}`,
+        "request = urllib.request.Request(",
+        `    "${origin}/v1/chat/completions",`,
+        "    data=json.dumps(body).encode(),",
+        `    headers={"content-type": "application/json", "x-browser-id": ${JSON.stringify(guest)}},`,
+        ")",
+        "reply = json.load(urllib.request.urlopen(request))",
+        'print(reply["choices"][0]["message"]["content"])',
+      ].join("\n");
+    }
+    const args = Object.entries(standard).map(([k, v]) => `    ${k}=${py(v, "    ")},`);
+    if (Object.keys(extra).length > 0) args.push(`    extra_body=${py(extra, "    ")},`);
     return [
       "import os",
       "from openai import OpenAI",
@@ -65,6 +116,17 @@ export function snippet(lang: "curl" | "python" | "typescript", r: RequestSketch
       "print(reply.choices[0].message.content)",
     ].join("\n");
   }
+  const client =
+    guest === undefined
+      ? `const client = new OpenAI({ baseURL: "${origin}/v1", apiKey: process.env.ORION_API_KEY });`
+      : [
+          "// A guest: no bearer token (null removes the SDK's), its browser id instead.",
+          "const client = new OpenAI({",
+          `  baseURL: "${origin}/v1",`,
+          '  apiKey: "guest",',
+          `  defaultHeaders: { Authorization: null, "X-Browser-Id": ${JSON.stringify(guest)} },`,
+          "});",
+        ].join("\n");
   return [
     'import OpenAI from "openai";',
     "",
@@ -75,7 +137,7 @@ export function snippet(lang: "curl" | "python" | "typescript", r: RequestSketch
     "  session_id?: string;",
     "};",
     "",
-    `const client = new OpenAI({ baseURL: "${origin}/v1", apiKey: process.env.ORION_API_KEY });`,
+    client,
     `const params: OrionParams = ${json(all)};`,
     "const reply = await client.chat.completions.create(params);",
     "console.log(reply.choices[0]?.message.content);",

@@ -213,7 +213,8 @@ export function openApiDocument(version: string) {
       description:
         "A self-hostable server for the VLM Run Orion agent API. The same service is also served over gRPC, gRPC-Web and Connect at /vlmrun.agent.v1.AgentService/<Method> (server reflection is on).",
     },
-    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
+    // No jsonSchemaDialect: OpenAPI 3.1's default dialect (JSON Schema 2020-12 with the OAS
+    // vocabulary) is what these schemas are, and Swagger UI warns on any other value.
     paths,
     components: {
       securitySchemes: {

@@ -130,7 +130,9 @@ export function chunkJson(c: ChatCompletionChunk) {
   if (c.usage) body.usage = usageJson(c.usage);
   if (c.agentEvent) body.agent_event = agentEventJson(c.agentEvent);
   if (c.previews.length > 0) body.previews = c.previews.map(previewJson);
-  if (c.artifacts.length > 0) body.artifacts = c.artifacts.map(artifactRefJson);
+  // The final chunk (no choices, no event, no previews) always lists the run's files, [] for none.
+  const final = c.choices.length === 0 && !c.agentEvent && c.previews.length === 0;
+  if (final || c.artifacts.length > 0) body.artifacts = c.artifacts.map(artifactRefJson);
   return body;
 }
 
