@@ -6,15 +6,38 @@ import type {
   ChatCompletionChunk,
   ChatMessage,
   ChoiceLogprobs,
+  ToolCall,
+  ToolCallDelta,
   Usage,
 } from "../../../gen/vlmrun/agent/v1/chat_pb.js";
 import type { AgentModelInfo, ListModelsResponse } from "../../../gen/vlmrun/agent/v1/service_pb.js";
 import { wireNames } from "../../wire/names.js";
-import { openAIMessage, openAIToolCall } from "../../wire/openai-message.js";
+import { openAIMessage } from "../../wire/openai-message.js";
+import type {
+  AgentEventJson,
+  ChatCompletionChunkJson,
+  ChatCompletionJson,
+  ModelJson,
+  ModelListJson,
+} from "./response-schemas.js";
 
-/** Proto replies as OpenAI JSON: numbers as numbers, explicit nulls where OpenAI has them. */
+/**
+ * Proto replies as OpenAI JSON: numbers as numbers, explicit nulls where OpenAI has them. Each
+ * object is a literal of its response-schemas.ts type, so the contract and the renderer cannot
+ * drift apart without `tsc` saying so; an optional field left `undefined` is not sent
+ * (`JSON.stringify` drops it).
+ */
 
-function logprobsJson(logprobs: ChoiceLogprobs | undefined) {
+type CompletionChoiceJson = ChatCompletionJson["choices"][number];
+type ChunkChoiceJson = ChatCompletionChunkJson["choices"][number];
+type ToolCallJson = NonNullable<CompletionChoiceJson["message"]["tool_calls"]>[number];
+type ToolCallDeltaJson = NonNullable<ChunkChoiceJson["delta"]["tool_calls"]>[number];
+type LogprobsJson = CompletionChoiceJson["logprobs"];
+type UsageJson = ChatCompletionJson["usage"];
+type PreviewJson = NonNullable<ChatCompletionJson["previews"]>[number];
+type ArtifactRefJson = ChatCompletionJson["artifacts"][number];
+
+function logprobsJson(logprobs: ChoiceLogprobs | undefined): LogprobsJson {
   if (!logprobs) return null;
   return {
     content: logprobs.content.map((t) => ({
@@ -30,7 +53,7 @@ function logprobsJson(logprobs: ChoiceLogprobs | undefined) {
   };
 }
 
-function usageJson(usage: Usage | undefined) {
+function usageJson(usage: Usage | undefined): UsageJson {
   return {
     prompt_tokens: usage?.promptTokens ?? 0,
     completion_tokens: usage?.completionTokens ?? 0,
@@ -38,13 +61,37 @@ function usageJson(usage: Usage | undefined) {
   };
 }
 
-const toolCallJson = openAIToolCall;
+const toolCallJson = (call: ToolCall): ToolCallJson => ({
+  id: call.id,
+  type: "function",
+  function: { name: call.function?.name ?? "", arguments: call.function?.arguments ?? "" },
+});
 
-function previewJson(p: ArtifactPreview) {
-  return { object_id: p.objectId, content_type: p.contentType, data_url: p.dataUrl };
-}
+const toolCallDeltaJson = (t: ToolCallDelta): ToolCallDeltaJson => ({
+  index: t.index,
+  id: t.id,
+  type: t.type ? "function" : undefined,
+  function: { arguments: t.function?.arguments ?? "", name: t.function?.name || undefined },
+});
 
-export function agentEventJson(event: AgentEvent) {
+const previewJson = (p: ArtifactPreview): PreviewJson => ({
+  object_id: p.objectId,
+  content_type: p.contentType,
+  data_url: p.dataUrl,
+});
+
+const artifactRefJson = (a: ArtifactRef): ArtifactRefJson => ({
+  id: a.id,
+  content_type: a.contentType,
+  bytes: Number(a.bytes),
+  url: a.url,
+});
+
+/** A non-empty list rendered, or nothing (the field is then not sent). */
+const some = <T, J>(items: T[], render: (item: T) => J): J[] | undefined =>
+  items.length > 0 ? items.map(render) : undefined;
+
+export function agentEventJson(event: AgentEvent): AgentEventJson {
   return {
     sequence: Number(event.sequence),
     kind: wireNames.agentEventKind.toWire(event.kind) ?? "unknown",
@@ -56,85 +103,66 @@ export function agentEventJson(event: AgentEvent) {
   };
 }
 
-export function completionJson(c: ChatCompletion) {
-  const body: Record<string, unknown> = {
+export function completionJson(c: ChatCompletion): ChatCompletionJson {
+  return {
     id: c.id,
     object: "chat.completion",
     created: Number(c.created),
     model: c.model,
-    choices: c.choices.map((choice) => {
-      const message: Record<string, unknown> = {
-        role: "assistant",
-        content: choice.message?.content ?? null,
-        refusal: choice.message?.refusal ?? null,
-      };
-      if (choice.message && choice.message.toolCalls.length > 0) {
-        message.tool_calls = choice.message.toolCalls.map(toolCallJson);
-      }
-      return {
+    choices: c.choices.map(
+      (choice): CompletionChoiceJson => ({
         index: choice.index,
-        message,
+        message: {
+          role: "assistant",
+          content: choice.message?.content ?? null,
+          refusal: choice.message?.refusal ?? null,
+          tool_calls: some(choice.message?.toolCalls ?? [], toolCallJson),
+        },
         logprobs: logprobsJson(choice.logprobs),
         finish_reason: wireNames.finishReason.toWire(choice.finishReason) ?? "stop",
-      };
-    }),
+      }),
+    ),
     usage: usageJson(c.usage),
     session_id: c.sessionId,
+    system_fingerprint: c.systemFingerprint || undefined,
+    previews: some(c.previews, previewJson),
+    artifacts: c.artifacts.map(artifactRefJson),
+    _provenance: c.provenance,
   };
-  if (c.systemFingerprint) body.system_fingerprint = c.systemFingerprint;
-  if (c.previews.length > 0) body.previews = c.previews.map(previewJson);
-  body.artifacts = c.artifacts.map(artifactRefJson);
-  if (c.provenance) body._provenance = c.provenance;
-  return body;
 }
 
-function artifactRefJson(a: ArtifactRef) {
-  return { id: a.id, content_type: a.contentType, bytes: Number(a.bytes), url: a.url };
-}
-
-export function chunkJson(c: ChatCompletionChunk) {
-  const body: Record<string, unknown> = {
+export function chunkJson(c: ChatCompletionChunk): ChatCompletionChunkJson {
+  return {
     id: c.id,
     object: "chat.completion.chunk",
     created: Number(c.created),
     model: c.model,
-    choices: c.choices.map((choice) => {
-      const delta: Record<string, unknown> = {};
+    choices: c.choices.map((choice): ChunkChoiceJson => {
       const d = choice.delta;
-      if (d) {
-        const role = wireNames.role.toWire(d.role);
-        if (role) delta.role = role;
-        if (d.content !== undefined) delta.content = d.content;
-        if (d.refusal !== undefined) delta.refusal = d.refusal;
-        if (d.toolCalls.length > 0) {
-          delta.tool_calls = d.toolCalls.map((t) => {
-            const call: Record<string, unknown> = { index: t.index, id: t.id };
-            if (t.type) call.type = t.type;
-            const fn: Record<string, unknown> = { arguments: t.function?.arguments ?? "" };
-            if (t.function?.name) fn.name = t.function.name;
-            call.function = fn;
-            return call;
-          });
-        }
-      }
       return {
         index: choice.index,
-        delta,
+        delta: d
+          ? {
+              role: wireNames.role.toWire(d.role) || undefined,
+              content: d.content,
+              refusal: d.refusal,
+              tool_calls: some(d.toolCalls, toolCallDeltaJson),
+            }
+          : {},
         logprobs: logprobsJson(choice.logprobs),
         finish_reason: wireNames.finishReason.toWire(choice.finishReason) ?? null,
       };
     }),
     session_id: c.sessionId,
+    system_fingerprint: c.systemFingerprint || undefined,
+    usage: c.usage ? usageJson(c.usage) : undefined,
+    agent_event: c.agentEvent ? agentEventJson(c.agentEvent) : undefined,
+    previews: some(c.previews, previewJson),
+    artifacts: some(c.artifacts, artifactRefJson),
   };
-  if (c.systemFingerprint) body.system_fingerprint = c.systemFingerprint;
-  if (c.usage) body.usage = usageJson(c.usage);
-  if (c.agentEvent) body.agent_event = agentEventJson(c.agentEvent);
-  if (c.previews.length > 0) body.previews = c.previews.map(previewJson);
-  if (c.artifacts.length > 0) body.artifacts = c.artifacts.map(artifactRefJson);
-  return body;
 }
 
-export function modelJson(m: AgentModelInfo) {
+export function modelJson(m: AgentModelInfo): ModelJson {
   return {
     id: m.id,
     object: "model",
@@ -145,15 +173,15 @@ export function modelJson(m: AgentModelInfo) {
   };
 }
 
-export function modelListJson(list: ListModelsResponse) {
+export function modelListJson(list: ListModelsResponse): ModelListJson {
   return {
     object: "list",
     data: list.models.map(modelJson),
-    providers: list.providers.map((p) => ({
+    providers: list.providers.map((p): ModelListJson["providers"][number] => ({
       id: p.id,
       available: p.available,
       setting: p.setting,
-      ...(p.available ? {} : { unavailable_reason: p.unavailableReason }),
+      unavailable_reason: p.available ? undefined : p.unavailableReason,
     })),
   };
 }

@@ -3,7 +3,10 @@ import { wireNames } from "../../wire/names.js";
 
 /**
  * The JSON the REST surface sends, as zod schemas: the OpenAPI document's response schemas
- * (`/openapi.json`). A test checks real responses against that document.
+ * (`/openapi.json`). A test checks real responses against that document, and each renderer builds
+ * its reply as the matching type below (`z.output` of the schema), so a field the renderer writes
+ * and the contract does not have, or one the contract requires and the renderer leaves out, fails
+ * `tsc`.
  */
 
 const nullableString = z.string().nullable();
@@ -62,6 +65,7 @@ export const ChatCompletionJson = z.object({
   artifacts: z.array(artifactRef),
   _provenance: z.record(z.string(), z.unknown()).optional().describe("Where each extracted value was found"),
 });
+export type ChatCompletionJson = z.output<typeof ChatCompletionJson>;
 
 export const AgentEventJson = z.object({
   sequence: z.number().int(),
@@ -72,6 +76,7 @@ export const AgentEventJson = z.object({
   artifact_ids: z.array(z.string()),
   choice_index: z.number().int(),
 });
+export type AgentEventJson = z.output<typeof AgentEventJson>;
 
 export const ChatCompletionChunkJson = z
   .object({
@@ -109,6 +114,7 @@ export const ChatCompletionChunkJson = z
     artifacts: z.array(artifactRef).optional(),
   })
   .describe("One SSE `data:` event; the stream ends with `data: [DONE]`");
+export type ChatCompletionChunkJson = z.output<typeof ChatCompletionChunkJson>;
 
 export const ModelJson = z.object({
   id: z.string(),
@@ -118,6 +124,7 @@ export const ModelJson = z.object({
   backend: z.string(),
   resolves_to: z.string(),
 });
+export type ModelJson = z.output<typeof ModelJson>;
 
 export const ModelListJson = z.object({
   object: z.literal("list"),
@@ -131,6 +138,7 @@ export const ModelListJson = z.object({
     }),
   ),
 });
+export type ModelListJson = z.output<typeof ModelListJson>;
 
 export const QuotaJson = z.object({
   caller_kind: z.string(),
@@ -141,6 +149,7 @@ export const QuotaJson = z.object({
   requests_per_minute: z.number().int().nullable(),
   resets_at: iso,
 });
+export type QuotaJson = z.output<typeof QuotaJson>;
 
 export const SessionJson = z.object({
   session_id: z.string().optional(),
@@ -149,8 +158,10 @@ export const SessionJson = z.object({
   messages: z.array(z.record(z.string(), z.unknown())).describe("OpenAI-shaped chat messages"),
   artifact_ids: z.array(z.string()),
 });
+export type SessionJson = z.output<typeof SessionJson>;
 
 export const DeletedJson = z.object({ deleted: z.literal(true) });
+export type DeletedJson = z.output<typeof DeletedJson>;
 
 export const SkillListJson = z.object({
   object: z.literal("list"),
@@ -165,6 +176,7 @@ export const SkillListJson = z.object({
     }),
   ),
 });
+export type SkillListJson = z.output<typeof SkillListJson>;
 
 const artifactItem = z.object({
   object_id: z.string(),
@@ -181,6 +193,7 @@ export const ArtifactListJson = z.object({
   namespace_id: z.string(),
   items: z.array(artifactItem).describe("The same list, under the hosted API's name"),
 });
+export type ArtifactListJson = z.output<typeof ArtifactListJson>;
 
 export const ToolListJson = z.object({
   object: z.literal("list"),
@@ -196,6 +209,7 @@ export const ToolListJson = z.object({
     }),
   ),
 });
+export type ToolListJson = z.output<typeof ToolListJson>;
 
 const locIssue = z.object({
   loc: z.array(z.union([z.string(), z.number().int()])),
