@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
-import { AgentService, ListModelsRequestSchema } from "../../../gen/vlmrun/agent/v1/service_pb.js";
-import { wireNames } from "../../wire/names.js";
-import type { ToolListJson } from "./response-schemas.js";
+import { AgentService, ListModelsRequestSchema } from "../../../../gen/vlmrun/agent/v1/service_pb.js";
+import { wireNames } from "../../../wire/names.js";
+import type { ToolListJson } from "../contract/response-schemas.js";
 import { callUnary, type RestDeps, unaryRoute } from "./unary-route.js";
 
 /** GET /v1/tools: every server tool, with whether it can run here and, if not, what enables it. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { wireNames } from "../../wire/names.js";
+import { wireNames } from "../../../wire/names.js";
 
 /**
  * The JSON the REST surface sends, as zod schemas: the OpenAPI document's response schemas

@@ -1,15 +1,15 @@
 import type { MessageShape } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import type { AgentService } from "../../../gen/vlmrun/agent/v1/service_pb.js";
-import { wireNames } from "../../wire/names.js";
-import { messageJson, modelListJson } from "./render.js";
+import type { AgentService } from "../../../../gen/vlmrun/agent/v1/service_pb.js";
+import { wireNames } from "../../../wire/names.js";
+import { messageJson, modelListJson } from "../contract/openai-json.js";
 import type {
   ArtifactListJson,
   DeletedJson,
   QuotaJson,
   SessionJson,
   SkillListJson,
-} from "./response-schemas.js";
+} from "../contract/response-schemas.js";
 import type { RestReply } from "./unary-route.js";
 
 type Methods = typeof AgentService.method;

@@ -9,10 +9,10 @@ import type {
   ToolCall,
   ToolCallDelta,
   Usage,
-} from "../../../gen/vlmrun/agent/v1/chat_pb.js";
-import type { AgentModelInfo, ListModelsResponse } from "../../../gen/vlmrun/agent/v1/service_pb.js";
-import { wireNames } from "../../wire/names.js";
-import { openAIMessage } from "../../wire/openai-message.js";
+} from "../../../../gen/vlmrun/agent/v1/chat_pb.js";
+import type { AgentModelInfo, ListModelsResponse } from "../../../../gen/vlmrun/agent/v1/service_pb.js";
+import { wireNames } from "../../../wire/names.js";
+import { openAIMessage } from "../../../wire/openai-message.js";
 import type {
   AgentEventJson,
   ChatCompletionChunkJson,
