@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { wireNames } from "../../../wire/names.js";
+import type { HttpError } from "../../http/http-error.js";
 
 /**
  * The JSON the REST surface sends, as zod schemas: the OpenAPI document's response schemas
@@ -225,6 +226,14 @@ export const ErrorJson = z.object({
     .object({ message: z.string(), type: z.string(), code: z.string(), param: nullableString })
     .describe("OpenAI style"),
 });
+
+/**
+ * The error body is built in server/http/ (which imports nothing above it) as `HttpError["body"]`;
+ * this pins that type to the contract's both ways, so changing either alone fails `tsc`.
+ */
+export type ErrorJson = Assignable<HttpError["body"], z.output<typeof ErrorJson>> &
+  Assignable<z.output<typeof ErrorJson>, HttpError["body"]>;
+type Assignable<From extends To, To> = From;
 
 export const HealthJson = z.object({ status: z.string() });
 export const ReadyJson = z.object({
