@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
-import { requestFromBinding } from "../../src/server/rest/binding-request.js";
+import { requestFromBinding } from "../../src/server/rest/bindings/binding-request.js";
 import { httpBindings } from "../../src/wire/http-bindings.js";
 import { startServer, type TestServer } from "../support/server.js";
 

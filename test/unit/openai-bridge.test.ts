@@ -9,7 +9,7 @@ import {
   Toolset,
 } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { locOf } from "../../src/server/http/http-error.js";
-import { chatRequestSchema } from "../../src/server/rest/request-schema.js";
+import { chatRequestSchema } from "../../src/server/rest/contract/request-schema.js";
 
 function parse(body: unknown) {
   const result = chatRequestSchema.safeParse(body);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { chatRequestSchema } from "../rest/request-schema.js";
+import { chatRequestSchema } from "../rest/contract/request-schema.js";
 import {
   ArtifactListJson,
   ChatCompletionChunkJson,
@@ -14,7 +14,7 @@ import {
   SessionJson,
   SkillListJson,
   ToolListJson,
-} from "../rest/response-schemas.js";
+} from "../rest/contract/response-schemas.js";
 
 type JsonSchema = Record<string, unknown>;
 

@@ -4,9 +4,9 @@ import type {
   ChatCompletionRequestSchema,
   ChatMessageSchema,
   ContentPartSchema,
-} from "../../../gen/vlmrun/agent/v1/chat_pb.js";
-import type { EnumWireNames } from "../../wire/enum-names.js";
-import { wireNames } from "../../wire/names.js";
+} from "../../../../gen/vlmrun/agent/v1/chat_pb.js";
+import type { EnumWireNames } from "../../../wire/enum-names.js";
+import { wireNames } from "../../../wire/names.js";
 
 /**
  * The OpenAI-compatible request body, as a zod schema whose output is the proto request's init

@@ -1,10 +1,15 @@
 import type { MessageShape } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import type { z } from "zod";
-import type { AgentService } from "../../../gen/vlmrun/agent/v1/service_pb.js";
-import { wireNames } from "../../wire/names.js";
-import { messageJson, modelListJson } from "./render.js";
-import type { ArtifactListJson, QuotaJson, SessionJson, SkillListJson } from "./response-schemas.js";
+import type { AgentService } from "../../../../gen/vlmrun/agent/v1/service_pb.js";
+import { wireNames } from "../../../wire/names.js";
+import { messageJson, modelListJson } from "../contract/openai-json.js";
+import type {
+  ArtifactListJson,
+  DeletedJson,
+  QuotaJson,
+  SessionJson,
+  SkillListJson,
+} from "../contract/response-schemas.js";
 import type { RestReply } from "./unary-route.js";
 
 type Methods = typeof AgentService.method;
@@ -37,7 +42,7 @@ export const RENDERINGS: { [K in keyof Methods]?: Rendering<Reply<K>> } = {
         remaining_today: q.remainingToday ?? null,
         requests_per_minute: q.requestsPerMinute ?? null,
         resets_at: iso(q.resetsAt),
-      } satisfies z.output<typeof QuotaJson>,
+      } satisfies QuotaJson,
     }),
   },
   getSession: {
@@ -49,16 +54,19 @@ export const RENDERINGS: { [K in keyof Methods]?: Rendering<Reply<K>> } = {
         updated_at: iso(session?.updatedAt),
         messages: session?.messages.map(messageJson) ?? [],
         artifact_ids: session?.artifactIds ?? [],
-      } satisfies z.output<typeof SessionJson>,
+      } satisfies SessionJson,
     }),
   },
-  deleteSession: { name: "sessions.delete", render: () => ({ body: { deleted: true } }) },
+  deleteSession: {
+    name: "sessions.delete",
+    render: () => ({ body: { deleted: true } satisfies DeletedJson }),
+  },
   listSkills: {
     name: "skills.list",
     render: (reply) => ({
       body: {
         object: "list",
-        data: reply.skills.map((s) => ({
+        data: reply.skills.map((s): SkillListJson["data"][number] => ({
           id: s.id,
           name: s.name,
           description: s.description,
@@ -66,7 +74,7 @@ export const RENDERINGS: { [K in keyof Methods]?: Rendering<Reply<K>> } = {
           toolsets: s.toolsets.map((t) => wireNames.toolset.toWire(t)),
           model: wireNames.agentModel.toWire(s.model) ?? null,
         })),
-      } satisfies z.output<typeof SkillListJson>,
+      } satisfies SkillListJson,
     }),
   },
   getArtifact: {
@@ -85,13 +93,13 @@ export const RENDERINGS: { [K in keyof Methods]?: Rendering<Reply<K>> } = {
   listArtifacts: {
     name: "artifacts.list",
     render: (reply) => {
-      const items = reply.items.map((a) => ({
+      const items = reply.items.map((a): ArtifactListJson["items"][number] => ({
         object_id: a.objectId,
         filename: a.filename || null,
         content_type: a.contentType,
         size: Number(a.size),
         created_at: iso(a.createdAt),
-        source: "store" as const,
+        source: "store",
       }));
       // The list shape of every other list, plus the hosted API's own fields (its SDKs read `items`).
       return {
@@ -100,7 +108,7 @@ export const RENDERINGS: { [K in keyof Methods]?: Rendering<Reply<K>> } = {
           data: items,
           namespace_id: reply.namespaceId,
           items,
-        } satisfies z.output<typeof ArtifactListJson>,
+        } satisfies ArtifactListJson,
       };
     },
   },

@@ -1,12 +1,12 @@
 import { create, type DescMethodUnary, type MessageShape } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import type { AgentService } from "../../../gen/vlmrun/agent/v1/service_pb.js";
-import type { Exchange } from "../http/exchange.js";
-import { httpErrorOf } from "../http/http-error.js";
-import { sendHttpError, sendJson } from "../http/respond.js";
-import { writable } from "../http/types.js";
-import type { Lifecycle } from "../lifecycle.js";
-import { restCall } from "./rest-call.js";
+import type { AgentService } from "../../../../gen/vlmrun/agent/v1/service_pb.js";
+import type { Exchange } from "../../http/exchange.js";
+import { httpErrorOf } from "../../http/http-error.js";
+import { sendHttpError, sendJson } from "../../http/respond.js";
+import { writable } from "../../http/types.js";
+import type { Lifecycle } from "../../lifecycle.js";
+import { restCall } from "../rest-call.js";
 
 export interface RestDeps {
   service: ServiceImpl<typeof AgentService>;

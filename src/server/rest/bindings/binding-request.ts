@@ -1,6 +1,6 @@
 import { create, type DescMessage, type MessageShape, ScalarType } from "@bufbuild/protobuf";
-import { type HttpBinding, isRequired } from "../../wire/http-bindings.js";
-import type { LocIssue } from "./validation-issues.js";
+import { type HttpBinding, isRequired } from "../../../wire/http-bindings.js";
+import type { LocIssue } from "../../http/http-error.js";
 
 /** A scalar from a path segment or query value, or undefined when it does not parse. */
 function scalar(type: ScalarType, raw: string): unknown {

@@ -1,5 +1,5 @@
 import type http from "node:http";
-import { type NodeResponse, writable } from "../http/types.js";
+import { type NodeResponse, writable } from "../../http/types.js";
 
 export interface SseOptions {
   /** Read when the first event goes out, so headers the service set by then are included. */

@@ -4,24 +4,24 @@ import {
   ChatCompletionChunkSchema,
   ChatCompletionRequestSchema,
   ChatCompletionSchema,
-} from "../../../gen/vlmrun/agent/v1/chat_pb.js";
-import { AgentService } from "../../../gen/vlmrun/agent/v1/service_pb.js";
-import type { Logger } from "../../observability/logger.js";
-import { type ByteCap, type CallerCaps, capsOf } from "../../service/caller-caps.js";
-import { isJsonObject } from "../../wire/message-literals.js";
-import { BodyTooLarge, readBody, refuseBody } from "../http/body.js";
-import type { Exchange } from "../http/exchange.js";
-import { httpErrorOf, simpleHttpError, validationHttpError } from "../http/http-error.js";
-import { JSON_SHAPE_LIMITS, jsonShapeProblem } from "../http/json-shape.js";
-import { sendHttpError, sendJson } from "../http/respond.js";
-import { headerOf, type NodeRequest, type NodeResponse } from "../http/types.js";
-import type { Lifecycle } from "../lifecycle.js";
-import { chunkJson, completionJson } from "./render.js";
-import { decodeCommonRequest } from "./request-fast-path.js";
-import { chatRequestSchema } from "./request-schema.js";
-import { restCall } from "./rest-call.js";
+} from "../../../../gen/vlmrun/agent/v1/chat_pb.js";
+import { AgentService } from "../../../../gen/vlmrun/agent/v1/service_pb.js";
+import type { Logger } from "../../../observability/logger.js";
+import { type ByteCap, type CallerCaps, capsOf } from "../../../service/caller-caps.js";
+import { isJsonObject } from "../../../wire/message-literals.js";
+import { BodyTooLarge, readBody, refuseBody } from "../../http/body.js";
+import type { Exchange } from "../../http/exchange.js";
+import { httpErrorOf, simpleHttpError, validationHttpError } from "../../http/http-error.js";
+import { JSON_SHAPE_LIMITS, jsonShapeProblem } from "../../http/json-shape.js";
+import { sendHttpError, sendJson } from "../../http/respond.js";
+import { headerOf, type NodeRequest, type NodeResponse } from "../../http/types.js";
+import type { Lifecycle } from "../../lifecycle.js";
+import { chunkJson, completionJson } from "../contract/openai-json.js";
+import { decodeCommonRequest } from "../contract/request-fast-path.js";
+import { chatRequestSchema } from "../contract/request-schema.js";
+import { locIssues } from "../contract/validation-issues.js";
+import { restCall } from "../rest-call.js";
 import { SseWriter } from "./sse.js";
-import { locIssues } from "./validation-issues.js";
 
 export interface ChatRouteDeps {
   service: ServiceImpl<typeof AgentService>;

@@ -1,9 +1,13 @@
 import { z } from "zod";
-import { wireNames } from "../../wire/names.js";
+import { wireNames } from "../../../wire/names.js";
+import type { HttpError } from "../../http/http-error.js";
 
 /**
  * The JSON the REST surface sends, as zod schemas: the OpenAPI document's response schemas
- * (`/openapi.json`). A test checks real responses against that document.
+ * (`/openapi.json`). A test checks real responses against that document, and each renderer builds
+ * its reply as the matching type below (`z.output` of the schema), so a field the renderer writes
+ * and the contract does not have, or one the contract requires and the renderer leaves out, fails
+ * `tsc`.
  */
 
 const nullableString = z.string().nullable();
@@ -62,6 +66,7 @@ export const ChatCompletionJson = z.object({
   artifacts: z.array(artifactRef),
   _provenance: z.record(z.string(), z.unknown()).optional().describe("Where each extracted value was found"),
 });
+export type ChatCompletionJson = z.output<typeof ChatCompletionJson>;
 
 export const AgentEventJson = z.object({
   sequence: z.number().int(),
@@ -72,6 +77,7 @@ export const AgentEventJson = z.object({
   artifact_ids: z.array(z.string()),
   choice_index: z.number().int(),
 });
+export type AgentEventJson = z.output<typeof AgentEventJson>;
 
 export const ChatCompletionChunkJson = z
   .object({
@@ -109,6 +115,7 @@ export const ChatCompletionChunkJson = z
     artifacts: z.array(artifactRef).optional(),
   })
   .describe("One SSE `data:` event; the stream ends with `data: [DONE]`");
+export type ChatCompletionChunkJson = z.output<typeof ChatCompletionChunkJson>;
 
 export const ModelJson = z.object({
   id: z.string(),
@@ -118,6 +125,7 @@ export const ModelJson = z.object({
   backend: z.string(),
   resolves_to: z.string(),
 });
+export type ModelJson = z.output<typeof ModelJson>;
 
 export const ModelListJson = z.object({
   object: z.literal("list"),
@@ -131,6 +139,7 @@ export const ModelListJson = z.object({
     }),
   ),
 });
+export type ModelListJson = z.output<typeof ModelListJson>;
 
 export const QuotaJson = z.object({
   caller_kind: z.string(),
@@ -141,6 +150,7 @@ export const QuotaJson = z.object({
   requests_per_minute: z.number().int().nullable(),
   resets_at: iso,
 });
+export type QuotaJson = z.output<typeof QuotaJson>;
 
 export const SessionJson = z.object({
   session_id: z.string().optional(),
@@ -149,8 +159,10 @@ export const SessionJson = z.object({
   messages: z.array(z.record(z.string(), z.unknown())).describe("OpenAI-shaped chat messages"),
   artifact_ids: z.array(z.string()),
 });
+export type SessionJson = z.output<typeof SessionJson>;
 
 export const DeletedJson = z.object({ deleted: z.literal(true) });
+export type DeletedJson = z.output<typeof DeletedJson>;
 
 export const SkillListJson = z.object({
   object: z.literal("list"),
@@ -165,6 +177,7 @@ export const SkillListJson = z.object({
     }),
   ),
 });
+export type SkillListJson = z.output<typeof SkillListJson>;
 
 const artifactItem = z.object({
   object_id: z.string(),
@@ -181,6 +194,7 @@ export const ArtifactListJson = z.object({
   namespace_id: z.string(),
   items: z.array(artifactItem).describe("The same list, under the hosted API's name"),
 });
+export type ArtifactListJson = z.output<typeof ArtifactListJson>;
 
 export const ToolListJson = z.object({
   object: z.literal("list"),
@@ -196,6 +210,7 @@ export const ToolListJson = z.object({
     }),
   ),
 });
+export type ToolListJson = z.output<typeof ToolListJson>;
 
 const locIssue = z.object({
   loc: z.array(z.union([z.string(), z.number().int()])),
@@ -211,6 +226,14 @@ export const ErrorJson = z.object({
     .object({ message: z.string(), type: z.string(), code: z.string(), param: nullableString })
     .describe("OpenAI style"),
 });
+
+/**
+ * The error body is built in server/http/ (which imports nothing above it) as `HttpError["body"]`;
+ * this pins that type to the contract's both ways, so changing either alone fails `tsc`.
+ */
+export type ErrorJson = Assignable<HttpError["body"], z.output<typeof ErrorJson>> &
+  Assignable<z.output<typeof ErrorJson>, HttpError["body"]>;
+type Assignable<From extends To, To> = From;
 
 export const HealthJson = z.object({ status: z.string() });
 export const ReadyJson = z.object({

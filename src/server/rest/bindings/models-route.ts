@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
-import { AgentService, ListModelsRequestSchema } from "../../../gen/vlmrun/agent/v1/service_pb.js";
-import { simpleHttpError } from "../http/http-error.js";
-import { modelJson } from "./render.js";
+import { AgentService, ListModelsRequestSchema } from "../../../../gen/vlmrun/agent/v1/service_pb.js";
+import { simpleHttpError } from "../../http/http-error.js";
+import { modelJson } from "../contract/openai-json.js";
 import { callUnary, type RestDeps, unaryRoute } from "./unary-route.js";
 
 /** GET /v1/openai/models/{id} */

@@ -1,11 +1,11 @@
 import { type DescMethodUnary, toJson } from "@bufbuild/protobuf";
-import { AgentService } from "../../../gen/vlmrun/agent/v1/service_pb.js";
-import { type HttpBinding, httpBindings } from "../../wire/http-bindings.js";
-import { validationHttpError } from "../http/http-error.js";
-import { sendHttpError } from "../http/respond.js";
-import type { RouteHandler } from "../router.js";
+import { AgentService } from "../../../../gen/vlmrun/agent/v1/service_pb.js";
+import { type HttpBinding, httpBindings } from "../../../wire/http-bindings.js";
+import { validationHttpError } from "../../http/http-error.js";
+import { sendHttpError } from "../../http/respond.js";
+import type { RouteHandler } from "../../router.js";
+import { RENDERINGS, type Rendering } from "./binding-renderings.js";
 import { requestFromBinding } from "./binding-request.js";
-import { RENDERINGS, type Rendering } from "./renderings.js";
 import { callUnary, type RestDeps, type RestReply, unaryRoute } from "./unary-route.js";
 
 export interface BoundRoute {

@@ -1,7 +1,5 @@
 import type { z } from "zod";
-import type { LocIssue } from "../http/http-error.js";
-
-export type { LocIssue };
+import type { LocIssue } from "../../http/http-error.js";
 
 type Path = (string | number)[];
 
