@@ -11,7 +11,7 @@ const MIGRATIONS: string[] = [
   CREATE INDEX counters_expiry ON counters (expires_at);
   CREATE TABLE sessions (
     id TEXT PRIMARY KEY, owner TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL, bytes INTEGER NOT NULL
+    expires_at INTEGER NOT NULL, next_seq INTEGER NOT NULL, count INTEGER NOT NULL, bytes INTEGER NOT NULL
   );
   CREATE INDEX sessions_expiry ON sessions (expires_at);
   CREATE INDEX sessions_written ON sessions (updated_at);

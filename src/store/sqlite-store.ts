@@ -18,13 +18,19 @@ export interface SqliteStoreOptions {
 
 const HOUSEKEEPING_BATCH = 500;
 
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
 /**
  * The durable embedded store: one SQLite file in the data directory, shared by every server
- * process on the machine. WAL with `synchronous=NORMAL`: a committed write is in the log before
- * the call returns, so it survives the process being killed (an OS crash may lose the last
- * moments, never half a write); each operation is one transaction, `BEGIN IMMEDIATE` where it
- * reads before it writes, so counters stay exact across processes. Expired rows and the bounds
- * are handled in small batches off the request path.
+ * process on the machine. WAL with `synchronous=NORMAL`: a committed write is in the log, so it
+ * survives the process being killed (an OS crash may lose the last moments, never half a write).
+ * The writes issued in one turn of the event loop share one `BEGIN IMMEDIATE` transaction (each
+ * in its own savepoint) committed at the end of the turn, and none is reported done before that
+ * commit; the write lock makes counters exact across processes. Expired rows and the bounds are
+ * handled in small batches off the request path.
  */
 export class SqliteStore implements Store {
   readonly kind = "sqlite";
@@ -33,6 +39,8 @@ export class SqliteStore implements Store {
   private readonly q: ReturnType<typeof statements>;
   private readonly housekeeper: NodeJS.Timeout;
   private sweeping = false;
+  /** Writes waiting for this turn's commit. */
+  private batch: Waiter[] | undefined;
 
   constructor(
     private readonly options: SqliteStoreOptions,
@@ -46,21 +54,57 @@ export class SqliteStore implements Store {
     this.housekeeper.unref();
   }
 
-  /** Runs `op` as one transaction; any SQLite failure (busy, full, I/O) is StoreUnavailable. */
-  private tx<T>(op: () => T, immediate = false): Promise<T> {
-    try {
-      const run = this.db.transaction(op);
-      return Promise.resolve(immediate ? run.immediate() : run());
-    } catch (error) {
-      return Promise.reject(new StoreUnavailable(error));
-    }
-  }
-
+  /** Reads (and writes, when a batch is open) as they are; any SQLite failure is StoreUnavailable. */
   private one<T>(op: () => T): Promise<T> {
     try {
       return Promise.resolve(op());
     } catch (error) {
       return Promise.reject(new StoreUnavailable(error));
+    }
+  }
+
+  /**
+   * Runs `op` inside this turn of the event loop's write transaction (its own savepoint, so a
+   * failing op undoes only itself) and resolves once that transaction has committed: every write
+   * issued in one turn shares one commit, and nothing is reported done before it is durable.
+   */
+  private write<T>(op: () => T): Promise<T> {
+    try {
+      const batch = this.batch ?? this.openBatch();
+      this.q.savepoint.run();
+      let value: T;
+      try {
+        value = op();
+      } catch (error) {
+        this.q.rollbackToSavepoint.run();
+        this.q.releaseSavepoint.run();
+        throw error;
+      }
+      this.q.releaseSavepoint.run();
+      return new Promise<T>((resolve, reject) => batch.push({ resolve: () => resolve(value), reject }));
+    } catch (error) {
+      return Promise.reject(new StoreUnavailable(error));
+    }
+  }
+
+  private openBatch(): Waiter[] {
+    this.q.begin.run(); // BEGIN IMMEDIATE: waits up to the busy timeout for another process's write
+    const batch: Waiter[] = [];
+    this.batch = batch;
+    setImmediate(() => this.commit());
+    return batch;
+  }
+
+  private commit(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = undefined;
+    try {
+      this.q.commit.run();
+      for (const waiter of batch) waiter.resolve();
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      for (const waiter of batch) waiter.reject(new StoreUnavailable(error));
     }
   }
 
@@ -81,7 +125,7 @@ export class SqliteStore implements Store {
     expireAtMs: number,
     also?: { key: string; limit: number },
   ): Promise<ConsumeResult> {
-    return this.tx(() => {
+    return this.write(() => {
       const now = this.now();
       const live = this.liveCount(key, now);
       const count = live?.count ?? 0;
@@ -94,11 +138,11 @@ export class SqliteStore implements Store {
       const next = this.bump(key, live, expireAtMs);
       if (also) this.bump(also.key, other, expireAtMs);
       return { allowed: true, count: next.count, resetMs: next.expires_at - now };
-    }, true);
+    });
   }
 
   refund(key: string, alsoKey?: string): Promise<void> {
-    return this.tx(() => {
+    return this.write(() => {
       const now = this.now();
       for (const k of alsoKey ? [key, alsoKey] : [key]) this.q.counterRefund.run(k, now);
     });
@@ -113,51 +157,58 @@ export class SqliteStore implements Store {
   }
 
   appendSession(id: string, owner: string, entries: string[], limits: SessionLimits) {
-    return this.tx(() => {
+    return this.write(() => {
       const now = this.now();
-      const existing = this.q.sessionGet.get(id) as { owner: string; expires_at: number } | undefined;
+      const existing = this.q.sessionGet.get(id) as SessionRow | undefined;
       const live = existing && existing.expires_at > now ? existing : undefined;
       if (live && live.owner !== owner) return "forbidden" as const;
       if (existing && !live) this.dropSession(id);
-      if (!live) this.createSession(id, owner, now);
-      let seq = (this.q.sessionLastSeq.get(id) as { seq: number | null }).seq ?? 0;
-      for (const entry of entries) this.q.entryInsert.run(id, ++seq, entry, Buffer.byteLength(entry, "utf8"));
-      this.trimSession(id, limits);
-      this.q.sessionTouch.run(now, now + limits.ttlMs, id);
+      let { next_seq: seq, count, bytes } = live ?? { next_seq: 0, count: 0, bytes: 0 };
+      for (const entry of entries) {
+        const size = Buffer.byteLength(entry, "utf8");
+        this.q.entryInsert.run(id, ++seq, entry, size);
+        count++;
+        bytes += size;
+      }
+      if (count > limits.maxEntries || bytes > limits.maxBytes)
+        ({ count, bytes } = this.trimSession(id, limits));
+      const expiresAt = now + limits.ttlMs;
+      if (live) this.q.sessionUpdate.run(now, expiresAt, seq, count, bytes, id);
+      else this.createSession(id, owner, now, expiresAt, seq, count, bytes);
       return "ok" as const;
-    }, true);
+    });
   }
 
-  /** Drops the oldest entries beyond either limit; the session's byte count follows. */
-  private trimSession(id: string, limits: SessionLimits) {
+  /** Drops the oldest entries beyond either limit; what is left, counted. */
+  private trimSession(id: string, limits: SessionLimits): { count: number; bytes: number } {
     const sizes = this.q.entrySizes.all(id) as { seq: number; bytes: number }[];
-    let total = 0;
-    for (const { bytes } of sizes) total += bytes;
+    let bytes = 0;
+    for (const size of sizes) bytes += size.bytes;
     let drop = 0;
-    while (drop < sizes.length && (sizes.length - drop > limits.maxEntries || total > limits.maxBytes)) {
-      total -= (sizes[drop] as { bytes: number }).bytes;
+    while (drop < sizes.length && (sizes.length - drop > limits.maxEntries || bytes > limits.maxBytes)) {
+      bytes -= (sizes[drop] as { bytes: number }).bytes;
       drop++;
     }
     if (drop > 0) this.q.entriesDropBefore.run(id, (sizes[drop - 1] as { seq: number }).seq);
-    this.q.sessionBytes.run(total, id);
+    return { count: sizes.length - drop, bytes };
   }
 
   /** A new session; past ORION_EMBEDDED_MAX_SESSIONS the least recently written go at once. */
-  private createSession(id: string, owner: string, now: number) {
-    this.q.sessionCreate.run(id, owner, now, now);
-    this.q.statAdd.run(1, "sessions");
-    const { value } = this.q.statGet.get("sessions") as { value: number };
-    if (value > this.options.maxSessions)
+  private createSession(id: string, owner: string, now: number, ...state: [number, number, number, number]) {
+    this.q.sessionInsert.run(id, owner, now, now, ...state);
+    const { value } = this.q.sessionsCounted.get(1) as { value: number };
+    if (value > this.options.maxSessions) {
       this.dropEach(this.q.sessionsOldest.all(id, value - this.options.maxSessions) as { id: string }[]);
+    }
   }
 
   private dropSession(id: string) {
     this.q.entriesDropAll.run(id);
-    if (this.q.sessionDelete.run(id).changes > 0) this.q.statAdd.run(-1, "sessions");
+    if (this.q.sessionDelete.run(id).changes > 0) this.q.sessionsCounted.get(-1);
   }
 
   readSession(id: string): Promise<StoredSession | undefined> {
-    return this.tx(() => {
+    return this.one(() => {
       const row = this.q.sessionGet.get(id) as
         | { owner: string; created_at: number; updated_at: number; expires_at: number }
         | undefined;
@@ -168,7 +219,7 @@ export class SqliteStore implements Store {
   }
 
   deleteSession(id: string): Promise<boolean> {
-    return this.tx(() => {
+    return this.write(() => {
       const row = this.q.sessionGet.get(id) as { expires_at: number } | undefined;
       this.dropSession(id);
       return row !== undefined && row.expires_at > this.now();
@@ -176,13 +227,13 @@ export class SqliteStore implements Store {
   }
 
   putIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    return this.tx(() => {
+    return this.write(() => {
       const now = this.now();
       const row = this.q.recordGet.get(key) as { expires_at: number } | undefined;
       if (row && row.expires_at > now) return false;
       this.q.recordSet.run(key, value, now + ttlMs);
       return true;
-    }, true);
+    });
   }
 
   get(key: string): Promise<string | undefined> {
@@ -193,26 +244,26 @@ export class SqliteStore implements Store {
   }
 
   put(key: string, value: string, ttlMs: number): Promise<void> {
-    return this.one(() => {
+    return this.write(() => {
       this.q.recordSet.run(key, value, this.now() + ttlMs);
     });
   }
 
   remove(key: string): Promise<void> {
-    return this.one(() => {
+    return this.write(() => {
       this.q.recordDelete.run(key);
     });
   }
 
   putArtifact(scope: string, id: string, meta: string, data: Uint8Array, ttlMs: number): Promise<void> {
-    return this.tx(() => {
+    return this.write(() => {
       const now = this.now();
       const existing = this.q.scopeGet.get(scope) as { expires_at: number } | undefined;
       if (existing && existing.expires_at <= now) this.dropScope(scope);
       this.q.artifactSet.run(scope, id, meta, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
       const { bytes } = this.q.scopeBytes.get(scope) as { bytes: number };
       this.q.scopeSet.run(scope, now + ttlMs, now, bytes);
-    }, true);
+    });
   }
 
   private dropScope(scope: string) {
@@ -235,7 +286,7 @@ export class SqliteStore implements Store {
   }
 
   mapSet(map: string, field: string, value: string): Promise<void> {
-    return this.one(() => {
+    return this.write(() => {
       this.q.mapSet.run(map, field, value);
     });
   }
@@ -252,12 +303,12 @@ export class SqliteStore implements Store {
   }
 
   mapDelete(map: string, field: string): Promise<boolean> {
-    return this.one(() => this.q.mapDelete.run(map, field).changes > 0);
+    return this.write(() => this.q.mapDelete.run(map, field).changes > 0);
   }
 
   /** A write, not a read: readiness must fail when the store can no longer take writes. */
   ping(): Promise<void> {
-    return this.one(() => {
+    return this.write(() => {
       this.q.heartbeat.run(this.now());
     });
   }
@@ -281,9 +332,7 @@ export class SqliteStore implements Store {
         () => this.evictScopes(),
       ];
       for (const batch of batches) {
-        while (this.db.open && this.db.transaction(batch).immediate() >= HOUSEKEEPING_BATCH) {
-          await new Promise((resolve) => setImmediate(resolve));
-        }
+        while (this.db.open && (await this.write(batch)) >= HOUSEKEEPING_BATCH) {}
       }
       if (this.db.open) this.db.pragma("incremental_vacuum(2000)");
     } catch {
@@ -325,6 +374,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     clearInterval(this.housekeeper);
+    this.commit();
     if (this.db.open) this.db.close();
   }
 }
@@ -363,6 +413,16 @@ function openChecked(file: string, busyTimeoutMs: number): Database.Database {
   }
 }
 
+interface SessionRow {
+  owner: string;
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
+  next_seq: number;
+  count: number;
+  bytes: number;
+}
+
 function statements(db: Database.Database) {
   const s = (sql: string) => db.prepare(sql);
   return {
@@ -374,16 +434,22 @@ function statements(db: Database.Database) {
     countersExpire: s(
       "DELETE FROM counters WHERE key IN (SELECT key FROM counters WHERE expires_at <= ? LIMIT ?)",
     ),
-    sessionGet: s("SELECT owner, created_at, updated_at, expires_at FROM sessions WHERE id = ?"),
-    sessionCreate: s(
-      "INSERT INTO sessions (id, owner, created_at, updated_at, expires_at, bytes) VALUES (?, ?, ?, ?, 0, 0)",
+    begin: s("BEGIN IMMEDIATE"),
+    commit: s("COMMIT"),
+    savepoint: s("SAVEPOINT op"),
+    releaseSavepoint: s("RELEASE op"),
+    rollbackToSavepoint: s("ROLLBACK TO op"),
+    sessionGet: s(
+      "SELECT owner, created_at, updated_at, expires_at, next_seq, count, bytes FROM sessions WHERE id = ?",
     ),
-    sessionTouch: s("UPDATE sessions SET updated_at = ?, expires_at = ? WHERE id = ?"),
-    sessionBytes: s("UPDATE sessions SET bytes = ? WHERE id = ?"),
+    sessionInsert: s(
+      "INSERT INTO sessions (id, owner, created_at, updated_at, expires_at, next_seq, count, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    ),
+    sessionUpdate: s(
+      "UPDATE sessions SET updated_at = ?, expires_at = ?, next_seq = ?, count = ?, bytes = ? WHERE id = ?",
+    ),
+    sessionsCounted: s("UPDATE stats SET value = value + ? WHERE name = 'sessions' RETURNING value"),
     sessionDelete: s("DELETE FROM sessions WHERE id = ?"),
-    sessionLastSeq: s("SELECT max(seq) AS seq FROM session_entries WHERE session_id = ?"),
-    statGet: s("SELECT value FROM stats WHERE name = ?"),
-    statAdd: s("UPDATE stats SET value = value + ? WHERE name = ?"),
     sessionsExpired: s("SELECT id FROM sessions WHERE expires_at <= ? LIMIT ?"),
     sessionsOldest: s("SELECT id FROM sessions WHERE id != ? ORDER BY updated_at LIMIT ?"),
     entryInsert: s("INSERT INTO session_entries (session_id, seq, entry, bytes) VALUES (?, ?, ?, ?)"),
