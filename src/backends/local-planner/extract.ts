@@ -177,7 +177,9 @@ function wordCells(line: TextLine, skew: number): Cell[] {
     const previous = run.at(-1)?.box;
     if (previous && (word.box[0] ?? 0) - (previous[0] ?? 0) - (previous[2] ?? 0) > CELL_GAP * charWidth)
       flush();
-    if (text === "" || LEADER.test(text)) flush();
+    // OCR reads dot leaders as a long low "word" of letters (".....", "cerrnseeee").
+    const low = (word.box[3] ?? 0) < 0.6 * h && text.length >= 4;
+    if (text === "" || LEADER.test(text) || low) flush();
     else run.push({ ...word, text });
   }
   flush();
