@@ -295,7 +295,12 @@ export function parseNumber(text: string): number | undefined {
   if (!match) return undefined;
   // Accounting negatives: "(1,234.56)".
   const bracketed = text[match.index - 1] === "(" && text[match.index + match[0].length] === ")";
-  let digits = match[0].replace(/[^\d.,+-]/g, "");
+  // A last group of two digits after a space is cents whose point OCR lost ("1 239 90"):
+  // thousands come in threes.
+  const cents = /^[^.,]*\d\s\d{2}$/.test(match[0].trim())
+    ? match[0].trim().replace(/\s(\d{2})$/, ".$1")
+    : match[0];
+  let digits = cents.replace(/[^\d.,+-]/g, "");
   const lastDot = digits.lastIndexOf(".");
   const lastComma = digits.lastIndexOf(",");
   const decimalAt = Math.max(lastDot, lastComma);
