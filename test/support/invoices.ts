@@ -197,13 +197,18 @@ function vendorAndTitle(w: ReturnType<typeof pageWriter>, c: Content) {
   w.line([50, "INVOICE"]);
 }
 
+/** The header fields as [label, value] pairs. */
+const headerFields = (c: Content): [string, string][] => [
+  [c.labels.number, c.truth.invoice_number],
+  [c.labels.date, c.date(c.truth.date)],
+  ["Currency", c.truth.currency],
+  ["Paid", paidText(c.truth)],
+];
+
 /** Vendor, title and the header fields, each "Label: value" on its own line. */
 function besideFields(w: ReturnType<typeof pageWriter>, c: Content) {
   vendorAndTitle(w, c);
-  w.line([50, `${c.labels.number}: ${c.truth.invoice_number}`]);
-  w.line([50, `${c.labels.date}: ${c.date(c.truth.date)}`]);
-  w.line([50, `Currency: ${c.truth.currency}`]);
-  w.line([50, `Paid: ${paidText(c.truth)}`]);
+  for (const [label, value] of headerFields(c)) w.line([50, `${label}: ${value}`]);
 }
 
 function itemTable(w: ReturnType<typeof pageWriter>, c: Content, bordered = false) {
@@ -263,12 +268,7 @@ const WRITERS: Record<Exclude<Layout, "receipt">, (w: ReturnType<typeof pageWrit
   },
   bordered(w, c) {
     vendorAndTitle(w, c);
-    for (const [label, value] of [
-      [c.labels.number, c.truth.invoice_number],
-      [c.labels.date, c.date(c.truth.date)],
-      ["Currency", c.truth.currency],
-      ["Paid", paidText(c.truth)],
-    ] as const) {
+    for (const [label, value] of headerFields(c)) {
       w.border([45, 175], [220, 200]);
       w.line([50, label], [225, value]);
     }
@@ -287,12 +287,7 @@ const WRITERS: Record<Exclude<Layout, "receipt">, (w: ReturnType<typeof pageWrit
   },
   "colon-line"(w, c) {
     vendorAndTitle(w, c);
-    for (const [label, value] of [
-      [c.labels.number, c.truth.invoice_number],
-      [c.labels.date, c.date(c.truth.date)],
-      ["Currency", c.truth.currency],
-      ["Paid", paidText(c.truth)],
-    ] as const) {
+    for (const [label, value] of headerFields(c)) {
       w.line([50, `${label}:`]);
       w.line([70, value]);
     }

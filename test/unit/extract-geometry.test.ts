@@ -1,16 +1,12 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { extractToSchema, type TextLine } from "../../src/backends/local-planner/extract.js";
+import { INVOICE_SCHEMA } from "../support/invoices.js";
 
+const { invoice_number, date, due_date, subtotal, total } = INVOICE_SCHEMA.properties;
 const SCHEMA = {
   type: "object",
-  properties: {
-    invoice_number: { type: "string" },
-    date: { type: "string", format: "date" },
-    due_date: { type: "string", format: "date" },
-    subtotal: { type: "number" },
-    total: { type: "number" },
-  },
+  properties: { invoice_number, date, due_date, subtotal, total },
 } as JsonObject;
 
 const CHAR = 0.008;
