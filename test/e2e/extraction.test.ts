@@ -3,7 +3,16 @@ import { accuracy, extractAll } from "../../bench/extraction.js";
 import type { App } from "../../src/server/app.js";
 import { stopOcr } from "../../src/tools/document/ocr-engine.js";
 import { makePdf } from "../support/documents.js";
-import { INVOICE_SCHEMA, makeInvoice, renderInvoice } from "../support/invoices.js";
+import {
+  DATE_STYLES,
+  INVOICE_SCHEMA,
+  LAYOUTS,
+  type Layout,
+  MONEY_STYLES,
+  makeInvoice,
+  PDF_ONLY,
+  renderInvoice,
+} from "../support/invoices.js";
 import { postChat, startBareServer } from "../support/server.js";
 
 // Nothing configured: the local planner reads documents and fills schemas offline.
@@ -22,24 +31,47 @@ const asData = (type: string, bytes: Uint8Array) =>
   `data:${type};base64,${Buffer.from(bytes).toString("base64")}`;
 
 describe("schema extraction from documents with nothing configured", () => {
-  // A slice of `npm run bench:extraction` (24 per rendering): the same generator and scoring.
+  // A slice of `npm run bench:extraction` (same generator and scoring): every layout as a text PDF,
+  // cycling through every money and date format; each layout that fits one picture as a clean PNG;
+  // scans, two of them rotated by ±3°. The bench's noisy and rotated sets are larger.
+  const pdfs = LAYOUTS.flatMap((layout, l) =>
+    [0, 1, 2].map((k) => ({
+      seed: 300 + 10 * l + k,
+      options: { layout, moneyStyle: (3 * l + k) % MONEY_STYLES, dateStyle: (3 * l + k) % DATE_STYLES },
+    })),
+  );
+  const pictures = LAYOUTS.filter((layout) => !PDF_ONLY.includes(layout)).map((layout, l) => ({
+    seed: 400 + l,
+    options: { layout, moneyStyle: l % MONEY_STYLES, dateStyle: l % DATE_STYLES },
+  }));
+  const scans = (layouts: Layout[]) => layouts.map((layout, l) => ({ seed: 500 + l, options: { layout } }));
+
   it.each([
-    ["clean images", 0.95, "png"],
-    ["scan-like images", 0.85, "noisy"],
-    ["PDFs with a text layer", 0.95, "pdf"],
+    ["PDFs with a text layer, every layout, money and date format", 0.95, "pdf", pdfs],
+    ["clean images of every layout", 0.95, "png", pictures],
+    ["scan-like images", 0.85, "noisy", scans(["beside", "stacked", "two-column", "twins"])],
+    ["scans rotated by +3° and -3°", 0.85, "rotated", scans(["grid", "twins"])],
   ] as const)(
-    "fills the invoice schema from %s (exact fields ≥ %s)",
-    async (_name, target, as) => {
-      const { scores, failures } = await extractAll(url, 6, as, 101);
+    "fills the invoice schema from %s (exact fields ≥ %s), nothing from another label's column",
+    async (_name, target, as, seeds) => {
+      const { scores, failures, crossed } = await extractAll(url, as, seeds);
       expect(failures).toEqual([]);
-      expect(accuracy(scores).overall).toBeGreaterThanOrEqual(target);
+      expect(crossed).toEqual([]);
+      expect(accuracy(scores)).toBeGreaterThanOrEqual(target);
     },
     120_000,
   );
 
+  it("covers every layout, money format and date format the generator makes", () => {
+    const made = pdfs.map((s) => s.options);
+    expect(new Set(made.map((o) => o.layout))).toEqual(new Set(LAYOUTS));
+    expect(new Set(made.map((o) => o.moneyStyle)).size).toBe(MONEY_STYLES);
+    expect(new Set(made.map((o) => o.dateStyle)).size).toBe(DATE_STYLES);
+  });
+
   it("says where each value was read when metadata asks for provenance, beside the answer", async () => {
-    const { truth, lines } = makeInvoice(11);
-    const png = await renderInvoice(lines, "png");
+    const { truth, doc } = makeInvoice(11, { layout: "beside" });
+    const png = await renderInvoice(doc, "png");
     const res = await postChat(
       url,
       {
@@ -74,8 +106,8 @@ describe("schema extraction from documents with nothing configured", () => {
   });
 
   it("names a required property the document does not show, and what it looked for (422)", async () => {
-    const { lines } = makeInvoice(7);
-    const pdf = await renderInvoice(lines, "pdf");
+    const { doc } = makeInvoice(7);
+    const pdf = await renderInvoice(doc, "pdf");
     const res = await postChat(
       url,
       {

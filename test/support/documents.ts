@@ -19,10 +19,10 @@ export async function textImage(
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
-/** A "scanned" copy: slightly rotated, blurred, noisy and saved as a poor JPEG. */
-export async function degrade(png: Buffer): Promise<Buffer> {
+/** A "scanned" copy: slightly rotated (`angle` degrees), blurred, noisy and saved as a poor JPEG. */
+export async function degrade(png: Buffer, angle = 0.8): Promise<Buffer> {
   const { data, info } = await sharp(png)
-    .rotate(0.8, { background: "#ffffff" })
+    .rotate(angle, { background: "#ffffff" })
     .flatten({ background: "#ffffff" })
     .blur(0.7)
     .greyscale()

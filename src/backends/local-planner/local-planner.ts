@@ -66,7 +66,8 @@ function readerStep(
   const image = known.images[0];
   if (used.size === 0) {
     const pdfText = offered("pdf_text");
-    if (file && pdfText) return { tool: pdfText, args: { file } };
+    // With layout: the lines' boxes are what tell a value below its label from one beside another.
+    if (file && pdfText) return { tool: pdfText, args: { file, layout: true } };
     const ocr = offered("ocr");
     if (image && ocr) return { tool: ocr, args: { image } };
     if (file && ocr) return { tool: ocr, args: { file, page: 1 } };

@@ -5,10 +5,11 @@ import { fileRef, page } from "../inputs.js";
 import { type AnyTool, defineTool } from "../tool.js";
 import { loadFile, onPdf, PDF_TYPE } from "./document-input.js";
 import { pdfJob } from "./pdf.js";
+import type { PdfLine } from "./pdf-worker.js";
 
 const MAX_CHARS = 200_000;
 
-type PageText = { page: number; text: string };
+type PageText = { page: number; text: string; lines?: PdfLine[] };
 
 /** Keeps at most MAX_CHARS characters over all pages, marking each page that was cut. */
 function withinBudget(pages: PageText[]) {
@@ -16,7 +17,12 @@ function withinBudget(pages: PageText[]) {
   return pages.map((p) => {
     const kept = p.text.slice(0, Math.max(0, budget));
     budget -= kept.length;
-    return { page: p.page, text: kept, ...(kept.length < p.text.length ? { truncated: true } : {}) };
+    const cut = kept.length < p.text.length;
+    return {
+      page: p.page,
+      text: kept,
+      ...(cut ? { truncated: true } : p.lines ? { lines: p.lines } : {}),
+    };
   });
 }
 
@@ -41,13 +47,19 @@ export function pdfText(maxPages: number): AnyTool {
       file: fileRef(),
       pages: z.array(page()).max(1000).optional(),
       first_page: page("1-based page to start from when pages is not given (default 1)").optional(),
+      layout: z
+        .boolean()
+        .optional()
+        .describe(
+          "Also give each page's lines with their boxes and their words' (normalised [x, y, w, h]), to read forms and tables by position",
+        ),
     },
     notBoth: ["pages", "first_page"],
     async execute(input, ctx) {
       const file = await loadFile(input.file, ctx, [PDF_TYPE]);
-      const { pages, first_page: firstPage } = input;
+      const { pages, first_page: firstPage, layout } = input;
       const out = await onPdf(file.id, () =>
-        pdfJob("text", { bytes: file.data, pages, firstPage, maxPages }, ctx.signal),
+        pdfJob("text", { bytes: file.data, pages, firstPage, maxPages, layout }, ctx.signal),
       );
       const text = withinBudget(out.text);
       const chars = text.reduce((n, p) => n + p.text.length, 0);

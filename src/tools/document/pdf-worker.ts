@@ -69,6 +69,71 @@ function joinItems(items: TextItem[]): string {
   return text.replace(/[ \t]+\n/g, "\n").trim();
 }
 
+type Box = [number, number, number, number];
+export type PdfWord = { text: string; xywh: Box };
+export type PdfLine = { text: string; xywh: Box; words: PdfWord[] };
+
+/** Ink height of a line of text as a share of its font size (cap height): boxes like OCR's. */
+const INK = 0.72;
+
+/**
+ * The words of the page's items with normalised [x, y, w, h] boxes (top-left origin); a word's
+ * place within its item is its share of the item's characters (exact for monospace, close otherwise).
+ */
+function wordsOf(items: TextItem[], width: number, height: number): (PdfWord & { baseline: number })[] {
+  const words: (PdfWord & { baseline: number })[] = [];
+  for (const item of items) {
+    if (item.str.trim() === "" || item.str.length === 0) continue;
+    const size = Math.hypot(item.transform[2] ?? 0, item.transform[3] ?? 0) || item.height || 10;
+    const perChar = item.width / item.str.length;
+    const baseline = item.transform[5] ?? 0;
+    for (const word of item.str.matchAll(/\S+/g)) {
+      const x = (item.transform[4] ?? 0) + perChar * word.index;
+      words.push({
+        text: word[0],
+        baseline,
+        xywh: [
+          x / width,
+          (height - baseline - size * INK) / height,
+          (perChar * word[0].length) / width,
+          (size * INK) / height,
+        ],
+      });
+    }
+  }
+  return words;
+}
+
+const union = (boxes: Box[]): Box => {
+  const x0 = Math.min(...boxes.map((b) => b[0]));
+  const y0 = Math.min(...boxes.map((b) => b[1]));
+  return [
+    x0,
+    y0,
+    Math.max(...boxes.map((b) => b[0] + b[2])) - x0,
+    Math.max(...boxes.map((b) => b[1] + b[3])) - y0,
+  ];
+};
+
+/** The page's lines with their boxes and words', top to bottom: words on one baseline make a line. */
+function layoutLines(items: TextItem[], width: number, height: number): PdfLine[] {
+  const byBaseline = new Map<number, PdfWord[]>();
+  for (const { baseline, ...word } of wordsOf(items, width, height)) {
+    const key = [...byBaseline.keys()].find((b) => Math.abs(b - baseline) < 1) ?? baseline;
+    byBaseline.set(key, [...(byBaseline.get(key) ?? []), word]);
+  }
+  return [...byBaseline.entries()]
+    .sort(([a], [b]) => b - a)
+    .map(([, words]) => {
+      const sorted = words.sort((a, b) => a.xywh[0] - b.xywh[0]);
+      return {
+        text: sorted.map((w) => w.text).join(" "),
+        xywh: union(sorted.map((w) => w.xywh)),
+        words: sorted,
+      };
+    });
+}
+
 export async function info({ bytes }: { bytes: Uint8Array }) {
   return withDocument(bytes, async (doc) => {
     const meta = await doc.getMetadata().catch(() => undefined);
@@ -108,19 +173,28 @@ export async function text({
   pages,
   firstPage = 1,
   maxPages,
+  layout = false,
 }: {
   bytes: Uint8Array;
   pages?: number[];
   firstPage?: number;
   maxPages: number;
+  /** Also each line with its box and its words' boxes. */
+  layout?: boolean;
 }) {
   return withDocument(bytes, async (doc) => {
     const wanted = pagesWanted(doc, pages, firstPage);
-    const out: { page: number; text: string }[] = [];
+    const out: { page: number; text: string; lines?: PdfLine[] }[] = [];
     for (const n of wanted.slice(0, maxPages)) {
       if (n < 1 || n > doc.numPages) throw new RangeError(`page ${n} is outside 1–${doc.numPages}`);
       const page = await doc.getPage(n);
-      out.push({ page: n, text: joinItems(await itemsOf(page)) });
+      const items = await itemsOf(page);
+      const { width, height } = page.getViewport({ scale: 1 });
+      out.push({
+        page: n,
+        text: joinItems(items),
+        ...(layout ? { lines: layoutLines(items, width, height) } : {}),
+      });
       page.cleanup();
     }
     return { pages: doc.numPages, text: out, unread: Math.max(wanted.length - maxPages, 0) };
