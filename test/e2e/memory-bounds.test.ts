@@ -22,6 +22,8 @@ beforeAll(async () => {
       ORION_LLM_MODEL: "fake-model",
       ORION_API_KEYS: `${KEY}=bounds:enterprise`,
       ORION_GUEST_DAILY_LIMIT: "1000000",
+      // The in-process store is the one memory can run out in (the default keeps sessions on disk).
+      ORION_DATA_DIR: ":memory:",
       ORION_EMBEDDED_MAX_SESSION_BYTES: String(SESSION_BUDGET),
       ORION_SESSION_MAX_BYTES: String(PER_SESSION),
     },

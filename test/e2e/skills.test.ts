@@ -68,7 +68,10 @@ describe("skills", () => {
       role: "system",
       content: 'Skill "describer": Describe things in one sentence.',
     });
-    expect(sentMessages()[1]).toMatchObject({ role: "user", content: "Say hello" });
+    // After the caller's instructions, the server's note on its tools (core is the default
+    // toolset), then the conversation.
+    expect(sentMessages()[1]).toMatchObject({ role: "system", content: expect.stringContaining("load_url") });
+    expect(sentMessages()[2]).toMatchObject({ role: "user", content: "Say hello" });
   });
 
   it("uses the latest version's model and schema; the answer must match the schema", async () => {
