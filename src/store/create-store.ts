@@ -22,6 +22,7 @@ export function createStore(config: StoreConfig): Store {
     dir: config.dataDir,
     busyTimeoutMs: config.commandTimeoutMs,
     maxSessions: config.embedded.maxSessions,
+    maxSessionBytes: config.embedded.maxSessionBytes,
     maxArtifactBytes: config.embedded.maxArtifactBytes,
   });
 }

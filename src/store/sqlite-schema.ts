@@ -31,7 +31,7 @@ const MIGRATIONS: string[] = [
   );
   CREATE TABLE maps (map TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (map, field));
   CREATE TABLE stats (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-  INSERT INTO stats (name, value) VALUES ('sessions', 0);
+  INSERT INTO stats (name, value) VALUES ('sessions', 0), ('session_bytes', 0);
   `,
 ];
 

@@ -11,6 +11,8 @@ export interface SqliteStoreOptions {
   /** Longest wait for another process's write lock before a command fails (503). */
   busyTimeoutMs: number;
   maxSessions: number;
+  /** Most bytes of session messages kept over all sessions; the least recently written go first. */
+  maxSessionBytes: number;
   maxArtifactBytes: number;
   /** How often expired rows are swept and the bounds enforced. */
   housekeepingMs?: number;
@@ -175,6 +177,7 @@ export class SqliteStore implements Store {
       const expiresAt = now + limits.ttlMs;
       if (live) this.q.sessionUpdate.run(now, expiresAt, seq, count, bytes, id);
       else this.createSession(id, owner, now, expiresAt, seq, count, bytes);
+      this.boundSessionBytes(id, bytes - (live?.bytes ?? 0));
       return "ok" as const;
     });
   }
@@ -202,9 +205,29 @@ export class SqliteStore implements Store {
     }
   }
 
+  /**
+   * Counts `delta` more session bytes; past ORION_EMBEDDED_MAX_SESSION_BYTES the least recently
+   * written other sessions go, so a caller cannot fill the disk through sessions.
+   */
+  private boundSessionBytes(current: string, delta: number) {
+    let { value: total } = this.q.sessionBytesCounted.get(delta) as { value: number };
+    while (total > this.options.maxSessionBytes) {
+      const oldest = this.q.sessionsOldest.all(current, 64) as { id: string }[];
+      if (oldest.length === 0) return;
+      for (const { id } of oldest) {
+        this.dropSession(id);
+        total = (this.q.sessionBytesCounted.get(0) as { value: number }).value;
+        if (total <= this.options.maxSessionBytes) return;
+      }
+    }
+  }
+
   private dropSession(id: string) {
     this.q.entriesDropAll.run(id);
-    if (this.q.sessionDelete.run(id).changes > 0) this.q.sessionsCounted.get(-1);
+    const dropped = this.q.sessionDelete.get(id) as { bytes: number } | undefined;
+    if (!dropped) return;
+    this.q.sessionsCounted.get(-1);
+    this.q.sessionBytesCounted.get(-dropped.bytes);
   }
 
   readSession(id: string): Promise<StoredSession | undefined> {
@@ -449,7 +472,8 @@ function statements(db: Database.Database) {
       "UPDATE sessions SET updated_at = ?, expires_at = ?, next_seq = ?, count = ?, bytes = ? WHERE id = ?",
     ),
     sessionsCounted: s("UPDATE stats SET value = value + ? WHERE name = 'sessions' RETURNING value"),
-    sessionDelete: s("DELETE FROM sessions WHERE id = ?"),
+    sessionDelete: s("DELETE FROM sessions WHERE id = ? RETURNING bytes"),
+    sessionBytesCounted: s("UPDATE stats SET value = value + ? WHERE name = 'session_bytes' RETURNING value"),
     sessionsExpired: s("SELECT id FROM sessions WHERE expires_at <= ? LIMIT ?"),
     sessionsOldest: s("SELECT id FROM sessions WHERE id != ? ORDER BY updated_at LIMIT ?"),
     entryInsert: s("INSERT INTO session_entries (session_id, seq, entry, bytes) VALUES (?, ?, ?, ?)"),

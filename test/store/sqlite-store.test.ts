@@ -13,7 +13,14 @@ const run = promisify(execFile);
 const limits = { ttlMs: 60_000, maxEntries: 100, maxBytes: 1 << 20 };
 const fresh = () => mkdtempSync(join(tmpdir(), "orion-sqlite-"));
 const open = (dir: string, extra: Partial<ConstructorParameters<typeof SqliteStore>[0]> = {}) =>
-  new SqliteStore({ dir, busyTimeoutMs: 2_000, maxSessions: 1_000, maxArtifactBytes: 1 << 20, ...extra });
+  new SqliteStore({
+    dir,
+    busyTimeoutMs: 2_000,
+    maxSessions: 1_000,
+    maxSessionBytes: 1 << 30,
+    maxArtifactBytes: 1 << 20,
+    ...extra,
+  });
 
 describe("the durable embedded store", () => {
   it("keeps everything across a close and a reopen", async () => {
@@ -96,7 +103,13 @@ describe("the durable embedded store", () => {
     const dir = fresh();
     let now = 1_000_000;
     const store = new SqliteStore(
-      { dir, busyTimeoutMs: 2_000, maxSessions: 100_000, maxArtifactBytes: 1 << 30 },
+      {
+        dir,
+        busyTimeoutMs: 2_000,
+        maxSessions: 100_000,
+        maxSessionBytes: 1 << 30,
+        maxArtifactBytes: 1 << 30,
+      },
       () => now,
     );
     const fill = async (round: number) => {
@@ -118,6 +131,31 @@ describe("the durable embedded store", () => {
     expect(afterFour).toBeLessThan(afterFirst * 1.5);
     await store.close();
   }, 60_000);
+
+  it("keeps the sessions' bytes within their bound, the least recently written going first", async () => {
+    let clock = Date.now(); // a tick per call: "least recently written" is by the millisecond
+    const store = new SqliteStore(
+      {
+        dir: fresh(),
+        busyTimeoutMs: 2_000,
+        maxSessions: 100,
+        maxSessionBytes: 1_000,
+        maxArtifactBytes: 1 << 20,
+      },
+      () => clock++,
+    );
+    await store.appendSession("a", "o", ["x".repeat(400)], limits);
+    await store.appendSession("b", "o", ["y".repeat(400)], limits);
+    await store.appendSession("a", "o", ["z".repeat(100)], limits); // a is now the most recent
+    await store.appendSession("c", "o", ["w".repeat(300)], limits);
+    expect(await store.readSession("b")).toBeUndefined();
+    expect((await store.readSession("a"))?.entries).toHaveLength(2);
+    expect(await store.readSession("c")).toBeDefined();
+    await store.deleteSession("a");
+    await store.appendSession("d", "o", ["v".repeat(600)], limits); // fits beside c once a is gone
+    expect(await store.readSession("c")).toBeDefined();
+    await store.close();
+  });
 
   it("evicts the least recently written artifact scopes past the byte bound", async () => {
     const store = open(fresh(), { maxArtifactBytes: 1_000 });

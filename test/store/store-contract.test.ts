@@ -27,6 +27,7 @@ beforeAll(async () => {
     dir: mkdtempSync(join(tmpdir(), "orion-contract-")),
     busyTimeoutMs: 1_000,
     maxSessions: 50_000,
+    maxSessionBytes: 256 * 1024 * 1024,
     maxArtifactBytes: 512 * 1024 * 1024,
   });
   stores.redis = standalone;

@@ -7,6 +7,7 @@ const store = new SqliteStore({
   dir: dir as string,
   busyTimeoutMs: 5_000,
   maxSessions: 1_000,
+  maxSessionBytes: 1 << 30,
   maxArtifactBytes: 1 << 20,
 });
 const results = await Promise.all(
