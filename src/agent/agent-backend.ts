@@ -41,6 +41,8 @@ export interface AgentSetup {
   toolContext: Omit<ToolContext, "signal" | "progress">;
   /** The files the model can name and what each tool is for, prepended as a system message. */
   systemNote?: string;
+  /** The same files, typed, for a model that reads them by kind (the local planner). */
+  files?: NonNullable<BackendRequest["attachments"]>;
   /** Told how every tool call ended (metrics, the chat's tool count). */
   observeTool?: ToolObserver;
 }
@@ -75,6 +77,7 @@ export class AgentBackend implements Backend {
     return {
       ...request,
       messages,
+      ...(this.setup.files ? { attachments: this.setup.files } : {}),
       sampling: { ...request.sampling, n: 1 },
       tools: [
         ...(serverTools as BackendRequest["tools"]),

@@ -1,7 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import type { ChatCompletionRequest } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
-import { type ArtifactMeta, Artifacts, prefixFor } from "../artifacts/artifacts.js";
+import { type ArtifactMeta, Artifacts, kindOfContentType } from "../artifacts/artifacts.js";
 import type { Backend } from "../backends/backend.js";
 import { type Config, variantOf } from "../config.js";
 import { Reason, reasonError } from "../errors.js";
@@ -20,13 +20,6 @@ export interface AssembleDeps {
   artifacts: Artifacts;
   /** Told how every server tool call ended, across chats (metrics). */
   observeTool?: ToolObserver;
-}
-
-const NEED_BY_PREFIX: Record<string, Need> = { img: "image", vid: "video", aud: "audio" };
-
-/** The kind of file a stored artifact is, as tools' needs name it (by its id's prefix rule). */
-function kindOf(contentType: string): Need {
-  return NEED_BY_PREFIX[prefixFor(contentType)] ?? "document";
 }
 
 /** The backend a chat runs on, with what its tools made and where those live. */
@@ -80,7 +73,11 @@ export async function assembleAgent(
     ...attached,
     ...earlier
       .filter((a) => !attached.some((b) => b.id === a.id))
-      .map((a) => ({ id: a.id, description: `${a.id} (${a.contentType})`, kind: kindOf(a.contentType) })),
+      .map((a) => ({
+        id: a.id,
+        description: `${a.id} (${a.contentType})`,
+        kind: kindOfContentType(a.contentType),
+      })),
   ];
   // Offered: the selected tools whose needs are met by a file at hand, and the tools that need no
   // file when their toolset was chosen or their provider named. The local planner sees every
@@ -124,6 +121,7 @@ export async function assembleAgent(
       },
     },
     ...(note ? { systemNote: note } : {}),
+    files: known.map((f) => ({ id: f.id, kind: f.kind })),
     observeTool: (tool, name, outcome, seconds) => {
       calls++;
       deps.observeTool?.(tool, name, outcome, seconds);

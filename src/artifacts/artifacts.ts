@@ -24,6 +24,26 @@ export function prefixFor(contentType: string): string {
 
 const ID = /^(img|vid|aud|doc|recon|arr|url)_[0-9a-f]{6}$/;
 
+/** The kinds of file tools take (their `needs`). */
+export type FileKind = "image" | "video" | "audio" | "document";
+
+const KIND_BY_PREFIX: Record<string, FileKind> = { img: "image", vid: "video", aud: "audio" };
+
+/** The kind of file a content type is stored as (by the id prefix it gets). */
+export function kindOfContentType(contentType: string): FileKind {
+  return KIND_BY_PREFIX[prefixFor(contentType)] ?? "document";
+}
+
+/**
+ * The kind of file an artifact id names ("img_…" → image, "doc_…" → document); undefined for
+ * other references (arrays, reconstructions, URL lists) and for what is no artifact id.
+ */
+export function kindOfId(ref: string): FileKind | undefined {
+  const id = parseArtifactId(ref);
+  const prefix = id?.slice(0, id.indexOf("_"));
+  return prefix === "doc" ? "document" : prefix === undefined ? undefined : KIND_BY_PREFIX[prefix];
+}
+
 /** "doc_a1b2c3.pdf" → "doc_a1b2c3"; undefined when it is not an artifact reference. */
 export function parseArtifactId(ref: string): string | undefined {
   const id = ref.replace(/\.[A-Za-z0-9]{1,8}$/, "");

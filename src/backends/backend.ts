@@ -57,6 +57,11 @@ export interface BackendRequest {
   sampling: SamplingOptions;
   responseFormat?: ResponseFormat;
   tools: ToolDefinition[];
+  /**
+   * The files at hand (attached now or earlier in the session), for a backend that reads them by
+   * kind rather than from the prose of the system note (the local planner).
+   */
+  attachments?: { id: string; kind: "image" | "video" | "audio" | "document" }[];
   toolChoice?: ToolChoice;
   parallelToolCalls?: boolean;
   /** The request's metadata (e.g. `provenance: "true"` asks the local planner where values came from). */

@@ -6,6 +6,7 @@ import {
   type ToolDefinition,
 } from "../../../gen/vlmrun/agent/v1/chat_pb.js";
 import { FinishReason, Role } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import { kindOfId } from "../../artifacts/artifacts.js";
 import { validationError } from "../../errors.js";
 import { schemaOf } from "../../schema/schema-of.js";
 import type {
@@ -16,7 +17,7 @@ import type {
   CallOptions,
   UsageCounts,
 } from "../backend.js";
-import { newToolCallId } from "../openai-compatible/response-parse.js";
+import { newToolCallId } from "../tool-call-id.js";
 import { fillArguments, type Known } from "./argument-filler.js";
 import { buildObject, facts, type ToolOutput } from "./build-object.js";
 import { documentLines, extractToSchema, type Missing, type TextLine } from "./extract.js";
@@ -127,17 +128,16 @@ export class LocalPlanner implements Backend {
     const lastUserAt = messages.findLastIndex((m) => m.role === Role.USER);
     const lastUser = messages[lastUserAt];
     const text = textOf(lastUser);
-    const note = messages.find((m) => m.role === Role.SYSTEM && /Files attached/.test(m.content ?? ""));
-    const attached = [...(note?.content ?? "").matchAll(/\b(img|doc|vid)_[0-9a-f]{6}/g)].map((m) => m[0]);
+    const attached = (request.attachments ?? []).map((a) => a.id);
     // This turn so far: the tools already run and what they produced.
     const turn = messages.slice(lastUserAt + 1);
     const outputs = this.outputsOf(turn);
     const used = new Set(turn.flatMap((m) => m.toolCalls.map((c) => c.function?.name ?? "")));
     const ids = [...attached, ...outputs.flatMap((o) => o.artifacts ?? [])];
     const known: Known = {
-      images: ids.filter((id) => id.startsWith("img_")),
-      files: ids.filter((id) => id.startsWith("doc_")),
-      videos: ids.filter((id) => id.startsWith("vid_")),
+      images: ids.filter((id) => kindOfId(id) === "image"),
+      files: ids.filter((id) => kindOfId(id) === "document"),
+      videos: ids.filter((id) => kindOfId(id) === "video"),
       facts: facts(outputs),
     };
     const prompt = countWords(messages);

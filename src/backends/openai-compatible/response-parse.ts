@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { Code, type ConnectError } from "@connectrpc/connect";
 import {
@@ -11,6 +10,7 @@ import { FinishReason } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import { Reason, reasonError, upstreamCause } from "../../errors.js";
 import { wireNames } from "../../wire/names.js";
 import type { BackendChoice, BackendResult, BackendStreamPart, UsageCounts } from "../backend.js";
+import { newToolCallId } from "../tool-call-id.js";
 
 // Upstream JSON is untrusted: every read below is defensive.
 type Loose = Record<string, unknown>;
@@ -19,10 +19,6 @@ const obj = (v: unknown): Loose =>
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
-
-export function newToolCallId(): string {
-  return `call_${randomUUID().replaceAll("-", "").slice(0, 24)}`;
-}
 
 export function finishReasonOf(raw: unknown): FinishReason {
   if (raw === "function_call") return FinishReason.TOOL_CALLS;
