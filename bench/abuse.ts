@@ -4,15 +4,16 @@
 // attack that needs short deadlines gets a server of its own, started with them.
 //   npm run build && npm run bench:abuse
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import net from "node:net";
 import { createInterface } from "node:readline";
 import { floodStreams } from "../test/support/h2-frames.js";
 import { startProbe } from "../test/support/probe.js";
+import { stalledStream } from "../test/support/stalled-stream.js";
 import { uploadWithContentLength } from "../test/support/uploads.js";
 import { lyingZip } from "../test/support/zips.js";
+import { rssMiB } from "./support.js";
 
 const children: ChildProcess[] = [];
 const BENCH_KEY = "sk-abuse-bench-0001";
@@ -83,9 +84,6 @@ function startServer(env: Record<string, string>): Promise<{ url: string; pid: n
     });
   });
 }
-
-const rssMiB = (pid: number) =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 
 async function post(url: string, body: string | Buffer, headers: Record<string, string> = {}) {
   const res = await fetch(`${url}/v1/openai/chat/completions`, {
@@ -288,18 +286,7 @@ const attacks: Attack[] = [
   [
     "20 streams whose clients never read, upstream offering 40 MiB each",
     async (url) => {
-      const { hostname, port } = new URL(url);
-      const body = JSON.stringify({ messages: [{ role: "user", content: "everything" }], stream: true });
-      const sockets = Array.from({ length: 20 }, () => {
-        const socket = net.connect(Number(port), hostname);
-        socket.pause();
-        socket.on("error", () => {});
-        socket.write(
-          `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n` +
-            `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-        );
-        return socket;
-      });
+      const sockets = Array.from({ length: 20 }, () => stalledStream(url, "everything"));
       await sleep(9_000);
       const metrics = await (await fetch(`${url}/metrics`)).text();
       const cut = /^orion_streams_stalled_total (\d+)/m.exec(metrics)?.[1] ?? "?";

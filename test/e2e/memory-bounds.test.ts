@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeUpstream, startFakeUpstream } from "../support/fake-upstream.js";
 import { type ServerProcess, spawnServer } from "../support/server-process.js";
+import { rssMiB } from "../support/stalled-stream.js";
 
 // A server with a 256 MiB heap, fed far more text than that: what it keeps must stay within its
 // byte budgets (the embedded store's sessions at 48 MiB here, 4 MiB per session), whoever sends it.
@@ -35,9 +35,6 @@ afterAll(async () => {
   server?.stop();
   await upstream?.close();
 });
-
-const rssMiB = (pid: number) =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 
 async function chat(body: unknown, headers: Record<string, string>) {
   const res = await fetch(`${server.url}/v1/chat/completions`, {

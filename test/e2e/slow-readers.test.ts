@@ -1,9 +1,8 @@
-import { readFileSync } from "node:fs";
-import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chunk, type FakeUpstream, startFakeUpstream, startSse } from "../support/fake-upstream.js";
 import { startProbe } from "../support/probe.js";
 import { type ServerProcess, spawnServer } from "../support/server-process.js";
+import { rssMiB, stalledStream } from "../support/stalled-stream.js";
 
 // Streaming clients that never read, in front of an upstream that streams as fast as it is let:
 // the server must pause the upstream (bytes sent bounded), keep its own memory bounded, answer
@@ -42,23 +41,7 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-const rssMiB = (pid: number) =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A streamed chat whose client reads nothing: the socket is paused from the start. */
-function stalledStream(url: string): net.Socket {
-  const { hostname, port } = new URL(url);
-  const body = JSON.stringify({ messages: [{ role: "user", content: "tell me everything" }], stream: true });
-  const socket = net.connect(Number(port), hostname);
-  socket.pause();
-  socket.on("error", () => {});
-  socket.write(
-    `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n` +
-      `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
-  return socket;
-}
 
 describe("streams whose clients never read", () => {
   it("pause the upstream, stay bounded in memory, leave other callers served, and are cut at the stall deadline", async () => {
