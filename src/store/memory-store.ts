@@ -1,5 +1,12 @@
 import { LruBudget } from "./lru-budget.js";
-import type { ConsumeResult, CounterState, SessionLimits, Store, StoredSession } from "./store.js";
+import {
+  type ConsumeResult,
+  type CounterState,
+  oldestToDrop,
+  type SessionLimits,
+  type Store,
+  type StoredSession,
+} from "./store.js";
 
 interface Expiring<T> {
   value: T;
@@ -146,14 +153,7 @@ export class MemoryStore implements Store {
       kept.sizes.push(size);
       kept.bytes += size;
     }
-    let drop = 0;
-    let bytes = kept.bytes;
-    while (
-      drop < kept.sizes.length &&
-      (kept.sizes.length - drop > limits.maxEntries || bytes > limits.maxBytes)
-    ) {
-      bytes -= kept.sizes[drop++] as number;
-    }
+    const { drop, bytes } = oldestToDrop(kept.sizes, kept.bytes, limits);
     if (drop > 0) {
       kept.session.entries.splice(0, drop);
       kept.sizes.splice(0, drop);

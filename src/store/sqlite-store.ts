@@ -3,7 +3,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { migrate, SchemaTooNew } from "./sqlite-schema.js";
 import type { ConsumeResult, CounterState, SessionLimits, Store, StoredSession } from "./store.js";
-import { StoreOpenError, StoreUnavailable } from "./store.js";
+import { oldestToDrop, StoreOpenError, StoreUnavailable } from "./store.js";
 
 export interface SqliteStoreOptions {
   /** The data directory; the store is `orion.db` in it (plus SQLite's `-wal` and `-shm` files). */
@@ -56,7 +56,7 @@ export class SqliteStore implements Store {
     this.housekeeper.unref();
   }
 
-  /** Reads (and writes, when a batch is open) as they are; any SQLite failure is StoreUnavailable. */
+  /** A read (it sees this turn's writes too); any SQLite failure is StoreUnavailable. */
   private one<T>(op: () => T): Promise<T> {
     try {
       return Promise.resolve(op());
@@ -185,13 +185,9 @@ export class SqliteStore implements Store {
   /** Drops the oldest entries beyond either limit; what is left, counted. */
   private trimSession(id: string, limits: SessionLimits): { count: number; bytes: number } {
     const sizes = this.q.entrySizes.all(id) as { seq: number; bytes: number }[];
-    let bytes = 0;
-    for (const size of sizes) bytes += size.bytes;
-    let drop = 0;
-    while (drop < sizes.length && (sizes.length - drop > limits.maxEntries || bytes > limits.maxBytes)) {
-      bytes -= (sizes[drop] as { bytes: number }).bytes;
-      drop++;
-    }
+    const bytesEach = sizes.map((size) => size.bytes);
+    const total = bytesEach.reduce((sum, b) => sum + b, 0);
+    const { drop, bytes } = oldestToDrop(bytesEach, total, limits);
     if (drop > 0) this.q.entriesDropBefore.run(id, (sizes[drop - 1] as { seq: number }).seq);
     return { count: sizes.length - drop, bytes };
   }
@@ -215,26 +211,25 @@ export class SqliteStore implements Store {
       const oldest = this.q.sessionsOldest.all(current, 64) as { id: string }[];
       if (oldest.length === 0) return;
       for (const { id } of oldest) {
-        this.dropSession(id);
-        total = (this.q.sessionBytesCounted.get(0) as { value: number }).value;
+        total -= this.dropSession(id);
         if (total <= this.options.maxSessionBytes) return;
       }
     }
   }
 
-  private dropSession(id: string) {
+  /** Deletes a session and its entries, keeping the counts; the bytes it held (0 if none). */
+  private dropSession(id: string): number {
     this.q.entriesDropAll.run(id);
     const dropped = this.q.sessionDelete.get(id) as { bytes: number } | undefined;
-    if (!dropped) return;
+    if (!dropped) return 0;
     this.q.sessionsCounted.get(-1);
     this.q.sessionBytesCounted.get(-dropped.bytes);
+    return dropped.bytes;
   }
 
   readSession(id: string): Promise<StoredSession | undefined> {
     return this.one(() => {
-      const row = this.q.sessionGet.get(id) as
-        | { owner: string; created_at: number; updated_at: number; expires_at: number }
-        | undefined;
+      const row = this.q.sessionGet.get(id) as SessionRow | undefined;
       if (!row || row.expires_at <= this.now()) return undefined;
       const entries = (this.q.entriesOf.all(id) as { entry: string }[]).map((e) => e.entry);
       return { owner: row.owner, createdAt: row.created_at, updatedAt: row.updated_at, entries };
@@ -296,8 +291,8 @@ export class SqliteStore implements Store {
 
   getArtifact(scope: string, id: string) {
     return this.one(() => {
-      const row = this.q.artifactGet.get(scope, id, this.now()) as { meta: string; data: Buffer } | undefined;
-      return row ? { meta: row.meta, data: new Uint8Array(row.data) } : undefined;
+      // A Buffer is a Uint8Array already: handed over as it came, not copied.
+      return this.q.artifactGet.get(scope, id, this.now()) as { meta: string; data: Buffer } | undefined;
     });
   }
 

@@ -77,6 +77,20 @@ export interface SessionLimits {
   maxBytes: number;
 }
 
+/**
+ * How many of a session's oldest entries go so that both limits hold (`sizes` oldest first, in
+ * UTF-8 bytes, `total` their sum), and the bytes left: the rule every store trims by (Redis's
+ * script too).
+ */
+export function oldestToDrop(sizes: readonly number[], total: number, limits: SessionLimits) {
+  let drop = 0;
+  let bytes = total;
+  while (drop < sizes.length && (sizes.length - drop > limits.maxEntries || bytes > limits.maxBytes)) {
+    bytes -= sizes[drop++] as number;
+  }
+  return { drop, bytes };
+}
+
 export interface StoredSession {
   owner: string;
   createdAt: number;
