@@ -115,7 +115,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
     metrics.upstreamSeconds.observe({ backend, outcome }, seconds),
   );
   const store = options.store ?? createStore(config.store);
-  if (store instanceof MemoryStore) observeEmbeddedStore(metrics, () => ({ ...store.usage() }));
+  if (store instanceof MemoryStore) observeEmbeddedStore(metrics, () => store.usage());
   const apiKeys = new ApiKeys(store, config.identity.apiKeys);
   const resolver = new CallerResolver(
     apiKeys,

@@ -32,7 +32,7 @@ export class BackgroundWrites {
    * chain that settles a chat, which runs before the event loop's next check phase. So the work of
    * the write (serialising, encoding the store command) is off the reply's latency too.
    */
-  afterReply(write: () => Promise<unknown>): void {
+  private afterReply(write: () => Promise<unknown>): void {
     this.track(new Promise((resolve) => setImmediate(resolve)).then(write));
   }
 

@@ -32,11 +32,12 @@ export const DEFAULT_MEMORY_LIMITS: MemoryStoreLimits = {
 };
 
 /** What the embedded store holds, in bytes of stored values, for /metrics. */
-export interface MemoryStoreUsage {
+// A type, not an interface, so it is a Record<string, number> for the metrics that report it.
+export type MemoryStoreUsage = {
   sessions: number;
   records: number;
   artifacts: number;
-}
+};
 
 /** A session as kept here: the stored form plus each entry's size, so trimming never re-measures. */
 interface KeptSession {
