@@ -3,7 +3,8 @@ import type { ChatCompletionRequest } from "../../gen/vlmrun/agent/v1/chat_pb.js
 import { Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { type ArtifactMeta, Artifacts, kindOfContentType } from "../artifacts/artifacts.js";
 import type { Backend } from "../backends/backend.js";
-import { type Config, variantOf } from "../config.js";
+import { variantOf } from "../backends/variant.js";
+import type { Config } from "../config.js";
 import { Reason, reasonError } from "../errors.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import type { Need, Tool } from "../tools/tool.js";

@@ -3,13 +3,12 @@ import {
   ConfigError,
   IN_MEMORY,
   loadConfig,
-  PLANS,
-  type Plan,
   type StoreConfig,
   sharedAcrossProcesses,
   usesRedis,
 } from "../config.js";
 import { type ApiKeyRecord, ApiKeys } from "../identity/api-keys.js";
+import { PLANS, type Plan } from "../identity/plans.js";
 import { createStore } from "../store/create-store.js";
 import type { SqliteStore } from "../store/sqlite-store.js";
 import { StoreOpenError } from "../store/store.js";

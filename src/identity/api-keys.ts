@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import type { Plan } from "../config.js";
 import { rememberedSha256 } from "../runtime/remembered-hash.js";
 import type { Store } from "../store/store.js";
+import type { Plan } from "./plans.js";
 
 export interface ApiKeyRecord {
   id: string;

@@ -1,5 +1,5 @@
 import { createContextKey } from "@connectrpc/connect";
-import type { Plan } from "../config.js";
+import type { Plan } from "./plans.js";
 
 /** Who is calling, decided once per request by the surface that received it. */
 export type Caller =
@@ -13,6 +13,3 @@ export const kCaller = createContextKey<Caller | undefined>(undefined, { descrip
 export function ownerOf(caller: Caller): string {
   return caller.kind === "guest" ? `guest:${caller.id}` : `user:${caller.id}`;
 }
-
-/** Requests per minute a plan allows; undefined means no limit. */
-export const PLAN_RPM: Record<Plan, number | undefined> = { starter: 10, pro: 100, enterprise: undefined };

@@ -3,8 +3,9 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { ERROR_DOMAIN, guardStore, Reason } from "../errors.js";
 import type { ApiKeys } from "./api-keys.js";
-import { type Caller, PLAN_RPM } from "./caller.js";
+import type { Caller } from "./caller.js";
 import { InvalidToken, type JwtVerifier } from "./jwt.js";
+import { PLAN_RPM } from "./plans.js";
 
 /** What identifies a caller, read from either surface. */
 export interface CallerHints {

@@ -2,10 +2,18 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { SETTINGS, type VideoBinaries } from "../config.js";
 import { ToolError } from "../errors.js";
 
-const FFMPEG = process.env.ORION_FFMPEG ?? "ffmpeg";
-const FFPROBE = process.env.ORION_FFPROBE ?? "ffprobe";
+let binaries: VideoBinaries = {
+  ffmpeg: SETTINGS.ORION_FFMPEG.default,
+  ffprobe: SETTINGS.ORION_FFPROBE.default,
+};
+
+/** The binaries to run (ORION_FFMPEG, ORION_FFPROBE); set once at start-up, before the first probe. */
+export function configureVideoBinaries(configured: VideoBinaries): void {
+  binaries = configured;
+}
 
 /** The longest any one ffmpeg run may take; the tool runner's own timeout still applies above it. */
 const RUN_TIMEOUT_MS = 120_000;
@@ -56,8 +64,8 @@ let probed: Promise<string | undefined> | undefined;
 async function probeVideoBinaries(): Promise<string | undefined> {
   const signal = AbortSignal.timeout(5_000);
   for (const [binary, setting] of [
-    [FFMPEG, "ORION_FFMPEG"],
-    [FFPROBE, "ORION_FFPROBE"],
+    [binaries.ffmpeg, "ORION_FFMPEG"],
+    [binaries.ffprobe, "ORION_FFPROBE"],
   ] as const) {
     try {
       await run(binary, ["-version"], signal);
@@ -69,9 +77,9 @@ async function probeVideoBinaries(): Promise<string | undefined> {
 }
 
 export const ffmpeg = (args: string[], signal: AbortSignal) =>
-  run(FFMPEG, ["-hide_banner", "-nostdin", "-y", ...args], signal);
+  run(binaries.ffmpeg, ["-hide_banner", "-nostdin", "-y", ...args], signal);
 export const ffprobe = (args: string[], signal: AbortSignal) =>
-  run(FFPROBE, ["-v", "error", ...args], signal);
+  run(binaries.ffprobe, ["-v", "error", ...args], signal);
 
 /**
  * A private temporary folder holding the input video for the length of one tool call: ffmpeg

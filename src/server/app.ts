@@ -14,7 +14,7 @@ import { ApiKeys } from "../identity/api-keys.js";
 import { guestSecretSource } from "../identity/guest-secret.js";
 import { JwtVerifier } from "../identity/jwt.js";
 import { CallerResolver } from "../identity/resolve-caller.js";
-import { missingVideoBinaries } from "../media/ffmpeg.js";
+import { configureVideoBinaries, missingVideoBinaries } from "../media/ffmpeg.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createMetrics, type Metrics, observeEmbeddedStore } from "../observability/metrics.js";
 import { Quota } from "../quota/quota.js";
@@ -109,6 +109,7 @@ const HEALTH_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 export function build(config: Config, options: BuildOptions = {}): App {
   const logger = options.logger ?? createLogger(config.logLevel);
   configureToolIdle(config.toolIdleMs);
+  configureVideoBinaries(config.videoBinaries);
   const metrics = createMetrics();
   const lifecycle = new Lifecycle();
   const backends = new BackendRegistry(config, (backend, outcome, seconds) =>

@@ -10,7 +10,7 @@ import {
 } from "../../gen/vlmrun/agent/v1/service_pb.js";
 import { enforceFormat, StreamedFormatCheck } from "../agent/response-format.js";
 import { Artifacts } from "../artifacts/artifacts.js";
-import { variantOf } from "../config.js";
+import { variantOf } from "../backends/variant.js";
 import { Reason, reasonError } from "../errors.js";
 import { ownerOf } from "../identity/caller.js";
 import { assistantTurn } from "../wire/message-literals.js";

@@ -11,7 +11,8 @@ import {
 import { AgentModel, ResponseFormatType, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { Backend, BackendRequest } from "../backends/backend.js";
 import type { BackendRegistry } from "../backends/registry.js";
-import { type Config, type Variant, variantOf } from "../config.js";
+import { variantOf } from "../backends/variant.js";
+import type { Config, Variant } from "../config.js";
 import { Reason, reasonError, validationError } from "../errors.js";
 import type { Skill } from "../skills/skill.js";
 import type { SkillLibrary } from "../skills/skill-library.js";

@@ -3,7 +3,7 @@ import { Code } from "@connectrpc/connect";
 import { Queue, QueueEvents } from "bullmq";
 import { Gauge } from "prom-client";
 import type { Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
-import { HEAVY_TOOLSETS, type StoreConfig, type ToolQueueConfig } from "../config.js";
+import type { StoreConfig, ToolQueueConfig } from "../config.js";
 import { Reason, reasonError, storeUnavailableError } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
@@ -11,6 +11,7 @@ import { settlesWithin } from "../runtime/settles-within.js";
 import { connectRedis, type RedisClient, redisTarget } from "../store/redis-client.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import { type AnyTool, DEFAULT_TOOL_TIMEOUT_MS, type ToolContext, type ToolResult } from "../tools/tool.js";
+import { HEAVY_TOOLSETS } from "./heavy-toolsets.js";
 import { BEAT_MS, WorkerPresence } from "./presence.js";
 import {
   cancelChannel,

@@ -1,7 +1,7 @@
 import { Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { Artifacts } from "../artifacts/artifacts.js";
 import type { Config } from "../config.js";
-import { missingVideoBinaries } from "../media/ffmpeg.js";
+import { configureVideoBinaries, missingVideoBinaries } from "../media/ffmpeg.js";
 import { createLogger } from "../observability/logger.js";
 import { configureToolIdle } from "../runtime/worker-pool.js";
 import { createStore } from "../store/create-store.js";
@@ -13,6 +13,7 @@ import { startToolWorker } from "./tool-worker.js";
 export async function runToolWorker(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel).child({ role: "tool-worker" });
   configureToolIdle(config.toolIdleMs);
+  configureVideoBinaries(config.videoBinaries);
   const tools = builtinTools(config.fetch, config.search, config.pdfMaxPages);
   let toolsets = config.toolQueue.workerToolsets;
   const noVideo = await missingVideoBinaries();

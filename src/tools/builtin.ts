@@ -1,4 +1,4 @@
-import { DEFAULT_PDF_MAX_PAGES, type FetchPolicy, type SearchConfig } from "../config.js";
+import { type FetchPolicy, SETTINGS, type SearchConfig } from "../config.js";
 import { imageInfo } from "./core/image-info.js";
 import { loadUrl } from "./core/load-url.js";
 import { readText } from "./core/read-text.js";
@@ -35,7 +35,7 @@ import { webSearch, webSearchInfo } from "./web/web-search.js";
 export function builtinTools(
   fetchPolicy: FetchPolicy,
   search?: SearchConfig,
-  pdfMaxPages = DEFAULT_PDF_MAX_PAGES,
+  pdfMaxPages: number = SETTINGS.ORION_PDF_MAX_PAGES.default,
 ): ToolRegistry {
   const registry = new ToolRegistry();
   if (search) registry.register(webSearch(search));
