@@ -9,6 +9,9 @@ import { FinishReason, Role } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 import { kindOfId } from "../../artifacts/artifacts.js";
 import { validationError } from "../../errors.js";
 import { schemaOf } from "../../schema/schema-of.js";
+import { readText } from "../../tools/core/read-text.js";
+import { ocr } from "../../tools/document/ocr.js";
+import { PDF_TEXT_NAME } from "../../tools/document/pdf-text.js";
 import type {
   Backend,
   BackendRequest,
@@ -66,20 +69,20 @@ function readerStep(
   const file = known.files[0];
   const image = known.images[0];
   if (used.size === 0) {
-    const pdfText = offered("pdf_text");
+    const pdfTextTool = offered(PDF_TEXT_NAME);
     // With layout: the lines' boxes are what tell a value below its label from one beside another.
-    if (file && pdfText) return { tool: pdfText, args: { file, layout: true } };
-    const ocr = offered("ocr");
-    if (image && ocr) return { tool: ocr, args: { image } };
-    if (file && ocr) return { tool: ocr, args: { file, page: 1 } };
+    if (file && pdfTextTool) return { tool: pdfTextTool, args: { file, layout: true } };
+    const ocrTool = offered(ocr.name);
+    if (image && ocrTool) return { tool: ocrTool, args: { image } };
+    if (file && ocrTool) return { tool: ocrTool, args: { file, page: 1 } };
     // Without the document toolset, a plain text file (txt, md, csv, html) is read as it is.
-    const readText = offered("read_text");
-    if (file && readText) return { tool: readText, args: { file } };
+    const readTextTool = offered(readText.name);
+    if (file && readTextTool) return { tool: readTextTool, args: { file } };
     return undefined;
   }
-  const scanned = lines.length === 0 && used.has("pdf_text");
-  const ocr = offered("ocr");
-  if (scanned && file && ocr) return { tool: ocr, args: { file, page: 1 } };
+  const scanned = lines.length === 0 && used.has(PDF_TEXT_NAME);
+  const ocrTool = offered(ocr.name);
+  if (scanned && file && ocrTool) return { tool: ocrTool, args: { file, page: 1 } };
   return undefined;
 }
 

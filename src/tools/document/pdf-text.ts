@@ -37,9 +37,12 @@ function nextCall(pages: number[] | undefined, read: PageText[], maxPages: numbe
  * thousands of pages cannot hold a PDF worker for the whole tool timeout; its answer says how
  * many were read and the arguments that read on.
  */
+/** pdf_text's name, for callers that refer to the tool (its definition is made per page limit). */
+export const PDF_TEXT_NAME = "pdf_text";
+
 export function pdfText(maxPages: number): AnyTool {
   return defineTool({
-    name: "pdf_text",
+    name: PDF_TEXT_NAME,
     description: `Extract the text of a PDF, page by page (all pages, from first_page on, or the pages given), at most ${maxPages} pages a call. Pages that are scanned images have no text: use ocr on them.`,
     toolset: Toolset.DOCUMENT,
     needs: ["document"],
