@@ -19,7 +19,7 @@ import {
 import { toDataUrl } from "../media/data-url.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import type { Tool, ToolContext } from "../tools/tool.js";
-import { assistantTurn } from "../wire/message-literals.js";
+import { assistantTurn } from "../wire/codecs/message-literals.js";
 import type { Caps } from "./caps.js";
 import { drainWhile } from "./event-queue.js";
 import { mergeStreams } from "./merge-streams.js";

@@ -13,7 +13,7 @@ import { Artifacts } from "../artifacts/artifacts.js";
 import { variantOf } from "../backends/variant.js";
 import { Reason, reasonError } from "../errors.js";
 import { ownerOf } from "../identity/caller.js";
-import { assistantTurn } from "../wire/message-literals.js";
+import { assistantTurn } from "../wire/codecs/message-literals.js";
 import { wireNames } from "../wire/names.js";
 import { type ChatDeps, ChatRun, callerOf } from "./chat-run.js";
 import { buildCompletion, ChunkBuilder, replayChunks } from "./completion-builder.js";

@@ -15,7 +15,7 @@ import {
 } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { FinishReason, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import type { BackendResult, BackendStreamPart, UsageCounts } from "../backends/backend.js";
-import { assistantTurn, toolCall } from "../wire/message-literals.js";
+import { assistantTurn, toolCall } from "../wire/codecs/message-literals.js";
 import type { ChatPlan } from "./chat-plan.js";
 
 function usageOf(usage: UsageCounts | undefined): Usage {

@@ -8,7 +8,7 @@ import type { SessionConfig } from "../config.js";
 import { guardStore, Reason, reasonError } from "../errors.js";
 import { rememberedSha256 } from "../runtime/remembered-hash.js";
 import type { Store } from "../store/store.js";
-import { messageFromJsonText, messageToJsonText } from "./message-json.js";
+import { messageFromJsonText, messageToJsonText } from "../wire/codecs/message-json.js";
 
 function notFound(id: string) {
   // The same answer whether the session never existed or belongs to someone else.

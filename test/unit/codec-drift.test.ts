@@ -17,7 +17,7 @@ import {
   ToolCallSchema,
 } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
-import { messageFromJsonText, messageToJsonText } from "../../src/sessions/message-json.js";
+import { messageFromJsonText, messageToJsonText } from "../../src/wire/codecs/message-json.js";
 
 // The session codec lists fields by hand for speed. A field added to the proto and not taught to
 // it must not vanish from stored sessions: every field of every message it writes directly, set

@@ -2,7 +2,7 @@ import { create, fromJsonString, type MessageInitShape, toJsonString } from "@bu
 import { describe, expect, it } from "vitest";
 import { ChatMessageSchema } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { AgentEventKind, ImageDetail, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
-import { messageFromJsonText, messageToJsonText } from "../../src/sessions/message-json.js";
+import { messageFromJsonText, messageToJsonText } from "../../src/wire/codecs/message-json.js";
 import { prng } from "../support/fuzz.js";
 
 // Sessions written by any version must read back the same: the direct path must write exactly

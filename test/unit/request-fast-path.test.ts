@@ -4,8 +4,8 @@ import {
   type ChatCompletionRequest,
   ChatCompletionRequestSchema,
 } from "../../gen/vlmrun/agent/v1/chat_pb.js";
-import { decodeCommonRequest } from "../../src/server/rest/contract/request-fast-path.js";
 import { chatRequestSchema } from "../../src/server/rest/contract/request-schema.js";
+import { decodeCommonRequest } from "../../src/wire/codecs/request-fast-path.js";
 import { prng } from "../support/fuzz.js";
 
 // The fast path must be invisible: whatever it accepts, the schema accepts and turns into the same

@@ -1,8 +1,8 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import type { ChatMessage, ResponseFormat, ToolChoice } from "../../../gen/vlmrun/agent/v1/chat_pb.js";
 import { ResponseFormatType, Role } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import { openAIMessage } from "../../wire/codecs/openai-message.js";
 import { wireNames } from "../../wire/names.js";
-import { openAIMessage } from "../../wire/openai-message.js";
 import type { BackendRequest } from "../backend.js";
 
 /** The OpenAI chat-completions JSON body for an upstream call. */

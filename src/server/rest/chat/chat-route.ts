@@ -8,7 +8,8 @@ import {
 import { AgentService } from "../../../../gen/vlmrun/agent/v1/service_pb.js";
 import type { Logger } from "../../../observability/logger.js";
 import { type ByteCap, type CallerCaps, capsOf } from "../../../service/caller-caps.js";
-import { isJsonObject } from "../../../wire/message-literals.js";
+import { isJsonObject } from "../../../wire/codecs/message-literals.js";
+import { decodeCommonRequest } from "../../../wire/codecs/request-fast-path.js";
 import { BodyTooLarge, readBody, refuseBody } from "../../http/body.js";
 import type { Exchange } from "../../http/exchange.js";
 import { httpErrorOf, simpleHttpError, validationHttpError } from "../../http/http-error.js";
@@ -17,7 +18,6 @@ import { sendHttpError, sendJson } from "../../http/respond.js";
 import { headerOf, type NodeRequest, type NodeResponse } from "../../http/types.js";
 import type { Lifecycle } from "../../lifecycle.js";
 import { chunkJson, completionJson } from "../contract/openai-json.js";
-import { decodeCommonRequest } from "../contract/request-fast-path.js";
 import { chatRequestSchema } from "../contract/request-schema.js";
 import { locIssues } from "../contract/validation-issues.js";
 import { restCall } from "../rest-call.js";

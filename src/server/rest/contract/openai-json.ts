@@ -11,8 +11,8 @@ import type {
   Usage,
 } from "../../../../gen/vlmrun/agent/v1/chat_pb.js";
 import type { AgentModelInfo, ListModelsResponse } from "../../../../gen/vlmrun/agent/v1/service_pb.js";
+import { openAIMessage } from "../../../wire/codecs/openai-message.js";
 import { wireNames } from "../../../wire/names.js";
-import { openAIMessage } from "../../../wire/openai-message.js";
 import type {
   AgentEventJson,
   ChatCompletionChunkJson,

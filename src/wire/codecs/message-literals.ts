@@ -1,5 +1,5 @@
-import type { ChatMessage, ContentPart, ToolCall } from "../../gen/vlmrun/agent/v1/chat_pb.js";
-import { type ImageDetail, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import type { ChatMessage, ContentPart, ToolCall } from "../../../gen/vlmrun/agent/v1/chat_pb.js";
+import { type ImageDetail, Role } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
 
 // Messages the hot paths build as typed literals instead of with `create()`, which walks the
 // schema by reflection: proto3 messages are these plain objects, every field explicit. The fast

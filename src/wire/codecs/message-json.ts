@@ -4,9 +4,9 @@ import {
   ChatMessageSchema,
   type ContentPart,
   type ToolCall,
-} from "../../gen/vlmrun/agent/v1/chat_pb.js";
-import { ImageDetailSchema, RoleSchema } from "../../gen/vlmrun/agent/v1/enums_pb.js";
-import { chatMessage, imagePart, isJsonObject, textPart, toolCall } from "../wire/message-literals.js";
+} from "../../../gen/vlmrun/agent/v1/chat_pb.js";
+import { ImageDetailSchema, RoleSchema } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import { chatMessage, imagePart, isJsonObject, textPart, toolCall } from "./message-literals.js";
 
 /**
  * A stored conversation message ↔ its proto JSON text, the form sessions keep in the store.

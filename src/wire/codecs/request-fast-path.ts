@@ -4,10 +4,10 @@ import type {
   ContentPart,
   StreamOptions,
   ToolCall,
-} from "../../../../gen/vlmrun/agent/v1/chat_pb.js";
-import type { Toolset } from "../../../../gen/vlmrun/agent/v1/enums_pb.js";
-import { chatMessage, imagePart, isJsonObject, textPart, toolCall } from "../../../wire/message-literals.js";
-import { wireNames } from "../../../wire/names.js";
+} from "../../../gen/vlmrun/agent/v1/chat_pb.js";
+import type { Toolset } from "../../../gen/vlmrun/agent/v1/enums_pb.js";
+import { wireNames } from "../names.js";
+import { chatMessage, imagePart, isJsonObject, textPart, toolCall } from "./message-literals.js";
 
 /**
  * The commonest chat bodies, decoded straight into the proto request: about 5 % of a chat's CPU

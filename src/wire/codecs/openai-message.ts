@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import type { ChatMessage, ContentPart, ToolCall } from "../../gen/vlmrun/agent/v1/chat_pb.js";
-import { wireNames } from "./names.js";
+import type { ChatMessage, ContentPart, ToolCall } from "../../../gen/vlmrun/agent/v1/chat_pb.js";
+import { wireNames } from "../names.js";
 
 /** Proto chat messages in OpenAI JSON, for upstream calls and for stored sessions alike. */
 
