@@ -129,7 +129,7 @@ export class AssistantTurn {
 
 export function userTurn(
   text: string,
-  attachments: Pick<Attachment, "name" | "type" | "dataUrl">[],
+  attachments: readonly Pick<Attachment, "name" | "type" | "dataUrl">[],
 ): HTMLLIElement {
   const li = el("li", "turn user");
   li.dataset.role = "user";
