@@ -38,6 +38,18 @@ export interface SearchConfig {
   timeoutMs: number;
 }
 
+/** An outside MCP server whose tools join the agent's (ORION_MCP_SERVERS). */
+export interface McpServerConfig {
+  /** Its toolset is "mcp:<name>"; its tools are named "<name>__<tool>". */
+  name: string;
+  /** Its Streamable HTTP endpoint. */
+  url: string;
+  /** Sent with every request (its auth). */
+  headers: Record<string, string>;
+  /** How long one of its tool calls may run (the tool timeout). */
+  timeoutMs: number;
+}
+
 /** Deadlines and caps for every stage of a connection (the `ORION_*_TIMEOUT_MS` settings). */
 export interface ConnectionLimits {
   /** Until the first bytes decide the protocol. */
@@ -283,6 +295,8 @@ export interface Config {
   media: MediaLimits;
   /** A folder of skill bundles (ORION_SKILLS_DIR). */
   skillsDir: string | undefined;
+  /** Outside MCP servers whose tools the agent may use (ORION_MCP_SERVERS). */
+  mcpServers: McpServerConfig[];
   store: StoreConfig;
   toolQueue: ToolQueueConfig;
   identity: IdentityConfig;
@@ -541,6 +555,53 @@ export function loadDefaults(dir: string): RequestDefaults {
   return defaults;
 }
 
+const MCP_SERVER_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+const MCP_SERVER_KEYS = new Set(["name", "url", "headers", "timeout_ms"]);
+
+/**
+ * ORION_MCP_SERVERS: a JSON array of {name, url, headers?, timeout_ms?}; each problem is one line
+ * naming the entry and the field.
+ */
+function mcpServers(env: Env, setting: string): McpServerConfig[] {
+  const raw = text(env, setting);
+  if (raw === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`${setting} must be a JSON array of {"name", "url", "headers"?, "timeout_ms"?}`);
+  }
+  if (!Array.isArray(parsed) || parsed.length > 32)
+    throw new ConfigError(`${setting} must be a JSON array of at most 32 servers`);
+  const names = new Set<string>();
+  return parsed.map((entry: unknown, i) => {
+    const at = `${setting}[${i}]`;
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry))
+      throw new ConfigError(`${at} must be an object {"name", "url", "headers"?, "timeout_ms"?}`);
+    const e = entry as Record<string, unknown>;
+    const unknownKey = Object.keys(e).find((k) => !MCP_SERVER_KEYS.has(k));
+    if (unknownKey) throw new ConfigError(`${at} has an unknown field "${unknownKey}"`);
+    if (typeof e.name !== "string" || !MCP_SERVER_NAME.test(e.name))
+      throw new ConfigError(`${at}.name must be 1-32 characters of a-z, 0-9 and "-", starting with a letter`);
+    if (names.has(e.name)) throw new ConfigError(`${at}.name "${e.name}" is used twice`);
+    names.add(e.name);
+    const url = httpUrl({ [`${at}.url`]: typeof e.url === "string" ? e.url : undefined }, `${at}.url`);
+    if (url === undefined) throw new ConfigError(`${at}.url must be an http(s) URL`);
+    const headers = e.headers ?? {};
+    if (
+      typeof headers !== "object" ||
+      headers === null ||
+      Array.isArray(headers) ||
+      Object.values(headers).some((v) => typeof v !== "string")
+    )
+      throw new ConfigError(`${at}.headers must be an object of header names to strings`);
+    const timeout = e.timeout_ms ?? 60_000;
+    if (typeof timeout !== "number" || !Number.isInteger(timeout) || timeout < 100 || timeout > 3_600_000)
+      throw new ConfigError(`${at}.timeout_ms must be an integer from 100 to 3600000`);
+    return { name: e.name, url, headers: headers as Record<string, string>, timeoutMs: timeout };
+  });
+}
+
 export function loadConfig(env: Env = process.env, dir = process.cwd()): Config {
   const providerTimeoutMs = integer(env, "ORION_PROVIDER_TIMEOUT_MS", 60_000, 100, 3_600_000);
   checkLlmVariables(env);
@@ -638,6 +699,7 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
     providers,
     defaults: loadDefaults(dir),
     skillsDir: text(env, "ORION_SKILLS_DIR"),
+    mcpServers: mcpServers(env, "ORION_MCP_SERVERS"),
     fetch: {
       allowPrivate: oneOf(env, "ORION_ALLOW_PRIVATE_URLS", ["true", "false"], "false") === "true",
       allowHosts: (text(env, "ORION_URL_ALLOW_HOSTS") ?? "")

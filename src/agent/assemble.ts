@@ -35,7 +35,7 @@ export interface AssembledAgent {
 
 /** Offered only because of the default toolset: the request named no toolsets, models or files. */
 function onlyByDefault(request: ChatCompletionRequest, files: number, offered: readonly Tool[]): boolean {
-  const named = request.toolsets.length > 0 || request.models.length > 0;
+  const named = request.toolsets.length > 0 || request.models.length > 0 || request.mcpServers.length > 0;
   return !named && files === 0 && offered.every((t) => t.toolset === Toolset.CORE);
 }
 
@@ -61,7 +61,7 @@ export async function assembleAgent(
   const produced: ArtifactMeta[] = [];
   const plain = { backend: chat.model, produced, scope, toolCalls: 0 };
   const toolsets = selectToolsets(request, chat.streaming);
-  const selected = tools.select(toolsets, request.models);
+  const selected = tools.select(toolsets, request.models, request.mcpServers);
   if (selected.length === 0) return plain;
   const attached = await ingestAttachments(request.messages, artifacts, scope, {
     policy: config.fetch,
@@ -87,7 +87,9 @@ export async function assembleAgent(
   const meets = (t: Tool) =>
     t.needs.some((need) =>
       need === "none"
-        ? chosen.has(t.toolset) || (t.provider !== undefined && request.models.includes(t.provider))
+        ? t.mcpServer !== undefined ||
+          chosen.has(t.toolset) ||
+          (t.provider !== undefined && request.models.includes(t.provider))
         : have.has(need),
     );
   const offered = chat.model.kind === "local" ? selected : selected.filter(meets);

@@ -15,6 +15,7 @@ import { ApiKeys } from "../identity/api-keys.js";
 import { guestSecretSource } from "../identity/guest-secret.js";
 import { JwtVerifier } from "../identity/jwt.js";
 import { CallerResolver } from "../identity/resolve-caller.js";
+import { OutsideMcpServers } from "../mcp/client/outside-servers.js";
 import { Cancellations } from "../mcp/server/cancellations.js";
 import type { FileIdResolver } from "../mcp/server/file-refs.js";
 import { ToolListWatch } from "../mcp/server/list-changed.js";
@@ -146,6 +147,11 @@ export function build(config: Config, options: BuildOptions = {}): App {
     : missingVideoBinaries().then((reason) => {
         if (reason) tools.withdraw((t) => t.toolset === Toolset.VIDEO && t.provider === undefined, reason);
       });
+  // ORION_MCP_SERVERS: outside servers' tools join the registry under "mcp:<name>" (src/mcp/client/).
+  const outside =
+    config.mcpServers.length > 0
+      ? new OutsideMcpServers(config.mcpServers, config.fetch, tools, logger)
+      : undefined;
   const background = new BackgroundWrites(store.kind === "sqlite");
   const caps = callerCaps(config);
   const quota = new Quota(store, config.quota, metrics, logger);
@@ -310,6 +316,8 @@ export function build(config: Config, options: BuildOptions = {}): App {
       // Serve once the shared store is connected (or after a bounded wait: readiness then says why).
       await store.ready(5_000).catch(() => logger.warn("the store is not reachable yet; serving anyway"));
       await binaries;
+      // Listed before the port opens, within a bound: a slow server's tools join when they arrive.
+      await Promise.race([outside?.start(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       if (queued && !toolQueue) {
         const { ToolQueue } = await import("../tool-queue/tool-queue.js");
         toolQueue = new ToolQueue(config.toolQueue, config.store, metrics, logger);
@@ -355,6 +363,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
         await background.drain(5_000);
         backends.close();
         await toolQueue?.close();
+        await outside?.close();
         if (!options.store) await store.close();
       })();
       return shuttingDown;

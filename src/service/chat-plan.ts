@@ -75,6 +75,18 @@ export async function planChat(
     }
   }
 
+  const knownServers = new Set(config.mcpServers.map((s) => s.name));
+  request.mcpServers.forEach((name, i) => {
+    if (knownServers.has(name)) return;
+    throw validationError([
+      {
+        field: `toolsets`,
+        description: `"mcp:${name}" (mcp_servers[${i}]) is not an MCP server of this server; ORION_MCP_SERVERS names ${[...knownServers].map((n) => `mcp:${n}`).join(", ") || "none"}`,
+        type: "enum",
+      },
+    ]);
+  });
+
   const model = request.model === AgentModel.UNSPECIFIED ? AgentModel.ORION_1_AUTO : request.model;
   const variant = variantOf(model);
   const backend = backends.for(variant);
