@@ -158,7 +158,8 @@ describe("outside MCP servers' tools for the agent (ORION_MCP_SERVERS)", () => {
     const body = (await res.json()) as Reply;
     expect(body.choices[0]?.message.content).toMatch(/It is sunny in Paris, 21 °C\./);
     expect(acme.calls).toContain("weather:Paris");
-    const offered = (server.upstream.calls[before]?.body.tools as { function: { name: string } }[]).map(
+    const first = server.upstream.calls[before];
+    const offered = ((first?.body.tools ?? []) as { function: { name: string } }[]).map(
       (t) => t.function.name,
     );
     expect(offered).toEqual(expect.arrayContaining(["acme__weather", "acme__hang", "acme__refuse"]));
