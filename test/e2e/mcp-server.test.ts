@@ -244,6 +244,9 @@ describe("MCP server at /mcp (Streamable HTTP, official SDK client)", () => {
     const text = await malformed.text();
     expect(JSON.parse(text)).toMatchObject({ jsonrpc: "2.0", error: { code: -32700 } });
     expect(text).not.toMatch(/\bat .*\.(ts|js):\d+/);
+    const notJsonRpc = await postMcp('{"hello": "world"}', auth);
+    expect(notJsonRpc.status).toBe(400);
+    expect(await notJsonRpc.json()).toMatchObject({ jsonrpc: "2.0", error: { code: -32700 } });
 
     const stillThere = (await client.callTool({
       name: "image_info",

@@ -25,10 +25,6 @@ export class ToolListWatch {
     private readonly stopping: () => boolean = () => false,
   ) {}
 
-  get size(): number {
-    return this.listeners.size;
-  }
-
   /** Starts telling a listener; false when the process already holds the most streams it takes. */
   add(listener: ListListener): boolean {
     if (this.listeners.size >= this.maxListeners) return false;

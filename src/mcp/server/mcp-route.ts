@@ -92,6 +92,7 @@ export function mcpRoute(deps: McpRouteDeps): RouteHandler {
     const scope: McpRequestScope = {
       caller,
       owner,
+      client: `${owner}\n${(x.header.get("user-agent") ?? "").slice(0, 256)}`,
       signal: controller.signal,
       link: (sessionId, artifactId) =>
         origin +

@@ -47,6 +47,8 @@ export function mcpTools(tools: ToolRegistry): McpTool[] {
 
 /** What one HTTP request's server knows of its caller. */
 export interface McpRequestScope extends Omit<McpCall, "signal" | "progress"> {
+  /** Who the request's client is, for cancellations: its caller and User-Agent. */
+  client: string;
   /** Aborted when the HTTP request ends early or the server's drain deadline passes. */
   signal: AbortSignal;
   context: OrionChatDeps["context"];
@@ -69,13 +71,13 @@ export function createMcpServer(deps: McpServerDeps, scope: McpRequestScope): Se
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: mcpTools(deps.tools) }));
   server.setNotificationHandler(CancelledNotificationSchema, (notification) => {
     const { requestId, reason } = notification.params;
-    if (requestId !== undefined) deps.cancellations.cancel(scope.owner, requestId, reason);
+    if (requestId !== undefined) deps.cancellations.cancel(scope.client, requestId, reason);
   });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const { name } = request.params;
     const tool = name === ORION_CHAT ? undefined : availableTools(deps.tools).find((t) => t.name === name);
     if (name !== ORION_CHAT && !tool) throw new McpError(ErrorCode.InvalidParams, `unknown tool: ${name}`);
-    const running = deps.cancellations.begin(scope.owner, extra.requestId);
+    const running = deps.cancellations.begin(scope.client, extra.requestId);
     const signal = AbortSignal.any([extra.signal, running.signal, scope.signal]);
     const token = request.params._meta?.progressToken;
     let step = 0;
