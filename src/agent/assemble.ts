@@ -10,7 +10,7 @@ import type { Need, Tool } from "../tools/tool.js";
 import { AgentBackend } from "./agent-backend.js";
 import { ingestAttachments } from "./attachments.js";
 import { capsFor } from "./caps.js";
-import { chosenToolsets, selectToolsets } from "./selection.js";
+import { chosenToolsets, namesToolsets, selectToolsets } from "./selection.js";
 import { systemNote } from "./system-note.js";
 import type { ToolObserver } from "./tool-runner.js";
 
@@ -35,7 +35,7 @@ export interface AssembledAgent {
 
 /** Offered only because of the default toolset: the request named no toolsets, models or files. */
 function onlyByDefault(request: ChatCompletionRequest, files: number, offered: readonly Tool[]): boolean {
-  const named = request.toolsets.length > 0 || request.models.length > 0 || request.mcpServers.length > 0;
+  const named = namesToolsets(request) || request.models.length > 0;
   return !named && files === 0 && offered.every((t) => t.toolset === Toolset.CORE);
 }
 

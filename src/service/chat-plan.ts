@@ -9,6 +9,7 @@ import {
   ResponseFormatSchema,
 } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { AgentModel, ResponseFormatType, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import { namesToolsets } from "../agent/selection.js";
 import type { Backend, BackendRequest } from "../backends/backend.js";
 import type { BackendRegistry } from "../backends/registry.js";
 import { type Config, type Variant, variantOf } from "../config.js";
@@ -141,7 +142,7 @@ export async function planChat(
 function applyDefaults(request: ChatCompletionRequest, config: Config): ChatCompletionRequest {
   const { model, toolsets, models } = config.defaults;
   const fillModel = model !== undefined && request.model === AgentModel.UNSPECIFIED;
-  const fillToolsets = toolsets.length > 0 && request.toolsets.length === 0;
+  const fillToolsets = toolsets.length > 0 && !namesToolsets(request);
   const fillModels = models.length > 0 && request.models.length === 0;
   if (!fillModel && !fillToolsets && !fillModels) return request;
   const effective = clone(ChatCompletionRequestSchema, request);
