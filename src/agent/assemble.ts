@@ -11,7 +11,7 @@ import type { Need, Tool } from "../tools/tool.js";
 import { AgentBackend } from "./agent-backend.js";
 import { ingestAttachments } from "./attachments.js";
 import { capsFor } from "./caps.js";
-import { chosenToolsets, selectToolsets } from "./selection.js";
+import { chosenToolsets, namesToolsets, selectToolsets } from "./selection.js";
 import { systemNote } from "./system-note.js";
 import type { ToolObserver } from "./tool-runner.js";
 
@@ -36,7 +36,7 @@ export interface AssembledAgent {
 
 /** Offered only because of the default toolset: the request named no toolsets, models or files. */
 function onlyByDefault(request: ChatCompletionRequest, files: number, offered: readonly Tool[]): boolean {
-  const named = request.toolsets.length > 0 || request.models.length > 0;
+  const named = namesToolsets(request) || request.models.length > 0;
   return !named && files === 0 && offered.every((t) => t.toolset === Toolset.CORE);
 }
 
@@ -62,7 +62,7 @@ export async function assembleAgent(
   const produced: ArtifactMeta[] = [];
   const plain = { backend: chat.model, produced, scope, toolCalls: 0 };
   const toolsets = selectToolsets(request, chat.streaming);
-  const selected = tools.select(toolsets, request.models);
+  const selected = tools.select(toolsets, request.models, request.mcpServers);
   if (selected.length === 0) return plain;
   const attached = await ingestAttachments(request.messages, artifacts, scope, {
     policy: config.fetch,
@@ -88,7 +88,9 @@ export async function assembleAgent(
   const meets = (t: Tool) =>
     t.needs.some((need) =>
       need === "none"
-        ? chosen.has(t.toolset) || (t.provider !== undefined && request.models.includes(t.provider))
+        ? t.mcpServer !== undefined ||
+          chosen.has(t.toolset) ||
+          (t.provider !== undefined && request.models.includes(t.provider))
         : have.has(need),
     );
   const offered = chat.model.kind === "local" ? selected : selected.filter(meets);

@@ -12,6 +12,11 @@ const WORDS: [Toolset, RegExp][] = [
   [Toolset.WORLD_GEN, /\b(depth|3d|3-d|reconstruct\w*|point cloud)\b/i],
 ];
 
+/** The request names its toolsets: built-in ones, or an outside MCP server's ("mcp:<name>"). */
+export function namesToolsets(request: ChatCompletionRequest): boolean {
+  return request.toolsets.length > 0 || request.mcpServers.length > 0;
+}
+
 /** Media kinds that make the router add a toolset. */
 const MEDIA: Record<string, Toolset> = {
   imageUrl: Toolset.IMAGE,
@@ -25,7 +30,7 @@ const MEDIA: Record<string, Toolset> = {
  * from the request's words and attached media (always with `core`); absent otherwise → `core`.
  */
 export function selectToolsets(request: ChatCompletionRequest, streaming: boolean): Toolset[] {
-  if (request.toolsets.length > 0) return [...new Set(request.toolsets)];
+  if (namesToolsets(request)) return [...new Set(request.toolsets)];
   if (!streaming) return [Toolset.CORE];
   const chosen = new Set<Toolset>([Toolset.CORE]);
   for (const message of request.messages) {
@@ -54,7 +59,7 @@ export function chosenToolsets(
   toolsets: readonly Toolset[],
   streaming: boolean,
 ): Set<Toolset> {
-  if (request.toolsets.length > 0) return new Set(request.toolsets);
+  if (namesToolsets(request)) return new Set(request.toolsets);
   if (!streaming) return new Set([Toolset.CORE]);
   const chosen = new Set<Toolset>(toolsets.filter((t) => t !== Toolset.CORE));
   if (request.messages.some((m) => LINK.test(textOf(m)))) chosen.add(Toolset.CORE);

@@ -2,6 +2,7 @@ import path from "node:path";
 import type { Model } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { packageRoot } from "../runtime/package-root.js";
 import { wireNames } from "../wire/names.js";
+import { mcpServers } from "./mcp-servers.js";
 import {
   apiKeys,
   cappedInteger,
@@ -98,6 +99,7 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
     providers: providers(env, providerTimeoutMs),
     defaults: loadDefaults(dir),
     skillsDir: text(env, "ORION_SKILLS_DIR"),
+    mcpServers: mcpServers(env, "ORION_MCP_SERVERS"),
     fetch: {
       allowPrivate: choice(env, "ORION_ALLOW_PRIVATE_URLS") === "true",
       allowHosts: list(env, "ORION_URL_ALLOW_HOSTS"),

@@ -77,6 +77,8 @@ function accepted(name: string, setting: Setting): string {
       return `a folder, or ${code(":memory:")}`;
     case "toolsets":
       return "comma-separated toolsets";
+    case "mcp-servers":
+      return `a JSON array of ${code('{"name", "url", "headers"?, "timeout_ms"?}')}`;
     case "api-keys":
       return `${code("key=user[:plan]")}, …`;
   }

@@ -28,7 +28,8 @@ export type Setting =
   | { kind: "list"; default: string; doc: string }
   | { kind: "path"; default: string; defaultText: string; doc: string }
   | { kind: "toolsets"; default: string; doc: string }
-  | { kind: "api-keys"; doc: string };
+  | { kind: "api-keys"; doc: string }
+  | { kind: "mcp-servers"; doc: string };
 
 export interface IntegerSetting {
   kind: "integer";
@@ -339,6 +340,10 @@ export const SETTINGS = {
   ORION_SKILLS_DIR: {
     kind: "text",
     doc: "a folder of skill bundles (`SKILL.md`, optional `vlmrun.yaml`, `schema.json`)",
+  },
+  ORION_MCP_SERVERS: {
+    kind: "mcp-servers",
+    doc: "outside MCP servers whose tools the agent may use ([MCP](#mcp-claude-desktop-cursor-the-inspector)): `name`: `a-z`, `0-9`, `-`, up to 32; `url`: the server's Streamable HTTP endpoint; `headers`: sent with every request, e.g. its `Authorization`; `timeout_ms`: one tool call, default `60000`; checked at start, one line per problem. The URL guard applies: a server on a private address needs `ORION_URL_ALLOW_HOSTS` or `ORION_ALLOW_PRIVATE_URLS`",
   },
   ORION_ARTIFACT_MAX_BYTES: {
     kind: "integer",

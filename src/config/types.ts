@@ -253,6 +253,8 @@ export interface Config {
   media: MediaLimits;
   /** A folder of skill bundles (ORION_SKILLS_DIR). */
   skillsDir: string | undefined;
+  /** Outside MCP servers whose tools the agent may use (ORION_MCP_SERVERS). */
+  mcpServers: McpServerConfig[];
   store: StoreConfig;
   toolQueue: ToolQueueConfig;
   identity: IdentityConfig;
@@ -261,3 +263,15 @@ export interface Config {
 }
 
 export class ConfigError extends Error {}
+
+/** An outside MCP server whose tools join the agent's (ORION_MCP_SERVERS). */
+export interface McpServerConfig {
+  /** Its toolset is "mcp:<name>"; its tools are named "<name>__<tool>". */
+  name: string;
+  /** Its Streamable HTTP endpoint. */
+  url: string;
+  /** Sent with every request (its auth). */
+  headers: Record<string, string>;
+  /** How long one of its tool calls may run (the tool timeout). */
+  timeoutMs: number;
+}

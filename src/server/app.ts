@@ -6,6 +6,7 @@ import { ServerReflection as ServerReflectionV1 } from "../../gen/grpc/reflectio
 import { ServerReflection as ServerReflectionV1Alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { Toolset } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import { AgentService } from "../../gen/vlmrun/agent/v1/service_pb.js";
+import type { ToolObserver } from "../agent/tool-runner.js";
 import { Artifacts } from "../artifacts/artifacts.js";
 import { BackendRegistry } from "../backends/registry.js";
 import { type Config, VARIANTS, type Variant } from "../config.js";
@@ -14,6 +15,12 @@ import { ApiKeys } from "../identity/api-keys.js";
 import { guestSecretSource } from "../identity/guest-secret.js";
 import { JwtVerifier } from "../identity/jwt.js";
 import { CallerResolver } from "../identity/resolve-caller.js";
+import { OutsideMcpServers } from "../mcp/client/outside-servers.js";
+import { Cancellations } from "../mcp/server/cancellations.js";
+import type { FileIdResolver } from "../mcp/server/file-refs.js";
+import { ToolListWatch } from "../mcp/server/list-changed.js";
+import { mcpRoute } from "../mcp/server/mcp-route.js";
+import { availableTools } from "../mcp/server/mcp-server.js";
 import { configureVideoBinaries, missingVideoBinaries } from "../media/ffmpeg.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createMetrics, type Metrics, observeEmbeddedStore } from "../observability/metrics.js";
@@ -89,6 +96,8 @@ export interface BuildOptions {
   /** Defaults to the built-in tools. */
   tools?: ToolRegistry;
   readinessChecks?: ReadinessCheck[];
+  /** The Files API's lookup of a caller's file ids, for MCP file arguments (the Files issue wires it). */
+  fileIds?: FileIdResolver;
 }
 
 /** Readiness asks the store with its own bound, so a hung store cannot hang /readyz. */
@@ -139,14 +148,33 @@ export function build(config: Config, options: BuildOptions = {}): App {
     : missingVideoBinaries().then((reason) => {
         if (reason) tools.withdraw((t) => t.toolset === Toolset.VIDEO && t.provider === undefined, reason);
       });
+  // ORION_MCP_SERVERS: outside servers' tools join the registry under "mcp:<name>" (src/mcp/client/).
+  const outside =
+    config.mcpServers.length > 0
+      ? new OutsideMcpServers(config.mcpServers, config.fetch, tools, logger)
+      : undefined;
   const background = new BackgroundWrites(store.kind === "sqlite");
   const caps = callerCaps(config);
+  const quota = new Quota(store, config.quota, metrics, logger);
+  const artifacts = new Artifacts(store, {
+    maxBytes: config.sessions.artifactMaxBytes,
+    ttlMs: config.sessions.ttlMs,
+  });
+  const observeTool: ToolObserver = (tool, name, outcome, seconds) => {
+    const labels = {
+      tool: tool ? name : "unknown",
+      provider: tool?.provider === undefined ? "" : (wireNames.model.toWire(tool.provider) ?? ""),
+      outcome,
+    };
+    metrics.toolCalls.inc(labels);
+    metrics.toolSeconds.observe(labels, seconds);
+  };
   const service = createAgentService({
     config,
     caps,
     backends,
     background,
-    quota: new Quota(store, config.quota, metrics, logger),
+    quota,
     sessions: new Sessions(store, config.sessions),
     idempotency: new Idempotency(store),
     formats: new SchemaValidator(config.schema),
@@ -154,21 +182,10 @@ export function build(config: Config, options: BuildOptions = {}): App {
     skills: new SkillLibrary(config.skillsDir, (path, error) =>
       logger.warn({ path, err: (error as Error).message }, "skipping a skill bundle that does not load"),
     ),
-    artifacts: new Artifacts(store, {
-      maxBytes: config.sessions.artifactMaxBytes,
-      ttlMs: config.sessions.ttlMs,
-    }),
+    artifacts,
     logger,
     metrics,
-    observeTool: (tool, name, outcome, seconds) => {
-      const labels = {
-        tool: tool ? name : "unknown",
-        provider: tool?.provider === undefined ? "" : (wireNames.model.toWire(tool.provider) ?? ""),
-        outcome,
-      };
-      metrics.toolCalls.inc(labels);
-      metrics.toolSeconds.observe(labels, seconds);
-    },
+    observeTool,
   });
   const checks = [storeCheck(store), ...(options.readinessChecks ?? [])];
   const health = healthRoutes(lifecycle, metrics, checks, config.metricsToken, () =>
@@ -195,6 +212,28 @@ export function build(config: Config, options: BuildOptions = {}): App {
     .add("GET", "/v1/openai/models/{id}", "models.get", modelRoute(routeDeps))
     .add("GET", "/v1/models/{id}", "models.get", modelRoute(routeDeps))
     .add("GET", "/v1/tools", "tools.list", toolsRoute(routeDeps));
+  // MCP (Streamable HTTP, stateless) on the same port: src/mcp/server/.
+  const mcp = mcpRoute({
+    config,
+    tools,
+    artifacts,
+    quota,
+    service,
+    logger,
+    observeTool,
+    caps,
+    lifecycle,
+    trustProxy: config.identity.trustProxy,
+    cancellations: new Cancellations(),
+    watch: new ToolListWatch(
+      () => availableTools(tools).map((t) => t.name),
+      1_000,
+      1_000,
+      () => lifecycle.draining,
+    ),
+    ...(options.fileIds ? { fileIds: options.fileIds } : {}),
+  });
+  router.add("POST", "/mcp", "mcp", mcp).add("GET", "/mcp", "mcp", mcp).add("DELETE", "/mcp", "mcp", mcp);
   const docs = docsRoutes(packageVersion);
   router
     .add("GET", "/openapi.json", "openapi", docs.openapi)
@@ -278,6 +317,8 @@ export function build(config: Config, options: BuildOptions = {}): App {
       // Serve once the shared store is connected (or after a bounded wait: readiness then says why).
       await store.ready(5_000).catch(() => logger.warn("the store is not reachable yet; serving anyway"));
       await binaries;
+      // Listed before the port opens, within a bound: a slow server's tools join when they arrive.
+      await Promise.race([outside?.start(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       if (queued && !toolQueue) {
         const { ToolQueue } = await import("../tool-queue/tool-queue.js");
         toolQueue = new ToolQueue(config.toolQueue, config.store, metrics, logger);
@@ -323,6 +364,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
         await background.drain(5_000);
         backends.close();
         await toolQueue?.close();
+        await outside?.close();
         if (!options.store) await store.close();
       })();
       return shuttingDown;

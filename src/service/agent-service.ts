@@ -121,6 +121,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
           available: reason === undefined,
           unavailableReason: reason ?? "",
           needs: [...tool.needs],
+          mcpServer: tool.mcpServer ?? "",
         })),
         providers: wireNames.model.values.map((model) => {
           const provider = config.providers.get(model);

@@ -9,6 +9,7 @@ import {
   ResponseFormatSchema,
 } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { AgentModel, ResponseFormatType, Role } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import { namesToolsets } from "../agent/selection.js";
 import type { Backend, BackendRequest } from "../backends/backend.js";
 import type { BackendRegistry } from "../backends/registry.js";
 import { variantOf } from "../backends/variant.js";
@@ -76,6 +77,18 @@ export async function planChat(
     }
   }
 
+  const knownServers = new Set(config.mcpServers.map((s) => s.name));
+  request.mcpServers.forEach((name, i) => {
+    if (knownServers.has(name)) return;
+    throw validationError([
+      {
+        field: `toolsets`,
+        description: `"mcp:${name}" (mcp_servers[${i}]) is not an MCP server of this server; ORION_MCP_SERVERS names ${[...knownServers].map((n) => `mcp:${n}`).join(", ") || "none"}`,
+        type: "enum",
+      },
+    ]);
+  });
+
   const model = request.model === AgentModel.UNSPECIFIED ? AgentModel.ORION_1_AUTO : request.model;
   const variant = variantOf(model);
   const backend = backends.for(variant);
@@ -130,7 +143,7 @@ export async function planChat(
 function applyDefaults(request: ChatCompletionRequest, config: Config): ChatCompletionRequest {
   const { model, toolsets, models } = config.defaults;
   const fillModel = model !== undefined && request.model === AgentModel.UNSPECIFIED;
-  const fillToolsets = toolsets.length > 0 && request.toolsets.length === 0;
+  const fillToolsets = toolsets.length > 0 && !namesToolsets(request);
   const fillModels = models.length > 0 && request.models.length === 0;
   if (!fillModel && !fillToolsets && !fillModels) return request;
   const effective = clone(ChatCompletionRequestSchema, request);

@@ -26,7 +26,7 @@ export class ToolRegistry {
 
   /** Every tool, available or not, for listing. */
   catalog(): {
-    tool: Pick<Tool, "name" | "description" | "toolset" | "needs" | "provider">;
+    tool: Pick<Tool, "name" | "description" | "toolset" | "needs" | "provider" | "mcpServer">;
     reason?: string;
   }[] {
     return [
@@ -64,6 +64,13 @@ export class ToolRegistry {
     return this;
   }
 
+  /** Takes tools out entirely (an outside MCP server's, before its list is taken again). */
+  remove(matches: (tool: AnyTool) => boolean): this {
+    for (const tool of [...this.tools.values()].filter(matches)) this.tools.delete(tool.name);
+    this.localToolsetsKnown = undefined;
+    return this;
+  }
+
   register(...tools: AnyTool[]): this {
     for (const tool of tools) {
       if (this.tools.has(tool.name)) throw new Error(`tool ${tool.name} is registered twice`);
@@ -78,16 +85,23 @@ export class ToolRegistry {
   }
 
   /**
-   * The tools of these toolsets plus the tools of the named providers, de-duplicated by name, in
-   * registration order. A provider's tools join their toolset only where the toolset has no local
-   * tools of its own (world-gen); elsewhere they are offered when the request names the provider.
+   * The tools of these toolsets plus the tools of the named providers and outside MCP servers,
+   * de-duplicated by name, in registration order. A provider's tools join their toolset only where
+   * the toolset has no local tools of its own (world-gen); elsewhere they are offered when the
+   * request names the provider.
    */
-  select(toolsets: readonly Toolset[], providers: readonly Model[] = []): AnyTool[] {
+  select(
+    toolsets: readonly Toolset[],
+    providers: readonly Model[] = [],
+    mcpServers: readonly string[] = [],
+  ): AnyTool[] {
     const local = this.localToolsets();
     return [...this.tools.values()].filter((t) =>
-      t.provider === undefined
-        ? toolsets.includes(t.toolset)
-        : providers.includes(t.provider) || (toolsets.includes(t.toolset) && !local.has(t.toolset)),
+      t.mcpServer !== undefined
+        ? mcpServers.includes(t.mcpServer)
+        : t.provider === undefined
+          ? toolsets.includes(t.toolset)
+          : providers.includes(t.provider) || (toolsets.includes(t.toolset) && !local.has(t.toolset)),
     );
   }
 
@@ -95,7 +109,9 @@ export class ToolRegistry {
   private localToolsetsKnown: Set<Toolset> | undefined;
   private localToolsets(): Set<Toolset> {
     this.localToolsetsKnown ??= new Set(
-      [...this.tools.values()].filter((t) => t.provider === undefined).map((t) => t.toolset),
+      [...this.tools.values()]
+        .filter((t) => t.provider === undefined && t.mcpServer === undefined)
+        .map((t) => t.toolset),
     );
     return this.localToolsetsKnown;
   }

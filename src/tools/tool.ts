@@ -48,6 +48,8 @@ export interface Tool<I = unknown> {
   parameters: JsonObject;
   /** Set on a tool provider's tools: offered when the request's `models` names the provider. */
   provider?: Model;
+  /** Set on an outside MCP server's tools: offered when the request names "mcp:<server>". */
+  mcpServer?: string;
   /** How long one call may run (default 60 s); long-running generation sets more. */
   timeoutMs?: number;
   /** CPU- or memory-heavy: runs on the tool-worker tier when ORION_TOOL_QUEUE=redis. */

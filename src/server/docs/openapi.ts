@@ -105,6 +105,19 @@ function chatOperation(summary: string): Operation {
   };
 }
 
+/** /mcp, one method: its JSON-RPC is MCP's (Streamable HTTP), described by MCP, not here. */
+function mcpOperation(summary: string, replies: Record<string, unknown>, withBody = false): Operation {
+  return {
+    summary,
+    tags: ["mcp"],
+    ...(withBody
+      ? { requestBody: { required: true, content: { "application/json": { schema: { type: "object" } } } } }
+      : {}),
+    responses: { ...replies, ...errors() },
+    security: [{ bearer: [] }],
+  };
+}
+
 /** Every REST route of the server as an OpenAPI 3.1 document; `/openapi.json` serves it. */
 export function openApiDocument(version: string) {
   const listModels = api("The agent models, and which tool providers are configured", "models", {
@@ -175,6 +188,28 @@ export function openApiDocument(version: string) {
       get: api("Every server tool, whether it can run here, and what enables it if not", "agent", {
         description: "Tools",
         content: json(ToolListJson),
+      }),
+    },
+    "/mcp": {
+      post: mcpOperation(
+        "MCP (Streamable HTTP, stateless): JSON-RPC messages; every available tool and orion_chat. An API key or JWT only (guests get 401)",
+        {
+          "200": {
+            description: "The JSON-RPC response, as an SSE stream with progress notifications",
+            content: { "text/event-stream": { schema: { type: "string" } } },
+          },
+          "202": { description: "Notifications accepted" },
+        },
+        true,
+      ),
+      get: mcpOperation("MCP: the standalone SSE stream (notifications/tools/list_changed)", {
+        "200": {
+          description: "An SSE stream",
+          content: { "text/event-stream": { schema: { type: "string" } } },
+        },
+      }),
+      delete: mcpOperation("MCP: end a session (stateless: nothing is kept, so nothing to end)", {
+        "200": { description: "Ended" },
       }),
     },
     "/healthz": {

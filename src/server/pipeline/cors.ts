@@ -3,9 +3,18 @@ import type { Middleware } from "../http/compose.js";
 import { headerOf, type NodeRequest, type NodeResponse, writable } from "../http/types.js";
 
 /** Headers browsers may send beyond Connect's own: auth, guest identity, tracing. */
-const EXTRA_ALLOWED = ["Authorization", "X-Browser-Id", "X-Browser-Fingerprint", "X-Request-Id"];
+const EXTRA_ALLOWED = [
+  "Authorization",
+  "X-Browser-Id",
+  "X-Browser-Fingerprint",
+  "X-Request-Id",
+  // MCP's Streamable HTTP (browser clients such as the Inspector's web UI).
+  "Mcp-Session-Id",
+  "Mcp-Protocol-Version",
+  "Last-Event-ID",
+];
 /** Headers browsers may read beyond Connect's own: tracing and rate limits. */
-const EXTRA_EXPOSED = ["X-Request-Id", "Retry-After", "RateLimit", "RateLimit-Policy"];
+const EXTRA_EXPOSED = ["X-Request-Id", "Retry-After", "RateLimit", "RateLimit-Policy", "Mcp-Session-Id"];
 
 const ALLOW_METHODS = [...new Set([...connectCors.allowedMethods, "GET", "POST", "DELETE", "OPTIONS"])].join(
   ", ",

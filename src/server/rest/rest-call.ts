@@ -35,7 +35,7 @@ function headersOf(req: NodeRequest): Headers {
  * exactly what the RPCs run. Lighter than connect's createHandlerContext (which links three abort
  * signals and copies three header sets per call): one AbortController, headers built on demand.
  */
-class RestHandlerContext implements HandlerContext {
+export class RestHandlerContext implements HandlerContext {
   readonly service = AgentService;
   readonly protocolName = "openai-rest";
   readonly values: ContextValues;

@@ -34,6 +34,7 @@ export function decodeCommonRequest(body: Record<string, unknown>): ChatCompleti
     tools: [],
     stop: [],
     user: "",
+    mcpServers: [],
   };
   let sawMessages = false;
   let maxTokens: number | undefined;

@@ -16,7 +16,7 @@ export function toolsRoute(deps: RestDeps) {
         data: reply.tools.map((t): ToolListJson["data"][number] => ({
           name: t.name,
           description: t.description,
-          toolset: wireNames.toolset.toWire(t.toolset) ?? null,
+          toolset: t.mcpServer ? `mcp:${t.mcpServer}` : (wireNames.toolset.toWire(t.toolset) ?? null),
           provider: wireNames.model.toWire(t.provider) ?? null,
           needs: t.needs,
           available: t.available,

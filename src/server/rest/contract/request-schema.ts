@@ -16,12 +16,23 @@ import { wireNames } from "../../../wire/names.js";
 
 /** A wire spelling → its proto enum value; unknown spellings list the allowed ones. */
 function wireEnum<E extends number>(names: EnumWireNames<E>) {
+  return wireEnumOr(names, () => undefined);
+}
+
+/**
+ * wireEnum, with spellings `other` takes as they are (an outside MCP server's "mcp:<name>"); the
+ * error for an unknown spelling is the same.
+ */
+function wireEnumOr<E extends number, O>(
+  names: EnumWireNames<E>,
+  other: (spelling: string) => O | undefined,
+) {
   // The spellings also become the enum of the request schema in /openapi.json.
   return z
     .string()
     .meta({ enum: [...names.spellings] })
     .transform((spelling, ctx) => {
-      const value = names.fromWire(spelling);
+      const value = names.fromWire(spelling) ?? other(spelling);
       if (value === undefined) {
         ctx.addIssue({
           code: "custom",
@@ -235,6 +246,9 @@ const skill = z
     };
   });
 
+/** An outside MCP server's toolset (ORION_MCP_SERVERS): "mcp:<name>". */
+const MCP_TOOLSET = /^mcp:[a-z][a-z0-9-]{0,31}$/;
+
 export const chatRequestSchema = z
   .object({
     messages: z.array(message),
@@ -256,10 +270,14 @@ export const chatRequestSchema = z
     metadata: z.record(z.string(), z.string()).nullish(),
     skills: z.array(skill).nullish(),
     toolsets: z
-      .array(wireEnum(wireNames.toolset))
+      .array(
+        wireEnumOr(wireNames.toolset, (s) =>
+          MCP_TOOLSET.test(s) ? { mcp: s.slice("mcp:".length) } : undefined,
+        ),
+      )
       .nullish()
       .describe(
-        "Tool categories for this request; exactly these when given. Absent: 'core' on a request that does not stream; on a stream a router picks from the words and attached media.",
+        "Tool categories for this request; exactly these when given. Absent: 'core' on a request that does not stream; on a stream a router picks from the words and attached media. An outside MCP server's tools are the toolset 'mcp:<name>'.",
       ),
     models: z.array(wireEnum(wireNames.model)).nullish(),
     tools: z.array(toolDefinition).nullish(),
@@ -291,7 +309,8 @@ export const chatRequestSchema = z
       sessionId: r.session_id ?? "",
       metadata: r.metadata ?? {},
       skills: r.skills ?? [],
-      toolsets: r.toolsets ?? [],
+      toolsets: (r.toolsets ?? []).filter((t) => typeof t === "number"),
+      mcpServers: (r.toolsets ?? []).flatMap((t) => (typeof t === "number" ? [] : [t.mcp])),
       models: r.models ?? [],
       tools: r.tools ?? [],
       stop: r.stop == null ? [] : typeof r.stop === "string" ? [r.stop] : r.stop,
