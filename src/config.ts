@@ -216,6 +216,28 @@ export interface QuotaConfig {
   failureMode: QuotaFailureMode;
 }
 
+/** Durable agent executions (POST /v1/agent/execute) and their webhooks. */
+export interface ExecutionConfig {
+  /** Kept this long after submission, with their event logs (ORION_EXECUTION_TTL_DAYS). */
+  ttlMs: number;
+  /** Most events one execution's log keeps (the final event always has room). */
+  maxEvents: number;
+  /** Most named inputs one execution may have (413 past it). */
+  maxInputs: number;
+  /** Executions one server process runs at once. */
+  concurrency: number;
+  /** Runs of an execution whose process keeps dying before it ends failed. */
+  attempts: number;
+  /** The hold of a process on a running execution; one silent this long is taken for dead. */
+  lockMs: number;
+  /** `whsec_<base64>` (ORION_WEBHOOK_SECRET): signs webhooks; without it `callback_url` is refused. */
+  webhookSecret: Uint8Array | undefined;
+  /** A delivery's deadline (a receiver that hangs is retried). */
+  webhookTimeoutMs: number;
+  /** The first retry's delay; later ones grow to about an hour in all (×1, 6, 24, 60, 180, 360). */
+  webhookRetryBaseMs: number;
+}
+
 /** How long conversations (and the artifacts made in them) are kept, and how much of them. */
 export interface SessionConfig {
   ttlMs: number;
@@ -288,6 +310,7 @@ export interface Config {
   identity: IdentityConfig;
   quota: QuotaConfig;
   sessions: SessionConfig;
+  executions: ExecutionConfig;
 }
 
 export class ConfigError extends Error {}
@@ -321,6 +344,17 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 function text(env: Env, name: string): string | undefined {
   const raw = env[name]?.trim();
   return raw === undefined || raw === "" ? undefined : raw;
+}
+
+/** A Standard Webhooks secret, `whsec_` then base64 of at least 24 bytes: its key bytes. */
+function webhookSecret(env: Env, name: string): Uint8Array | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  const key = raw.startsWith("whsec_") ? Buffer.from(raw.slice("whsec_".length), "base64") : undefined;
+  if (!key || key.length < 24 || !/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(raw)) {
+    throw new ConfigError(`${name} must be whsec_ followed by the base64 of 24 or more random bytes`);
+  }
+  return new Uint8Array(key);
 }
 
 function httpUrl(env: Env, name: string): string | undefined {
@@ -722,6 +756,17 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
       maxMessages: integer(env, "ORION_SESSION_MAX_MESSAGES", 200, 2, 100_000),
       maxBytes: integer(env, "ORION_SESSION_MAX_BYTES", 32 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
       artifactMaxBytes: integer(env, "ORION_ARTIFACT_MAX_BYTES", 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    },
+    executions: {
+      ttlMs: integer(env, "ORION_EXECUTION_TTL_DAYS", 7, 1, 3650) * 86_400_000,
+      maxEvents: integer(env, "ORION_EXECUTION_MAX_EVENTS", 10_000, 10, 1_000_000),
+      maxInputs: integer(env, "ORION_EXECUTION_MAX_INPUTS", 32, 1, 1_000),
+      concurrency: integer(env, "ORION_EXECUTION_CONCURRENCY", 4, 1, 1_000),
+      attempts: integer(env, "ORION_EXECUTION_ATTEMPTS", 3, 1, 20),
+      lockMs: integer(env, "ORION_EXECUTION_LOCK_MS", 30_000, 500, 600_000),
+      webhookSecret: webhookSecret(env, "ORION_WEBHOOK_SECRET"),
+      webhookTimeoutMs: integer(env, "ORION_WEBHOOK_TIMEOUT_MS", 10_000, 100, 120_000),
+      webhookRetryBaseMs: integer(env, "ORION_WEBHOOK_RETRY_BASE_MS", 5_000, 10, 600_000),
     },
   };
   if (config.workers > 1 && !sharedAcrossProcesses(config.store)) {

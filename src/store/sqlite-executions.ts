@@ -1,13 +1,13 @@
 import { EventNotifier } from "./event-notifier.js";
-import {
-  type ExecutionLeases,
-  type ExecutionRecord,
-  type ExecutionStatusName,
-  type ExecutionStore,
-  type ExecutionStoreLimits,
-  type NewExecution,
-  type StoredEvent,
-  type TerminalStatus,
+import type {
+  ExecutionLeases,
+  ExecutionRecord,
+  ExecutionStatusName,
+  ExecutionStore,
+  ExecutionStoreLimits,
+  NewExecution,
+  StoredEvent,
+  TerminalStatus,
 } from "./execution-store.js";
 import type { SqliteAccess } from "./sqlite-store.js";
 
@@ -81,9 +81,7 @@ export class SqliteExecutions implements ExecutionStore, ExecutionLeases {
   }
 
   list(owner: string, skip: number, limit: number): Promise<ExecutionRecord[]> {
-    return this.access.read(() =>
-      (this.q.list.all(owner, this.now(), limit, skip) as Row[]).map(recordOf),
-    );
+    return this.access.read(() => (this.q.list.all(owner, this.now(), limit, skip) as Row[]).map(recordOf));
   }
 
   start(id: string): Promise<ExecutionRecord | undefined> {
@@ -194,7 +192,9 @@ function statements({ db }: SqliteAccess) {
       `UPDATE executions SET lease_worker = ?, lease_until = ? WHERE id = (SELECT id FROM executions WHERE ${OPEN} AND lease_until <= ? AND expires_at > ? ORDER BY created_at LIMIT 1) RETURNING id`,
     ),
     renew: s(`UPDATE executions SET lease_until = ? WHERE id = ? AND lease_worker = ? AND ${OPEN}`),
-    release: s("UPDATE executions SET lease_worker = NULL, lease_until = 0 WHERE id = ? AND lease_worker = ?"),
+    release: s(
+      "UPDATE executions SET lease_worker = NULL, lease_until = 0 WHERE id = ? AND lease_worker = ?",
+    ),
     expired: s("SELECT id FROM executions WHERE expires_at <= ? LIMIT ?"),
     dropEvents: s("DELETE FROM execution_events WHERE execution_id = ?"),
     drop: s("DELETE FROM executions WHERE id = ?"),

@@ -18,7 +18,12 @@ const MAX_EVENTS = 6;
 
 beforeAll(async () => {
   [redis, cluster] = await Promise.all([startRedis(), startRedisCluster()]);
-  const redisOptions = { prefix: "xcontract:", commandTimeoutMs: 1_000, pollMs: 1_000, maxEvents: MAX_EVENTS };
+  const redisOptions = {
+    prefix: "xcontract:",
+    commandTimeoutMs: 1_000,
+    pollMs: 1_000,
+    maxEvents: MAX_EVENTS,
+  };
   stores.memory = new MemoryExecutions({ maxEvents: MAX_EVENTS });
   sqlite = new SqliteStore({
     dir: mkdtempSync(join(tmpdir(), "orion-xcontract-")),
@@ -51,7 +56,12 @@ describe.each(kinds)("the ExecutionStore contract on %s", (kind) => {
   it("creates pending, starts (counting attempts), and finishes once", async () => {
     const x = fresh();
     await store().create(x, 60_000);
-    expect(await store().get(x.id)).toMatchObject({ status: "pending", attempts: 0, lastSequence: 0, spec: x.spec });
+    expect(await store().get(x.id)).toMatchObject({
+      status: "pending",
+      attempts: 0,
+      lastSequence: 0,
+      spec: x.spec,
+    });
     expect(await store().start(x.id)).toMatchObject({ status: "running", attempts: 1 });
     expect(await store().start(x.id)).toMatchObject({ status: "running", attempts: 2 });
     expect(await store().append(x.id, "a")).toBe(1);
