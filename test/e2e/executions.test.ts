@@ -149,7 +149,7 @@ describe("the event log", () => {
     expect(types).toContain("tool.finished");
     expect(types).toContain("text.delta");
     expect(types.at(-1)).toBe("execution.completed");
-    expect((events.at(-1)?.data.execution as { status: string }).status).toBe("completed");
+    expect(events.at(-1)?.data.execution).toMatchObject({ status: "completed" });
   }, 30_000);
 
   it("replays from starting_after or Last-Event-ID with no gap and no duplicate", async () => {

@@ -118,7 +118,7 @@ export async function waitForEvent(url: string, key: string, id: string, type: s
 /** A server whose answers take `delayMs`, reporting requests that were abandoned before the answer. */
 export async function slowServer(delayMs: number) {
   const state = { requests: 0, aborted: 0, answered: 0 };
-  const server = http.createServer((req, res) => {
+  const server = http.createServer((_req, res) => {
     state.requests++;
     const timer = setTimeout(() => {
       state.answered++;
