@@ -84,7 +84,8 @@ export function createExecutionEngine(chat: ChatDeps, store: Store): ExecutionEn
     methods: executionMethods({ chat, store: executions, runner, dispatcher: lazyDispatcher }),
     async start() {
       if (dispatcher) return;
-      if (redis) {
+      if (executions instanceof RedisExecutions) {
+        await executions.ready(5_000).catch(() => logger.warn("the executions' Redis is not reachable yet"));
         const [{ RedisDispatcher }, { RedisWebhooks }] = await Promise.all([
           import("./redis-dispatcher.js"),
           import("./redis-webhooks.js"),

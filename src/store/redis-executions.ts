@@ -8,7 +8,7 @@ import type {
   StoredEvent,
   TerminalStatus,
 } from "./execution-store.js";
-import { connectRedis, type RedisClient, type RedisTarget } from "./redis-client.js";
+import { connectRedis, type RedisClient, type RedisTarget, redisReady } from "./redis-client.js";
 import { StoreUnavailable } from "./store.js";
 
 // An execution is a hash (`…:meta`) and a stream (`…:events`) under one hash tag, so the scripts
@@ -89,6 +89,11 @@ export class RedisExecutions implements ExecutionStore {
     client.defineCommand("orionExecStart", { numberOfKeys: 1, lua: START });
     this.client = client as RedisClient & Scripts;
     this.channel = `${options.prefix}x:appended`;
+  }
+
+  /** Resolves once connected; rejects after `timeoutMs`. */
+  ready(timeoutMs: number): Promise<void> {
+    return redisReady(this.client, timeoutMs, () => new StoreUnavailable("not ready in time"));
   }
 
   private keys(id: string): [string, string] {
