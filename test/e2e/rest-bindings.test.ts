@@ -29,6 +29,11 @@ describe("REST routes from the proto's google.api.http bindings", () => {
       "GET /v1/skills",
       "GET /v1/artifacts",
       "GET /v1/artifacts/list",
+      "POST /v1/agent/execute",
+      "GET /v1/agent/executions",
+      "GET /v1/agent/executions/{id}",
+      "POST /v1/agent/executions/{id}/cancel",
+      "GET /v1/agent/executions/{id}/events",
     ]);
   });
 

@@ -140,7 +140,7 @@ export type ExecutionUsage = Message<"vlmrun.agent.v1.ExecutionUsage"> & {
   steps: number;
 
   /**
-   * From the run's start to its end (summed over attempts when a run was resumed).
+   * The run that ended it, from its start to its end (a resumed run counts from its resumption).
    *
    * @generated from field: double duration_seconds = 2;
    */

@@ -2,6 +2,7 @@ import { toJson } from "@bufbuild/protobuf";
 import { timestampDate, ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { Execution, ExecutionEvent } from "../../../../gen/vlmrun/agent/v1/executions_pb.js";
 import { wireNames } from "../../../wire/names.js";
+import type { ExecutionEventJson, ExecutionJson } from "./execution-schemas.js";
 import { agentEventJson, artifactRefJson } from "./openai-json.js";
 
 const iso = (t: Parameters<typeof timestampDate>[0] | undefined) =>
@@ -12,11 +13,11 @@ const iso = (t: Parameters<typeof timestampDate>[0] | undefined) =>
  * created_at, completed_at, response, usage; plus what this server adds (error, artifacts, model,
  * metadata, attempts).
  */
-export function executionJson(e: Execution) {
+export function executionJson(e: Execution): ExecutionJson {
   return {
     id: e.id,
     name: e.name || null,
-    status: wireNames.executionStatus.toWire(e.status) ?? "pending",
+    status: (wireNames.executionStatus.toWire(e.status) ?? "pending") as ExecutionJson["status"],
     created_at: iso(e.createdAt),
     completed_at: iso(e.completedAt),
     response: e.response ? toJson(ValueSchema, e.response) : null,
@@ -40,7 +41,7 @@ export function executionJson(e: Execution) {
 }
 
 /** One event of the log as an SSE `data:` payload (its sequence is the SSE `id:`). */
-export function executionEventJson(event: ExecutionEvent) {
+export function executionEventJson(event: ExecutionEvent): ExecutionEventJson {
   return {
     sequence: Number(event.sequence),
     type: event.type,
