@@ -40,7 +40,8 @@ const base = {
 async function submitLatency(name: string, env: Record<string, string>) {
   const server = await spawnServer({ ...base, ...env });
   try {
-    for (let i = 0; i < 20; i++) await submit(server.url, KEY, { batch: true, config: { prompt: "Say hello" } });
+    for (let i = 0; i < 20; i++)
+      await submit(server.url, KEY, { batch: true, config: { prompt: "Say hello" } });
     const times: number[] = [];
     for (let i = 0; i < SUBMITS; i++) {
       const t = performance.now();
@@ -84,7 +85,8 @@ async function eventLog(name: string, store: ExecutionStore) {
     }),
   );
   const appendedIn = performance.now() - started;
-  while (delivered < EVENTS && performance.now() - started < 60_000) await new Promise((r) => setTimeout(r, 10));
+  while (delivered < EVENTS && performance.now() - started < 60_000)
+    await new Promise((r) => setTimeout(r, 10));
   const deliveredIn = performance.now() - started;
   stop.abort();
   await Promise.allSettled(watchers);
@@ -97,11 +99,18 @@ async function recovery() {
   const env = { ...base, REDIS_URL: redis.url, ORION_REDIS_PREFIX: "bench-recovery:" };
   const [a, b] = await Promise.all([spawnServer(env), spawnServer(env)]);
   try {
-    const accepted = await submit(a.url, KEY, { batch: true, config: { prompt: `Load the file at ${slow.url}` } });
+    const accepted = await submit(a.url, KEY, {
+      batch: true,
+      config: { prompt: `Load the file at ${slow.url}` },
+    });
     await waitForEvent(a.url, KEY, accepted.body.id, "tool.started");
     // Whichever replica runs it, kill it: try a first; if the run survives there, it was b.
     const metrics = async (url: string) =>
-      Number(/^orion_execution_queue_seconds_count (\d+)/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0);
+      Number(
+        /^orion_execution_queue_seconds_count (\d+)/m.exec(
+          await (await fetch(`${url}/metrics`)).text(),
+        )?.[1] ?? 0,
+      );
     const [runner, survivor] = (await metrics(a.url)) > 0 ? [a, b] : [b, a];
     runner.child.kill("SIGKILL");
     const killed = performance.now();
