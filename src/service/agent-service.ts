@@ -11,7 +11,7 @@ import {
 import { enforceFormat, StreamedFormatCheck } from "../agent/response-format.js";
 import { Artifacts } from "../artifacts/artifacts.js";
 import { variantOf } from "../config.js";
-import { Reason, reasonError } from "../errors.js";
+import { Reason, reasonError, validationError } from "../errors.js";
 import { ownerOf } from "../identity/caller.js";
 import { assistantTurn } from "../wire/message-literals.js";
 import { wireNames } from "../wire/names.js";
@@ -39,6 +39,19 @@ const EXECUTIONS_OFF: ExecutionMethods = {
   cancelExecution: executionsOff,
   watchExecution: executionsOff,
 };
+
+/**
+ * Where artifacts were made: a session, or an execution (whose run used its own id as the session),
+ * exactly one of the two, as the hosted API asks.
+ */
+function artifactNamespace(request: { sessionId: string; executionId: string }): string {
+  if ((request.sessionId === "") === (request.executionId === "")) {
+    throw validationError([
+      { field: "session_id", description: "give exactly one of session_id or execution_id", type: "missing" },
+    ]);
+  }
+  return request.sessionId || request.executionId;
+}
 
 /** Server start, reported as the `created` time of every model. */
 const CREATED = BigInt(Math.floor(Date.now() / 1000));
@@ -151,7 +164,7 @@ export function createAgentService(
     },
 
     async getArtifact(request, ctx) {
-      const scope = Artifacts.scope(ownerOf(callerOf(ctx)), request.sessionId);
+      const scope = Artifacts.scope(ownerOf(callerOf(ctx)), artifactNamespace(request));
       const found = await artifacts.get(scope, request.objectId);
       if (!found) {
         throw reasonError(
@@ -164,10 +177,11 @@ export function createAgentService(
     },
 
     async listArtifacts(request, ctx) {
-      const scope = Artifacts.scope(ownerOf(callerOf(ctx)), request.sessionId);
+      const namespace = artifactNamespace(request);
+      const scope = Artifacts.scope(ownerOf(callerOf(ctx)), namespace);
       const items = await artifacts.list(scope);
       return {
-        namespaceId: request.sessionId,
+        namespaceId: namespace,
         items: items.map((a) => ({
           objectId: a.id,
           filename: a.filename,

@@ -104,8 +104,21 @@ describe("an execution, end to end", () => {
     const mine = await fetch(`${url}${made?.url}`, { headers: bearer(ALICE) });
     expect(mine.status).toBe(200);
     expect(mine.headers.get("content-type")).toMatch(/^image\//);
-    const listed = await fetch(`${url}/v1/artifacts/list?session_id=${ended.id}`, { headers: bearer(ALICE) });
+    const listed = await fetch(`${url}/v1/artifacts/list?execution_id=${ended.id}`, {
+      headers: bearer(ALICE),
+    });
     expect(JSON.stringify(await listed.json())).toContain(made?.id);
+    const byExecution = await fetch(`${url}/v1/artifacts?object_id=${made?.id}&execution_id=${ended.id}`, {
+      headers: bearer(ALICE),
+    });
+    expect(byExecution.status).toBe(200);
+    const both = await fetch(
+      `${url}/v1/artifacts?object_id=${made?.id}&execution_id=${ended.id}&session_id=x`,
+      {
+        headers: bearer(ALICE),
+      },
+    );
+    expect(both.status).toBe(422);
     expect((await fetch(`${url}${made?.url}`, { headers: bearer(BOB) })).status).toBe(404);
   });
 

@@ -204,7 +204,11 @@ export function openApiDocument(version: string) {
             },
           },
         },
-        [queryParam("object_id", 'e.g. "img_a1b2c3"'), queryParam("session_id", "The session it belongs to")],
+        [
+          queryParam("object_id", 'e.g. "img_a1b2c3"'),
+          queryParam("session_id", "The session it belongs to (or execution_id)", false),
+          queryParam("execution_id", "The execution that made it (or session_id)", false),
+        ],
       ),
     },
     "/v1/artifacts/list": {
@@ -212,7 +216,10 @@ export function openApiDocument(version: string) {
         "The files of a session",
         "artifacts",
         { description: "Artifacts", content: json(ArtifactListJson) },
-        [queryParam("session_id", "The session")],
+        [
+          queryParam("session_id", "The session (or execution_id)", false),
+          queryParam("execution_id", "The execution (or session_id)", false),
+        ],
       ),
     },
     "/v1/skills": {
