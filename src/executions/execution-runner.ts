@@ -81,10 +81,11 @@ export class ExecutionRunner {
       return;
     }
     if (record.attempts > 1) metrics.executionRecoveries.inc();
-    else metrics.executionQueueSeconds.observe((Date.now() - record.createdAt) / 1000);
+    const resumed = record.lastSequence > 0;
+    if (!resumed) metrics.executionQueueSeconds.observe((Date.now() - record.createdAt) / 1000);
     await store.append(
       id,
-      eventText({ type: record.attempts > 1 ? "execution.resumed" : "execution.running", execution }),
+      eventText({ type: resumed ? "execution.resumed" : "execution.running", execution }),
     );
 
     const controller = new AbortController();
@@ -109,7 +110,11 @@ export class ExecutionRunner {
       await this.end(id, execution, spec, "completed");
     } catch (error) {
       const reason = controller.signal.reason;
-      if (reason === STOPPING) return; // resumed by another process, or after the restart
+      if (reason === STOPPING) {
+        // Resumed by another process, or after the restart; a stop is not a failed attempt.
+        await store.handBack(id).catch(() => {});
+        return;
+      }
       if (reason === ENDED) return; // whoever ended it wrote its final event
       const message = error instanceof Error ? error.message : String(error);
       await this.end(id, execution, spec, "failed", message);

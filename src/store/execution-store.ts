@@ -16,6 +16,11 @@ export interface ExecutionStore {
    */
   start(id: string): Promise<ExecutionRecord | undefined>;
   /**
+   * A process that is stopping gives back a run it did not finish: running → pending, and the
+   * attempt is not counted (a redeploy is not a crash).
+   */
+  handBack(id: string): Promise<void>;
+  /**
    * Appends an event and returns its sequence number; 0 when the execution has ended (its log is
    * closed by its final event) or its log is full (the final event always has room).
    */

@@ -21,6 +21,7 @@ interface Kept {
 export class MemoryExecutions implements ExecutionStore, ExecutionLeases {
   private readonly kept = new Map<string, Kept>();
   private readonly notifier = new EventNotifier();
+  private sweptAt = 0;
 
   constructor(
     private readonly limits: ExecutionStoreLimits,
@@ -66,6 +67,13 @@ export class MemoryExecutions implements ExecutionStore, ExecutionLeases {
     kept.record.status = "running";
     kept.record.attempts += 1;
     return { ...kept.record };
+  }
+
+  async handBack(id: string): Promise<void> {
+    const kept = this.live(id);
+    if (kept?.record.status !== "running") return;
+    kept.record.status = "pending";
+    kept.record.attempts = Math.max(0, kept.record.attempts - 1);
   }
 
   async append(id: string, event: string): Promise<number> {
@@ -127,8 +135,11 @@ export class MemoryExecutions implements ExecutionStore, ExecutionLeases {
     if (kept?.lease?.worker === worker) kept.lease = undefined;
   }
 
+  /** Drops expired executions, at most once a second (a pass over all of them). */
   private sweep(): void {
     const now = this.now();
+    if (now - this.sweptAt < 1_000) return;
+    this.sweptAt = now;
     for (const [id, kept] of this.kept) if (kept.expiresAt <= now) this.kept.delete(id);
   }
 

@@ -46,12 +46,20 @@ redis.call('HSET', KEYS[1], 'status', 'running')
 redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 return 1`;
 
+/** KEYS meta. */
+const HAND_BACK = `
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'pending')
+if tonumber(redis.call('HGET', KEYS[1], 'attempts')) > 0 then redis.call('HINCRBY', KEYS[1], 'attempts', -1) end
+return 1`;
+
 const FIELDS = ["id", "owner", "status", "created", "attempts", "seq", "execution", "spec"] as const;
 
 interface Scripts {
   orionExecAppend(meta: string, events: string, ...args: (string | number)[]): Promise<number>;
   orionExecFinish(meta: string, events: string, ...args: (string | number)[]): Promise<number>;
   orionExecStart(meta: string): Promise<number>;
+  orionExecHandBack(meta: string): Promise<number>;
 }
 
 function recordOf(values: (string | null)[]): ExecutionRecord | undefined {
@@ -87,6 +95,7 @@ export class RedisExecutions implements ExecutionStore {
     client.defineCommand("orionExecAppend", { numberOfKeys: 2, lua: APPEND });
     client.defineCommand("orionExecFinish", { numberOfKeys: 2, lua: FINISH });
     client.defineCommand("orionExecStart", { numberOfKeys: 1, lua: START });
+    client.defineCommand("orionExecHandBack", { numberOfKeys: 1, lua: HAND_BACK });
     this.client = client as RedisClient & Scripts;
     this.channel = `${options.prefix}x:appended`;
   }
@@ -161,6 +170,13 @@ export class RedisExecutions implements ExecutionStore {
     return this.run(async () => {
       if ((await this.client.orionExecStart(meta)) !== 1) return undefined;
       return recordOf(await this.client.hmget(meta, ...FIELDS));
+    });
+  }
+
+  handBack(id: string): Promise<void> {
+    const [meta] = this.keys(id);
+    return this.run(async () => {
+      await this.client.orionExecHandBack(meta);
     });
   }
 

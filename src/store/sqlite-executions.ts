@@ -91,6 +91,10 @@ export class SqliteExecutions implements ExecutionStore, ExecutionLeases {
     });
   }
 
+  async handBack(id: string): Promise<void> {
+    await this.access.write(() => this.q.handBack.run(id));
+  }
+
   async append(id: string, event: string): Promise<number> {
     const sequence = await this.access.write(() => {
       const row = this.q.bump.get(this.limits.maxEvents - 1, id, this.now()) as
@@ -176,6 +180,9 @@ function statements({ db }: SqliteAccess) {
     ),
     start: s(
       `UPDATE executions SET status = 'running', attempts = attempts + 1 WHERE id = ? AND expires_at > ? AND ${OPEN} RETURNING ${COLUMNS}`,
+    ),
+    handBack: s(
+      "UPDATE executions SET status = 'pending', attempts = max(attempts - 1, 0) WHERE id = ? AND status = 'running'",
     ),
     bump: s(
       `UPDATE executions SET last_seq = last_seq + 1, event_count = event_count + 1 WHERE event_count < ? AND id = ? AND expires_at > ? AND ${OPEN} RETURNING last_seq`,

@@ -66,6 +66,24 @@ describe("executions on the durable embedded store", () => {
     expect(events.at(-1)?.event).toBe("execution.completed");
   }, 60_000);
 
+  it("SIGTERM mid-run hands the run back: the restart resumes it at once, not counted as a crash", async () => {
+    const env = envFor(freshDataDir(), { ORION_EXECUTION_ATTEMPTS: "1", ORION_EXECUTION_LOCK_MS: "60000" });
+    const first = await start(env);
+    const accepted = await submit(first.url, KEY, {
+      batch: true,
+      config: { prompt: `Load the file at ${slow.url}` },
+    });
+    await waitForEvent(first.url, KEY, accepted.body.id, "tool.started");
+    const exited = new Promise((resolve) => first.child.once("exit", resolve));
+    first.stop();
+    await exited;
+    const second = await start(env);
+    // A lease of a minute: only a handed-back run can be resumed this soon.
+    await waitForEvent(second.url, KEY, accepted.body.id, "execution.resumed", 10_000);
+    const ended = await waitEnded(second.url, KEY, accepted.body.id, 30_000);
+    expect(ended).toMatchObject({ status: "completed", attempts: 1 });
+  }, 60_000);
+
   it("a run whose process keeps dying ends failed, saying why", async () => {
     const env = envFor(freshDataDir(), { ORION_EXECUTION_ATTEMPTS: "1" });
     const first = await start(env);

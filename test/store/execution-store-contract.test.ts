@@ -78,6 +78,20 @@ describe.each(kinds)("the ExecutionStore contract on %s", (kind) => {
     ]);
   });
 
+  it("takes back a run a stopping process gives up, without counting the attempt", async () => {
+    const x = fresh();
+    await store().create(x, 60_000);
+    await store().handBack(x.id); // pending: nothing to give back
+    expect(await store().get(x.id)).toMatchObject({ status: "pending", attempts: 0 });
+    await store().start(x.id);
+    await store().handBack(x.id);
+    expect(await store().get(x.id)).toMatchObject({ status: "pending", attempts: 0 });
+    expect(await store().start(x.id)).toMatchObject({ status: "running", attempts: 1 });
+    await store().finish(x.id, "completed", "{}", "final");
+    await store().handBack(x.id);
+    expect(await store().get(x.id)).toMatchObject({ status: "completed" });
+  });
+
   it("numbers events densely, reads from any sequence, and never reuses a number across writers", async () => {
     const x = fresh();
     await store().create(x, 60_000);
