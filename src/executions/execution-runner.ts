@@ -169,6 +169,13 @@ export class ExecutionRunner {
     if (record && TERMINAL.has(record.status)) controller.abort(ENDED);
   }
 
+  /** Ends an execution the queue gave up on (BullMQ failed its job), if it has not ended. */
+  async failFromQueue(id: string, reason: string): Promise<void> {
+    const record = await this.deps.store.get(id);
+    if (!record || TERMINAL.has(record.status)) return;
+    await this.end(id, executionOf(record), JSON.parse(record.spec) as ExecutionSpec, "failed", reason);
+  }
+
   /** Ends the execution (once, whoever gets there first) and reports it. */
   async end(
     id: string,

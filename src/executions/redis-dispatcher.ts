@@ -52,6 +52,12 @@ export class RedisDispatcher implements Dispatcher {
       maxStalledCount: this.config.attempts + 1,
     });
     worker.on("error", (error) => this.logger.warn({ err: error.message }, "execution worker error"));
+    // A job BullMQ itself ended (stalled past its limit, an unexpected throw) must not leave its
+    // execution running forever.
+    worker.on("failed", (job, error) => {
+      if (!job || error instanceof WaitingError) return;
+      void this.runner.failFromQueue(job.data.id, `the run's job failed: ${error.message}`).catch(() => {});
+    });
     this.worker = worker;
   }
 
