@@ -33,6 +33,10 @@ export const Reason = {
   tooLarge: "TOO_LARGE",
   responseFormatUnmet: "RESPONSE_FORMAT_UNMET",
   invalidSkill: "INVALID_SKILL",
+  /** More than a cap allows (an execution's inputs): 413 on REST. */
+  payloadTooLarge: "PAYLOAD_TOO_LARGE",
+  /** The execution has already ended (cancel of a finished one): 409 on REST. */
+  alreadyEnded: "ALREADY_ENDED",
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

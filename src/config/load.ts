@@ -17,6 +17,7 @@ import {
   redisUrl,
   text,
   toolsets,
+  webhookSecret,
 } from "./parse.js";
 import { loadDefaults } from "./request-defaults.js";
 import { providerEnvStem, providerSettingName, SETTINGS, type Setting } from "./settings-table.js";
@@ -157,6 +158,17 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
       maxMessages: integer(env, "ORION_SESSION_MAX_MESSAGES"),
       maxBytes: integer(env, "ORION_SESSION_MAX_BYTES"),
       artifactMaxBytes: integer(env, "ORION_ARTIFACT_MAX_BYTES"),
+    },
+    executions: {
+      ttlMs: integer(env, "ORION_EXECUTION_TTL_DAYS") * 86_400_000,
+      maxEvents: integer(env, "ORION_EXECUTION_MAX_EVENTS"),
+      maxInputs: integer(env, "ORION_EXECUTION_MAX_INPUTS"),
+      concurrency: integer(env, "ORION_EXECUTION_CONCURRENCY"),
+      attempts: integer(env, "ORION_EXECUTION_ATTEMPTS"),
+      lockMs: integer(env, "ORION_EXECUTION_LOCK_MS"),
+      webhookSecret: webhookSecret(env, "ORION_WEBHOOK_SECRET"),
+      webhookTimeoutMs: integer(env, "ORION_WEBHOOK_TIMEOUT_MS"),
+      webhookRetryBaseMs: integer(env, "ORION_WEBHOOK_RETRY_BASE_MS"),
     },
   };
   if (config.workers > 1 && !sharedAcrossProcesses(config.store)) {

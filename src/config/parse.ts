@@ -32,6 +32,17 @@ export function rawText(env: Env, name: string): string | undefined {
   return raw === undefined || raw === "" ? undefined : raw;
 }
 
+/** A Standard Webhooks secret, `whsec_` then base64 of at least 24 bytes: its key bytes. */
+export function webhookSecret(env: Env, name: "ORION_WEBHOOK_SECRET"): Uint8Array | undefined {
+  const raw = rawText(env, name);
+  if (raw === undefined) return undefined;
+  const key = raw.startsWith("whsec_") ? Buffer.from(raw.slice("whsec_".length), "base64") : undefined;
+  if (!key || key.length < 24 || !/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(raw)) {
+    throw new ConfigError(`${name} must be whsec_ followed by the base64 of 24 or more random bytes`);
+  }
+  return new Uint8Array(key);
+}
+
 export function integer(
   env: Env,
   name: SettingsOfKind<"integer">,

@@ -187,6 +187,28 @@ export interface QuotaConfig {
   failureMode: QuotaFailureMode;
 }
 
+/** Durable agent executions (POST /v1/agent/execute) and their webhooks. */
+export interface ExecutionConfig {
+  /** Kept this long after submission, with their event logs (ORION_EXECUTION_TTL_DAYS). */
+  ttlMs: number;
+  /** Most events one execution's log keeps (the final event always has room). */
+  maxEvents: number;
+  /** Most named inputs one execution may have (413 past it). */
+  maxInputs: number;
+  /** Executions one server process runs at once. */
+  concurrency: number;
+  /** Runs of an execution whose process keeps dying before it ends failed. */
+  attempts: number;
+  /** The hold of a process on a running execution; one silent this long is taken for dead. */
+  lockMs: number;
+  /** `whsec_<base64>` (ORION_WEBHOOK_SECRET): signs webhooks; without it `callback_url` is refused. */
+  webhookSecret: Uint8Array | undefined;
+  /** A delivery's deadline (a receiver that hangs is retried). */
+  webhookTimeoutMs: number;
+  /** The first retry's delay; later ones grow to about an hour in all (×1, 6, 24, 60, 180, 360). */
+  webhookRetryBaseMs: number;
+}
+
 /** How long conversations (and the artifacts made in them) are kept, and how much of them. */
 export interface SessionConfig {
   ttlMs: number;
@@ -260,6 +282,7 @@ export interface Config {
   identity: IdentityConfig;
   quota: QuotaConfig;
   sessions: SessionConfig;
+  executions: ExecutionConfig;
 }
 
 export class ConfigError extends Error {}

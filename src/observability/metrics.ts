@@ -30,6 +30,16 @@ export interface Metrics {
   readonly toolQueueRunSeconds: Histogram<"tool">;
   /** Jobs a worker stopped renewing (killed, hung) that BullMQ put back for another worker. */
   readonly toolJobsStalled: Counter<"toolset">;
+  /** Durable executions that ended, by status (completed, failed, cancelled); submitted ones by "submitted". */
+  readonly executions: Counter<"status">;
+  /** From submission to a process starting the run. */
+  readonly executionQueueSeconds: Histogram;
+  /** One run of an execution, from its start to its end (or its process stopping). */
+  readonly executionRunSeconds: Histogram;
+  /** Runs started again because the process running them died. */
+  readonly executionRecoveries: Counter;
+  /** Webhook delivery attempts by outcome (delivered, retried, refused, gave_up). */
+  readonly webhookDeliveries: Counter<"outcome">;
 }
 
 /** One tool call's end, as the agent reports it. */
@@ -155,6 +165,35 @@ export function createMetrics(): Metrics {
       name: "orion_tool_jobs_stalled_total",
       help: "Tool jobs whose worker stopped (killed or hung) and that were put back for another worker",
       labelNames: ["toolset"],
+      registers: [registry],
+    }),
+    executions: new Counter({
+      name: "orion_executions_total",
+      help: "Durable agent executions submitted, and ended by status",
+      labelNames: ["status"],
+      registers: [registry],
+    }),
+    executionQueueSeconds: new Histogram({
+      name: "orion_execution_queue_seconds",
+      help: "From an execution's submission to a process starting it",
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    executionRunSeconds: new Histogram({
+      name: "orion_execution_run_seconds",
+      help: "One run of an execution, from its start to its end",
+      buckets: [...LATENCY_BUCKETS, 120, 300, 600, 1800, 3600],
+      registers: [registry],
+    }),
+    executionRecoveries: new Counter({
+      name: "orion_execution_recoveries_total",
+      help: "Executions started again because the process running them died",
+      registers: [registry],
+    }),
+    webhookDeliveries: new Counter({
+      name: "orion_webhook_deliveries_total",
+      help: "Webhook delivery attempts by outcome (delivered, retried, refused, gave_up)",
+      labelNames: ["outcome"],
       registers: [registry],
     }),
   };

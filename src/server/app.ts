@@ -11,6 +11,7 @@ import { Artifacts } from "../artifacts/artifacts.js";
 import { BackendRegistry } from "../backends/registry.js";
 import { type Config, VARIANTS, type Variant } from "../config.js";
 import { Reason, reasonError } from "../errors.js";
+import { createExecutionEngine } from "../executions/engine.js";
 import { ApiKeys } from "../identity/api-keys.js";
 import { guestSecretSource } from "../identity/guest-secret.js";
 import { JwtVerifier } from "../identity/jwt.js";
@@ -31,6 +32,7 @@ import { SchemaValidator } from "../schema/validator.js";
 import { createAgentService } from "../service/agent-service.js";
 import { BackgroundWrites } from "../service/background-writes.js";
 import { callerCaps } from "../service/caller-caps.js";
+import type { ChatDeps } from "../service/chat-run.js";
 import { kLogFields, kRequestId, requestIdFrom } from "../service/context.js";
 import { Idempotency } from "../service/idempotency.js";
 import { Sessions } from "../sessions/sessions.js";
@@ -65,6 +67,8 @@ import { bindingRoutes } from "./rest/bindings/binding-routes.js";
 import { modelRoute } from "./rest/bindings/models-route.js";
 import { toolsRoute } from "./rest/bindings/tools-route.js";
 import { chatCompletionsRoute } from "./rest/chat/chat-route.js";
+import { executionEventsRoute } from "./rest/executions/events-route.js";
+import { executeRoute } from "./rest/executions/execute-route.js";
 import { Router } from "./router.js";
 import { identifyRpc, kPeer } from "./rpc/identify-rpc.js";
 import { malformedBinaryIsInvalidArgument } from "./rpc/malformed-message.js";
@@ -169,7 +173,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
     metrics.toolCalls.inc(labels);
     metrics.toolSeconds.observe(labels, seconds);
   };
-  const service = createAgentService({
+  const chatDeps: ChatDeps = {
     config,
     caps,
     backends,
@@ -186,7 +190,10 @@ export function build(config: Config, options: BuildOptions = {}): App {
     logger,
     metrics,
     observeTool,
-  });
+  };
+  // Durable executions run the same chat in the background (src/executions/).
+  const executions = createExecutionEngine(chatDeps, store);
+  const service = createAgentService(chatDeps, executions.methods);
   const checks = [storeCheck(store), ...(options.readinessChecks ?? [])];
   const health = healthRoutes(lifecycle, metrics, checks, config.metricsToken, () =>
     toolQueue ? { tool_workers: toolQueue.workerCounts() } : {},
@@ -205,7 +212,15 @@ export function build(config: Config, options: BuildOptions = {}): App {
     streamStallTimeoutMs: config.streams.stallTimeoutMs,
     onStall: () => metrics.streamsStalled.inc(),
   });
-  for (const route of bindingRoutes(routeDeps, { createChatCompletion: chat })) {
+  const handwritten = {
+    createChatCompletion: chat,
+    executeAgent: executeRoute({ ...routeDeps, caps }),
+    watchExecution: executionEventsRoute({
+      ...routeDeps,
+      streamStallTimeoutMs: config.streams.stallTimeoutMs,
+    }),
+  };
+  for (const route of bindingRoutes(routeDeps, handwritten)) {
     router.add(route.verb, route.path, route.name, route.handler);
   }
   router
@@ -325,6 +340,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
         toolQueue.offload(tools);
         await toolQueue.start(5_000);
       }
+      await executions.start();
       return new Promise<string>((resolve, reject) => {
         server.net.once("error", reject);
         server.net.listen(config.port, config.host, () => {
@@ -360,6 +376,8 @@ export function build(config: Config, options: BuildOptions = {}): App {
           await lifecycle.waitIdle(1_000);
         }
         await server.closeAll();
+        // Runs still going are left running in the store: another process, or the restart, resumes them.
+        await executions.close(Math.min(timeoutMs, 5_000));
         // Session appends sent after their answers: finished before the store closes.
         await background.drain(5_000);
         backends.close();

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { Code, type ServiceImpl } from "@connectrpc/connect";
-import type { ChatCompletionChunk } from "../../gen/vlmrun/agent/v1/chat_pb.js";
+import { Code, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import type { ChatCompletionChunk, ChatCompletionRequest } from "../../gen/vlmrun/agent/v1/chat_pb.js";
 import { AgentModel, Model } from "../../gen/vlmrun/agent/v1/enums_pb.js";
 import {
   type AgentService,
@@ -11,7 +11,7 @@ import {
 import { enforceFormat, StreamedFormatCheck } from "../agent/response-format.js";
 import { Artifacts } from "../artifacts/artifacts.js";
 import { variantOf } from "../backends/variant.js";
-import { Reason, reasonError } from "../errors.js";
+import { Reason, reasonError, validationError } from "../errors.js";
 import { ownerOf } from "../identity/caller.js";
 import { assistantTurn } from "../wire/codecs/message-literals.js";
 import { wireNames } from "../wire/names.js";
@@ -21,6 +21,38 @@ import { logUnexpectedErrors } from "./log-unexpected.js";
 
 export type AgentServiceDeps = ChatDeps;
 
+/** The durable execution RPCs (src/executions/), served by the same service. */
+export type ExecutionMethods = Pick<
+  ServiceImpl<typeof AgentService>,
+  "executeAgent" | "getExecution" | "listExecutions" | "cancelExecution" | "watchExecution"
+>;
+
+const executionsOff = () => {
+  throw reasonError(Code.Unimplemented, Reason.unsupported, "executions are not served here");
+};
+
+/** For a service built without executions (unit tests of the chat methods). */
+const EXECUTIONS_OFF: ExecutionMethods = {
+  executeAgent: executionsOff,
+  getExecution: executionsOff,
+  listExecutions: executionsOff,
+  cancelExecution: executionsOff,
+  watchExecution: executionsOff,
+};
+
+/**
+ * Where artifacts were made: a session, or an execution (whose run used its own id as the session),
+ * exactly one of the two, as the hosted API asks.
+ */
+function artifactNamespace(request: { sessionId: string; executionId: string }): string {
+  if ((request.sessionId === "") === (request.executionId === "")) {
+    throw validationError([
+      { field: "session_id", description: "give exactly one of session_id or execution_id", type: "missing" },
+    ]);
+  }
+  return request.sessionId || request.executionId;
+}
+
 /** Server start, reported as the `created` time of every model. */
 const CREATED = BigInt(Math.floor(Date.now() / 1000));
 
@@ -29,7 +61,10 @@ const CREATED = BigInt(Math.floor(Date.now() / 1000));
  * router; the OpenAI REST bridge calls these same methods. A chat is one ChatRun (chat-run.ts),
  * delivered whole or as a stream by the two methods below.
  */
-export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof AgentService> {
+export function createAgentService(
+  deps: AgentServiceDeps,
+  executions: ExecutionMethods = EXECUTIONS_OFF,
+): ServiceImpl<typeof AgentService> {
   const { config, backends, quota, sessions, artifacts, tools, skills, formats, logger } = deps;
 
   const service: ServiceImpl<typeof AgentService> = {
@@ -55,49 +90,11 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
       return completion;
     },
 
-    async *streamChatCompletion(request, ctx) {
-      const run = await ChatRun.open(deps, request, ctx, true);
-      if ("replay" in run) {
-        yield* replayChunks(run.replay, run.plan.includeUsage);
-        return;
-      }
-      const builder = new ChunkBuilder(run.plan);
-      const format = new StreamedFormatCheck(formats, run.schema);
-      let held: ChatCompletionChunk[] = [];
-      let produced = false;
-      let ended = false;
-      try {
-        try {
-          const backend = await run.backend();
-          for await (const part of backend.stream(run.backendRequest, run.options)) {
-            const chunk = builder.fromPart(part);
-            if (!chunk) continue;
-            if (format.holds(chunk)) continue;
-            produced = true;
-            if (chunk.agentEvent) run.noteEvent(chunk.agentEvent);
-            if (chunk.choices.some((c) => c.delta?.content || (c.delta?.toolCalls.length ?? 0) > 0)) {
-              run.firstToken();
-            }
-            yield chunk;
-          }
-          const answers = Array.from({ length: request.n ?? 1 }, (_, choice) => builder.transcript(choice));
-          held = await format.release(answers, ctx.signal);
-        } catch (error) {
-          ended = true;
-          await run.fail(produced, error);
-          throw error;
-        }
-        yield* held;
-        const shown = await run.previews();
-        if (shown.length > 0) yield builder.previewChunk(shown);
-        const artifacts = run.artifacts();
-        yield builder.finalChunk(artifacts);
-        ended = true;
-        await run.settle(builder.transcript(0), builder.completion(artifacts));
-      } finally {
-        if (!ended) await run.abandon();
-      }
+    streamChatCompletion(request, ctx) {
+      return streamChat(deps, request, ctx);
     },
+
+    ...executions,
 
     listModels() {
       return create(ListModelsResponseSchema, {
@@ -168,7 +165,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
     },
 
     async getArtifact(request, ctx) {
-      const scope = Artifacts.scope(ownerOf(callerOf(ctx)), request.sessionId);
+      const scope = Artifacts.scope(ownerOf(callerOf(ctx)), artifactNamespace(request));
       const found = await artifacts.get(scope, request.objectId);
       if (!found) {
         throw reasonError(
@@ -181,10 +178,11 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
     },
 
     async listArtifacts(request, ctx) {
-      const scope = Artifacts.scope(ownerOf(callerOf(ctx)), request.sessionId);
+      const namespace = artifactNamespace(request);
+      const scope = Artifacts.scope(ownerOf(callerOf(ctx)), namespace);
       const items = await artifacts.list(scope);
       return {
-        namespaceId: request.sessionId,
+        namespaceId: namespace,
         items: items.map((a) => ({
           objectId: a.id,
           filename: a.filename,
@@ -196,4 +194,56 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof A
     },
   };
   return logUnexpectedErrors(service, logger);
+}
+
+/**
+ * A chat delivered as a stream of chunks: StreamChatCompletion, and the run of a durable execution
+ * (whose chunks become its event log).
+ */
+export async function* streamChat(
+  deps: ChatDeps,
+  request: ChatCompletionRequest,
+  ctx: HandlerContext,
+): AsyncGenerator<ChatCompletionChunk> {
+  const run = await ChatRun.open(deps, request, ctx, true);
+  if ("replay" in run) {
+    yield* replayChunks(run.replay, run.plan.includeUsage);
+    return;
+  }
+  const builder = new ChunkBuilder(run.plan);
+  const format = new StreamedFormatCheck(deps.formats, run.schema);
+  let held: ChatCompletionChunk[] = [];
+  let produced = false;
+  let ended = false;
+  try {
+    try {
+      const backend = await run.backend();
+      for await (const part of backend.stream(run.backendRequest, run.options)) {
+        const chunk = builder.fromPart(part);
+        if (!chunk) continue;
+        if (format.holds(chunk)) continue;
+        produced = true;
+        if (chunk.agentEvent) run.noteEvent(chunk.agentEvent);
+        if (chunk.choices.some((c) => c.delta?.content || (c.delta?.toolCalls.length ?? 0) > 0)) {
+          run.firstToken();
+        }
+        yield chunk;
+      }
+      const answers = Array.from({ length: request.n ?? 1 }, (_, choice) => builder.transcript(choice));
+      held = await format.release(answers, ctx.signal);
+    } catch (error) {
+      ended = true;
+      await run.fail(produced, error);
+      throw error;
+    }
+    yield* held;
+    const shown = await run.previews();
+    if (shown.length > 0) yield builder.previewChunk(shown);
+    const artifacts = run.artifacts();
+    yield builder.finalChunk(artifacts);
+    ended = true;
+    await run.settle(builder.transcript(0), builder.completion(artifacts));
+  } finally {
+    if (!ended) await run.abandon();
+  }
 }

@@ -30,7 +30,7 @@ import { bindingUrl } from "../wire/http-bindings.js";
 import type { BackgroundWrites } from "./background-writes.js";
 import { type CallerCaps, capsOf } from "./caller-caps.js";
 import { type ChatPlan, planChat } from "./chat-plan.js";
-import { kLogFields, kRequestId, requestIdFrom } from "./context.js";
+import { kLogFields, kPrepaid, kRequestId, requestIdFrom } from "./context.js";
 import type { Idempotency } from "./idempotency.js";
 
 export interface ChatDeps extends AssembleDeps {
@@ -56,6 +56,9 @@ function surfaceOf(ctx: HandlerContext): Surface {
 }
 
 const sha256Hex = rememberedSha256("hex");
+
+/** A chat charged before it ran (kPrepaid): nothing to return with it, nothing to give back. */
+const PREPAID: Admission = { headers: {}, refund: async () => {} };
 
 /** A short, stable hash of who is calling: log lines can be grouped by caller without naming them. */
 function callerHash(caller: Caller): string {
@@ -126,7 +129,7 @@ export class ChatRun {
     }
     try {
       const history = request.sessionId ? await deps.sessions.history(plan.sessionId, owner) : [];
-      const admission = await deps.quota.admit(caller);
+      const admission = ctx.values.get(kPrepaid) ? PREPAID : await deps.quota.admit(caller);
       for (const [name, value] of Object.entries(admission.headers)) ctx.responseHeader.set(name, value);
       const backendRequest = {
         ...plan.backendRequest,

@@ -18,3 +18,9 @@ export function requestIdFrom(header: string | null | undefined): string {
 export const kLogFields = createContextKey<Record<string, unknown> | undefined>(undefined, {
   description: "access-log fields",
 });
+
+/**
+ * Set on a chat that was already charged when it was accepted (a durable execution, charged at
+ * submit): the run itself is not counted again, also when a resumed run starts it over.
+ */
+export const kPrepaid = createContextKey<boolean>(false, { description: "charged at submit" });

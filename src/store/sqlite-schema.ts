@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import { StoreOpenError } from "./store.js";
 
 /** The layout this code writes; a store recorded with a newer one is refused, an older one migrated. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Each step takes a store from version i to i + 1; index 0 creates version 1 from nothing. */
 const MIGRATIONS: string[] = [
@@ -32,6 +32,21 @@ const MIGRATIONS: string[] = [
   CREATE TABLE maps (map TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (map, field));
   CREATE TABLE stats (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
   INSERT INTO stats (name, value) VALUES ('sessions', 0), ('session_bytes', 0);
+  `,
+  // 2: durable agent executions (sqlite-executions.ts) and their event logs.
+  `
+  CREATE TABLE executions (
+    id TEXT PRIMARY KEY, owner TEXT NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL, attempts INTEGER NOT NULL, last_seq INTEGER NOT NULL,
+    event_count INTEGER NOT NULL, execution TEXT NOT NULL, spec TEXT NOT NULL,
+    lease_worker TEXT, lease_until INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX executions_owner ON executions (owner, created_at);
+  CREATE INDEX executions_expiry ON executions (expires_at);
+  CREATE INDEX executions_open ON executions (status, lease_until) WHERE status IN ('pending', 'running');
+  CREATE TABLE execution_events (
+    execution_id TEXT NOT NULL, seq INTEGER NOT NULL, event TEXT NOT NULL, PRIMARY KEY (execution_id, seq)
+  ) WITHOUT ROWID;
   `,
 ];
 

@@ -20,6 +20,12 @@ export interface SqliteStoreOptions {
 
 const HOUSEKEEPING_BATCH = 500;
 
+export interface SqliteAccess {
+  db: Database.Database;
+  read<T>(op: () => T): Promise<T>;
+  write<T>(op: () => T): Promise<T>;
+}
+
 interface Waiter {
   resolve(): void;
   reject(error: unknown): void;
@@ -383,6 +389,14 @@ export class SqliteStore implements Store {
       dropped++;
     }
     return dropped;
+  }
+
+  /**
+   * For a feature that keeps its own tables in this file (sqlite-executions.ts): the connection,
+   * reads, and this store's write path, so its writes share the turn's transaction and lock.
+   */
+  shared(): SqliteAccess {
+    return { db: this.db, read: (op) => this.one(op), write: (op) => this.write(op) };
   }
 
   /** A consistent copy of the store while it serves (SQLite's online backup). */

@@ -20,6 +20,7 @@ import {
   type Toolset,
   ToolsetSchema,
 } from "../../gen/vlmrun/agent/v1/enums_pb.js";
+import { type ExecutionStatus, ExecutionStatusSchema } from "../../gen/vlmrun/agent/v1/executions_pb.js";
 import { enumWireNames } from "./enum-names.js";
 
 /** Every enum's wire spellings, read from proto once at start-up. */
@@ -34,4 +35,5 @@ export const wireNames = {
   skillType: enumWireNames<SkillType>(SkillTypeSchema),
   toolChoiceMode: enumWireNames<ToolChoiceMode>(ToolChoiceModeSchema),
   agentEventKind: enumWireNames<AgentEventKind>(AgentEventKindSchema),
+  executionStatus: enumWireNames<ExecutionStatus>(ExecutionStatusSchema),
 } as const;

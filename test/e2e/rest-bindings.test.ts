@@ -29,6 +29,11 @@ describe("REST routes from the proto's google.api.http bindings", () => {
       "GET /v1/skills",
       "GET /v1/artifacts",
       "GET /v1/artifacts/list",
+      "POST /v1/agent/execute",
+      "GET /v1/agent/executions",
+      "GET /v1/agent/executions/{id}",
+      "POST /v1/agent/executions/{id}/cancel",
+      "GET /v1/agent/executions/{id}/events",
     ]);
   });
 
@@ -56,8 +61,8 @@ describe("REST routes from the proto's google.api.http bindings", () => {
     expect(requestFromBinding(getSession, { session_id: "abc" }, new URLSearchParams())).toMatchObject({
       message: { sessionId: "abc" },
     });
-    expect(requestFromBinding(getArtifact, {}, new URLSearchParams("object_id=img_aaaaaa"))).toEqual({
-      issues: [{ loc: ["query", "session_id"], msg: "Field required", type: "missing" }],
+    expect(requestFromBinding(getArtifact, {}, new URLSearchParams("session_id=s1"))).toEqual({
+      issues: [{ loc: ["query", "object_id"], msg: "Field required", type: "missing" }],
     });
     expect(
       requestFromBinding(getArtifact, {}, new URLSearchParams("object_id=img_aaaaaa&session_id=s1")),
@@ -65,11 +70,15 @@ describe("REST routes from the proto's google.api.http bindings", () => {
   });
 
   it("answers a missing query parameter with a 422 naming it", async () => {
-    const response = await fetch(`${server.url}/v1/artifacts/list`, { headers: guest });
+    const response = await fetch(`${server.url}/v1/artifacts?session_id=s1`, { headers: guest });
     expect(response.status).toBe(422);
     expect(((await response.json()) as { detail: unknown }).detail).toEqual([
-      { loc: ["query", "session_id"], msg: "Field required", type: "missing" },
+      { loc: ["query", "object_id"], msg: "Field required", type: "missing" },
     ]);
+    // session_id or execution_id: the service names what is missing.
+    const neither = await fetch(`${server.url}/v1/artifacts/list`, { headers: guest });
+    expect(neither.status).toBe(422);
+    expect(JSON.stringify(await neither.json())).toContain("exactly one of session_id or execution_id");
   });
 });
 

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { executeRequestSchema } from "../rest/contract/execute-schema.js";
+import { ExecutionEventJson, ExecutionJson, ExecutionListJson } from "../rest/contract/execution-schemas.js";
 import { chatRequestSchema } from "../rest/contract/request-schema.js";
 import {
   ArtifactListJson,
@@ -118,6 +120,54 @@ function mcpOperation(summary: string, replies: Record<string, unknown>, withBod
   };
 }
 
+/** Durable executions: signed-in callers only (API key or JWT). */
+function executionPaths(): Record<string, Record<string, Operation>> {
+  const signedIn = [{ bearer: [] }];
+  const execution = { description: "The execution", content: json(ExecutionJson) };
+  const id = [pathParam("id", "The execution's id")];
+  const op = (summary: string, reply: { description: string; content: unknown }, parameters?: unknown[]) => ({
+    ...api(summary, "executions", reply, parameters),
+    security: signedIn,
+  });
+  return {
+    "/v1/agent/execute": {
+      post: {
+        ...op("Start a durable agent run in the background (batch: true); returns it pending", execution),
+        requestBody: {
+          required: true,
+          content: { "application/json": { schema: schemaOf(executeRequestSchema, "input") } },
+        },
+      },
+    },
+    "/v1/agent/executions": {
+      get: op(
+        "The caller's executions, newest first",
+        { description: "A JSON array", content: json(ExecutionListJson) },
+        [queryParam("skip", "How many to pass over (0)", false), queryParam("limit", "1..100 (10)", false)],
+      ),
+    },
+    "/v1/agent/executions/{id}": { get: op("One execution", execution, id) },
+    "/v1/agent/executions/{id}/cancel": {
+      post: op("Cancel a pending or running execution (409 once it has ended)", execution, id),
+    },
+    "/v1/agent/executions/{id}/events": {
+      get: op(
+        "The execution's events as server-sent events (id: = sequence number), replayed after starting_after or Last-Event-ID, then live; ends after the final event",
+        {
+          description: "Server-sent events",
+          content: {
+            "text/event-stream": {
+              schema: { type: "string" },
+              itemSchema: schemaOf(ExecutionEventJson, "output"),
+            },
+          },
+        },
+        [...id, queryParam("starting_after", "Replay from the event after this sequence number", false)],
+      ),
+    },
+  };
+}
+
 /** Every REST route of the server as an OpenAPI 3.1 document; `/openapi.json` serves it. */
 export function openApiDocument(version: string) {
   const listModels = api("The agent models, and which tool providers are configured", "models", {
@@ -167,7 +217,11 @@ export function openApiDocument(version: string) {
             },
           },
         },
-        [queryParam("object_id", 'e.g. "img_a1b2c3"'), queryParam("session_id", "The session it belongs to")],
+        [
+          queryParam("object_id", 'e.g. "img_a1b2c3"'),
+          queryParam("session_id", "The session it belongs to (or execution_id)", false),
+          queryParam("execution_id", "The execution that made it (or session_id)", false),
+        ],
       ),
     },
     "/v1/artifacts/list": {
@@ -175,7 +229,10 @@ export function openApiDocument(version: string) {
         "The files of a session",
         "artifacts",
         { description: "Artifacts", content: json(ArtifactListJson) },
-        [queryParam("session_id", "The session")],
+        [
+          queryParam("session_id", "The session (or execution_id)", false),
+          queryParam("execution_id", "The execution (or session_id)", false),
+        ],
       ),
     },
     "/v1/skills": {
@@ -212,6 +269,7 @@ export function openApiDocument(version: string) {
         "200": { description: "Ended" },
       }),
     },
+    ...executionPaths(),
     "/healthz": {
       get: {
         summary: "Alive",

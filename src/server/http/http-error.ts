@@ -45,6 +45,8 @@ const STATUS_BY_REASON: Partial<Record<string, number>> = {
   [Reason.upstreamError]: 502,
   [Reason.upstreamTimeout]: 504,
   [Reason.responseFormatUnmet]: 502,
+  [Reason.payloadTooLarge]: 413,
+  [Reason.alreadyEnded]: 409,
 };
 
 function errorType(status: number): string {

@@ -2,6 +2,7 @@ import type { MessageShape } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { AgentService } from "../../../../gen/vlmrun/agent/v1/service_pb.js";
 import { wireNames } from "../../../wire/names.js";
+import { executionJson } from "../contract/execution-json.js";
 import { messageJson, modelListJson } from "../contract/openai-json.js";
 import type {
   ArtifactListJson,
@@ -90,6 +91,12 @@ export const RENDERINGS: { [K in keyof Methods]?: Rendering<Reply<K>> } = {
       },
     }),
   },
+  executeAgent: { name: "executions.create" },
+  watchExecution: { name: "executions.events" },
+  getExecution: { name: "executions.get", render: (e) => ({ body: executionJson(e) }) },
+  cancelExecution: { name: "executions.cancel", render: (e) => ({ body: executionJson(e) }) },
+  // A bare JSON array, newest first: what the hosted SDKs' executions.list() reads.
+  listExecutions: { name: "executions.list", render: (r) => ({ body: r.executions.map(executionJson) }) },
   listArtifacts: {
     name: "artifacts.list",
     render: (reply) => {

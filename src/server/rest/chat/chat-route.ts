@@ -8,14 +8,12 @@ import {
 import { AgentService } from "../../../../gen/vlmrun/agent/v1/service_pb.js";
 import type { Logger } from "../../../observability/logger.js";
 import { type ByteCap, type CallerCaps, capsOf } from "../../../service/caller-caps.js";
-import { isJsonObject } from "../../../wire/codecs/message-literals.js";
 import { decodeCommonRequest } from "../../../wire/codecs/request-fast-path.js";
-import { BodyTooLarge, readBody, refuseBody } from "../../http/body.js";
 import type { Exchange } from "../../http/exchange.js";
-import { httpErrorOf, simpleHttpError, validationHttpError } from "../../http/http-error.js";
-import { JSON_SHAPE_LIMITS, jsonShapeProblem } from "../../http/json-shape.js";
+import { httpErrorOf, validationHttpError } from "../../http/http-error.js";
+import { readJsonObject } from "../../http/json-body.js";
 import { sendHttpError, sendJson } from "../../http/respond.js";
-import { headerOf, type NodeRequest, type NodeResponse } from "../../http/types.js";
+import type { NodeRequest, NodeResponse } from "../../http/types.js";
 import type { Lifecycle } from "../../lifecycle.js";
 import { chunkJson, completionJson } from "../contract/openai-json.js";
 import { chatRequestSchema } from "../contract/request-schema.js";
@@ -36,50 +34,10 @@ export interface ChatRouteDeps {
 
 type RequestInit = MessageInitShape<typeof ChatCompletionRequestSchema>;
 
-/** Parses the body into a proto request, or answers the 413/422 itself and returns undefined. */
+/** Parses the body into a proto request, or answers the 413/415/422 itself and returns undefined. */
 async function parseRequest(req: NodeRequest, res: NodeResponse, bodyCap: ByteCap) {
-  const contentType = headerOf(req, "content-type");
-  if (contentType !== undefined && !isJson(contentType)) {
-    refuseBody(req, bodyCap.maxBytes);
-    sendHttpError(
-      res,
-      simpleHttpError(
-        415,
-        "unsupported_media_type",
-        `the request body must be application/json, not ${contentType.slice(0, 100)}`,
-      ),
-    );
-    return undefined;
-  }
-  let raw: Buffer;
-  try {
-    raw = await readBody(req, bodyCap.maxBytes, bodyCap.source);
-  } catch (error) {
-    if (error instanceof BodyTooLarge) {
-      sendHttpError(res, simpleHttpError(413, "request_too_large", error.message));
-    }
-    return undefined;
-  }
-  const shape = jsonShapeProblem(raw, JSON_SHAPE_LIMITS);
-  if (shape) {
-    sendHttpError(res, validationHttpError([{ loc: ["body"], msg: shape, type: "json_invalid" }]));
-    return undefined;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(raw.toString("utf8"));
-  } catch (error) {
-    const msg = `JSON decode error: ${(error as Error).message}`;
-    sendHttpError(res, validationHttpError([{ loc: ["body"], msg, type: "json_invalid" }]));
-    return undefined;
-  }
-  if (!isJsonObject(json)) {
-    sendHttpError(
-      res,
-      validationHttpError([{ loc: ["body"], msg: "Input should be a valid dictionary", type: "dict_type" }]),
-    );
-    return undefined;
-  }
+  const json = await readJsonObject(req, res, bodyCap);
+  if (!json) return undefined;
   const common = decodeCommonRequest(json);
   if (common) return common;
   const parsed = chatRequestSchema.safeParse(json);
@@ -88,13 +46,6 @@ async function parseRequest(req: NodeRequest, res: NodeResponse, bodyCap: ByteCa
     return undefined;
   }
   return create(ChatCompletionRequestSchema, parsed.data as RequestInit);
-}
-
-/** `application/json` or a `+json` type, with any parameters (charset). */
-function isJson(contentType: string): boolean {
-  if (contentType === "application/json") return true; // what nearly every client sends
-  const type = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
-  return type === "application/json" || /^application\/[\w.-]+\+json$/.test(type);
 }
 
 /** POST /v1/openai/chat/completions: OpenAI JSON in, the AgentService in the middle, JSON or SSE out. */

@@ -42,12 +42,27 @@ export class SseWriter {
   }
 
   /** Writes one event; resolves when the socket can take more. */
-  async data(payload: string): Promise<void> {
+  data(payload: string): Promise<void> {
+    return this.write(`data: ${payload}\n\n`);
+  }
+
+  /** An event with an `id:` (what `Last-Event-ID` resumes from; none when empty) and an `event:` type. */
+  event(id: string, type: string, payload: string): Promise<void> {
+    return this.write(`${id ? `id: ${id}\n` : ""}event: ${type}\ndata: ${payload}\n\n`);
+  }
+
+  private async write(text: string): Promise<void> {
     this.start();
     const w = writable(this.res);
     if (w.destroyed || w.writableEnded) return;
     this.cork();
-    if (!w.write(`data: ${payload}\n\n`)) await this.drained(w);
+    if (!w.write(text)) await this.drained(w);
+  }
+
+  /** Ends the stream without the OpenAI `[DONE]` line. */
+  end(): void {
+    this.start();
+    writable(this.res).end();
   }
 
   /** Until the client took what was written, or the response closed, or the stall deadline cut it. */

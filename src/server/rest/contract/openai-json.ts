@@ -80,7 +80,7 @@ const previewJson = (p: ArtifactPreview): PreviewJson => ({
   data_url: p.dataUrl,
 });
 
-const artifactRefJson = (a: ArtifactRef): ArtifactRefJson => ({
+export const artifactRefJson = (a: ArtifactRef): ArtifactRefJson => ({
   id: a.id,
   content_type: a.contentType,
   bytes: Number(a.bytes),

@@ -15,7 +15,7 @@ import { wireNames } from "../../../wire/names.js";
  */
 
 /** A wire spelling → its proto enum value; unknown spellings list the allowed ones. */
-function wireEnum<E extends number>(names: EnumWireNames<E>) {
+export function wireEnum<E extends number>(names: EnumWireNames<E>) {
   return wireEnumOr(names, () => undefined);
 }
 
@@ -45,7 +45,7 @@ function wireEnumOr<E extends number, O>(
     });
 }
 
-const jsonObject = z.record(z.string(), z.unknown()).transform((o) => o as JsonObject);
+export const jsonObject = z.record(z.string(), z.unknown()).transform((o) => o as JsonObject);
 const int = z.number().int();
 /** Proto int32 fields: out-of-range values are a 422 here, as they are for Connect's decoder. */
 const int32 = z.int32();
@@ -61,7 +61,7 @@ const base64 = z
 
 type PartInit = MessageInitShape<typeof ContentPartSchema>;
 
-const contentPart = z.discriminatedUnion("type", [
+export const contentPart = z.discriminatedUnion("type", [
   z
     .object({ type: z.literal("text"), text: z.string() })
     .transform((p): PartInit => ({ part: { case: "text" as const, value: p.text } })),
@@ -211,7 +211,7 @@ const responseFormat = z
     return out;
   });
 
-const skill = z
+export const skill = z
   .object({
     type: wireEnum(wireNames.skillType).optional(),
     skill_id: z.string().nullish(),

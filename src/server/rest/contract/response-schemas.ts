@@ -35,7 +35,7 @@ const usage = z.object({
 });
 
 const preview = z.object({ object_id: z.string(), content_type: z.string(), data_url: z.string() });
-const artifactRef = z
+export const artifactRef = z
   .object({ id: z.string(), content_type: z.string(), bytes: z.number().int(), url: z.string() })
   .describe("A file the agent made: fetch its bytes from `url` (GET /v1/artifacts)");
 
