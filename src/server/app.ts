@@ -15,6 +15,7 @@ import { guestSecretSource } from "../identity/guest-secret.js";
 import { JwtVerifier } from "../identity/jwt.js";
 import { CallerResolver } from "../identity/resolve-caller.js";
 import { missingVideoBinaries } from "../media/ffmpeg.js";
+import { observeDurableStore } from "../observability/durable-store.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createMetrics, type Metrics, observeEmbeddedStore } from "../observability/metrics.js";
 import { Quota } from "../quota/quota.js";
@@ -30,6 +31,7 @@ import { Sessions } from "../sessions/sessions.js";
 import { SkillLibrary } from "../skills/skill-library.js";
 import { createStore } from "../store/create-store.js";
 import { MemoryStore } from "../store/memory-store.js";
+import { SqliteStore } from "../store/sqlite-store.js";
 import type { Store } from "../store/store.js";
 import type { ToolQueue } from "../tool-queue/tool-queue.js";
 import { builtinTools } from "../tools/builtin.js";
@@ -116,6 +118,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
   );
   const store = options.store ?? createStore(config.store);
   if (store instanceof MemoryStore) observeEmbeddedStore(metrics, () => store.usage());
+  if (store instanceof SqliteStore) observeDurableStore(store, logger);
   const apiKeys = new ApiKeys(store, config.identity.apiKeys);
   const resolver = new CallerResolver(
     apiKeys,
