@@ -130,12 +130,15 @@ export class GroupCommit {
     this.clear("locked");
     const batch = this.take();
     const started = performance.now();
-    const outcomes =
-      batch.length === 1 ? this.runAlone(batch[0] as Pending) : batch.map((w) => this.inSavepoint(w));
-    if (!outcomes) return;
+    let outcomes: Outcome[] | undefined;
     try {
+      outcomes =
+        batch.length === 1 ? this.runAlone(batch[0] as Pending) : batch.map((w) => this.inSavepoint(w));
+      if (!outcomes) return;
       this.q.commit.run();
     } catch (error) {
+      // The commit failed, or SQLite rolled the whole transaction back under a write (it may, on
+      // SQLITE_FULL or an I/O error): none of the batch is kept, so none is reported done.
       if (this.db.inTransaction) this.db.exec("ROLLBACK");
       this.fail(batch, error);
       return;
@@ -183,6 +186,7 @@ export class GroupCommit {
       this.q.releaseSavepoint.run();
       return { failed: false, value };
     } catch (error) {
+      if (!this.db.inTransaction) throw error; // SQLite undid the whole transaction: the batch fails
       this.q.rollbackToSavepoint.run();
       this.q.releaseSavepoint.run();
       return { failed: true, value: error };
