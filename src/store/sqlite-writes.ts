@@ -91,7 +91,7 @@ export class GroupCommit {
    */
   submit<T>(op: () => T, maintenance = false): Promise<T> {
     if (this.full && !maintenance) {
-      this.probeSpace();
+      this.probeSpace().catch(() => {}); // still full: this write is refused either way
       return Promise.reject(new StoreUnavailable(new Error("the disk is full (SQLITE_FULL)")));
     }
     return new Promise<T>((resolve, reject) => {

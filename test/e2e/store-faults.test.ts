@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { connectionOf, fillDisk } from "../support/disk-full.js";
 import { holdWriteLock } from "../support/lock-holder.js";
 import { startProbe } from "../support/probe.js";
 import { startServer } from "../support/server.js";
@@ -56,6 +57,43 @@ describe("the durable store while another process holds its write lock", () => {
       expect(probe.worstMs).toBeLessThan(200);
       const faults = server.logs.filter((l) => String(l.msg).includes("write lock"));
       expect(faults).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
+});
+
+describe("the durable store on a full disk", () => {
+  it("answers writes 503 with one log line, keeps reads, fails /readyz, stays sound, and recovers", async () => {
+    const server = await startServer();
+    try {
+      expect(await chat(server.url, "before", "kept")).toBe(200);
+      const giveBack = fillDisk(server.app.store);
+      // This chat's quota count fits in place, its session turn needs room: the append meets
+      // SQLITE_FULL (chat-run logs a failed append and still answers), and the store is full.
+      await chat(server.url, "x".repeat(32 * 1024), "grows");
+      for (let i = 0; i < 3; i++) expect(await chat(server.url, `refused ${i}`)).toBe(503);
+      expect(await sessionStatus(server.url, "kept")).toBe(200);
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      const refusals = server.logs.filter((l) =>
+        String(l.msg).startsWith("the durable store refuses writes"),
+      );
+      expect(refusals).toHaveLength(1);
+      expect(String(refusals[0]?.msg)).toContain("disk is full");
+      expect(connectionOf(server.app.store).pragma("integrity_check", { simple: true })).toBe("ok");
+
+      giveBack();
+      let ready = 0;
+      for (let i = 0; i < 30 && ready !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        ready = (await fetch(`${server.url}/readyz`)).status;
+      }
+      expect(ready).toBe(200);
+      expect(await chat(server.url, "x".repeat(32 * 1024), "grows")).toBe(200);
+      expect(await sessionStatus(server.url, "grows")).toBe(200);
+      expect(server.logs.some((l) => l.msg === "the durable store takes writes again")).toBe(true);
+      expect(connectionOf(server.app.store).pragma("integrity_check", { simple: true })).toBe("ok");
     } finally {
       await server.close();
     }

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { SCHEMA_VERSION } from "../../src/store/sqlite-schema.js";
 import { SqliteStore } from "../../src/store/sqlite-store.js";
 import { StoreOpenError, StoreUnavailable } from "../../src/store/store.js";
+import { connectionOf, fillDisk } from "../support/disk-full.js";
 
 const run = promisify(execFile);
 const limits = { ttlMs: 60_000, maxEntries: 100, maxBytes: 1 << 20 };
@@ -202,8 +203,7 @@ describe("the durable embedded store", () => {
   it("never reports done, nor lets a read see, a write that SQLite rolls back (disk full)", async () => {
     const store = open(fresh());
     await store.appendSession("small", "alice", ["m0"], limits);
-    const db = store["db"];
-    db.pragma(`max_page_count = ${db.pragma("page_count", { simple: true })}`);
+    fillDisk(store);
     const counted = store.consume("c", 5, Date.now() + 60_000).then(
       () => true,
       () => false,
@@ -217,7 +217,7 @@ describe("the durable embedded store", () => {
     // reported failed, never done and lost.
     expect((await store.peek("c")).count).toBe((await counted) ? 1 : 0);
     expect((await store.readSession("small"))?.entries).toEqual(["m0"]);
-    expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
+    expect(connectionOf(store).pragma("integrity_check", { simple: true })).toBe("ok");
     await store.close();
   });
 
