@@ -53,10 +53,11 @@ export class SqliteStore implements Store {
     usableDir(options.dir);
     this.db = openChecked(this.file, options.busyTimeoutMs);
     this.q = statements(this.db);
-    this.writes = new GroupCommit(this.db, this.q, options.busyTimeoutMs, () => {
+    const spaceProbe = () => {
       this.q.spaceProbe.run();
       this.q.spaceProbeUndo.run();
-    });
+    };
+    this.writes = new GroupCommit(this.db, this.q, options.busyTimeoutMs, spaceProbe);
     this.housekeeper = setInterval(() => void this.housekeeping(), options.housekeepingMs ?? 60_000);
     this.housekeeper.unref();
   }
@@ -112,10 +113,14 @@ export class SqliteStore implements Store {
     return row && row.expires_at > now ? row : undefined;
   }
 
+  /** One more on a counter; a live one keeps its expiry, so only its count (not its index) is written. */
   private bump(key: string, live: { count: number; expires_at: number } | undefined, expireAtMs: number) {
-    const next = { count: (live?.count ?? 0) + 1, expires_at: live?.expires_at ?? expireAtMs };
-    this.q.counterSet.run(key, next.count, next.expires_at);
-    return next;
+    if (live) {
+      this.q.counterCount.run(live.count + 1, key);
+      return { count: live.count + 1, expires_at: live.expires_at };
+    }
+    this.q.counterSet.run(key, 1, expireAtMs);
+    return { count: 1, expires_at: expireAtMs };
   }
 
   consume(
@@ -425,6 +430,7 @@ function openChecked(file: string, busyTimeoutMs: number): Database.Database {
     db.pragma("auto_vacuum = INCREMENTAL"); // takes effect on a new file only
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
+    db.pragma(`journal_size_limit = ${8 << 20}`); // after a burst, the log is cut back to 8 MiB
     const check = db.pragma("quick_check", { simple: true });
     if (check !== "ok") throw new Error(String(check));
     migrate(db);
@@ -456,6 +462,7 @@ function statements(db: Database.Database) {
     counterSet: s(
       "INSERT INTO counters (key, count, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET count = excluded.count, expires_at = excluded.expires_at",
     ),
+    counterCount: s("UPDATE counters SET count = ? WHERE key = ?"),
     counterRefund: s("UPDATE counters SET count = count - 1 WHERE key = ? AND count > 0 AND expires_at > ?"),
     countersExpire: s(
       "DELETE FROM counters WHERE key IN (SELECT key FROM counters WHERE expires_at <= ? LIMIT ?)",
