@@ -118,7 +118,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
   );
   const store = options.store ?? createStore(config.store);
   if (store instanceof MemoryStore) observeEmbeddedStore(metrics, () => store.usage());
-  if (store instanceof SqliteStore) observeDurableStore(store, logger);
+  if (store instanceof SqliteStore) observeDurableStore(store, metrics, logger);
   const apiKeys = new ApiKeys(store, config.identity.apiKeys);
   const resolver = new CallerResolver(
     apiKeys,

@@ -348,6 +348,7 @@ export class SqliteStore implements Store {
   async housekeeping(): Promise<void> {
     if (this.sweeping || !this.db.open) return;
     this.sweeping = true;
+    const started = performance.now();
     try {
       const now = this.now();
       const batches: (() => number)[] = [
@@ -360,7 +361,8 @@ export class SqliteStore implements Store {
       for (const batch of batches) {
         while (this.db.open && (await this.write(batch, true)) >= HOUSEKEEPING_BATCH) {}
       }
-      if (this.db.open) this.db.pragma("incremental_vacuum(2000)");
+      await this.write(() => this.db.pragma("incremental_vacuum(2000)"), true);
+      this.writes.events.housekeeping((performance.now() - started) / 1e3);
     } catch {
       // A busy or failing store is retried at the next round; requests report their own failures.
     } finally {

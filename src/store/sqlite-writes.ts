@@ -13,6 +13,8 @@ export interface SqliteStoreEvents {
   /** Writes started failing for `fault`; reported once until they succeed again. */
   fault(fault: StoreFault, detail: string): void;
   recovered(fault: StoreFault): void;
+  /** A housekeeping run ended (expired rows swept, bounds enforced, space handed back). */
+  housekeeping(seconds: number): void;
 }
 
 export const NO_EVENTS: SqliteStoreEvents = {
@@ -20,6 +22,7 @@ export const NO_EVENTS: SqliteStoreEvents = {
   busyRetry() {},
   fault() {},
   recovered() {},
+  housekeeping() {},
 };
 
 interface Pending {
