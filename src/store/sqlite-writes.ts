@@ -142,7 +142,7 @@ export class GroupCommit {
     } catch (error) {
       // The commit failed, or SQLite rolled the whole transaction back under a write (it may, on
       // SQLITE_FULL or an I/O error): none of the batch is kept, so none is reported done.
-      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      this.rollback();
       this.fail(batch, error);
       return;
     }
@@ -162,6 +162,15 @@ export class GroupCommit {
     for (const write of this.take()) write.reject(new StoreUnavailable(new Error(reason)));
   }
 
+  /** Undoes the open transaction, if any; never throws (this runs from a timer callback). */
+  private rollback(): void {
+    try {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+    } catch {
+      // The connection is closed or failing: SQLite undoes an unfinished transaction itself.
+    }
+  }
+
   private take(): Pending[] {
     const batch = this.queue;
     this.queue = [];
@@ -176,7 +185,7 @@ export class GroupCommit {
     try {
       return [{ failed: false, value: write.op() }];
     } catch (error) {
-      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      this.rollback();
       write.reject(this.unavailable(error));
       return undefined;
     }
