@@ -5,6 +5,7 @@
 //   npm run bench:store
 //   BENCH_SECONDS=10 BENCH_ROUNDS=3 npm run bench:store     # longer runs, best of 3 rounds
 //   BENCH_CONNECTIONS=1,10 npm run bench:store
+//   BENCH_PARTS=startup,file npm run bench:store            # some of: load, startup, file
 // Each case is its own server process in front of one fake upstream; CPU is the server's, per chat.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, statSync } from "node:fs";
@@ -19,6 +20,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,10,50").split(",").map(Number);
 const SESSIONS = 10_000;
+const PARTS = (process.env.BENCH_PARTS ?? "load,startup,file").split(",");
 
 interface Figures {
   rps: number;
@@ -61,11 +63,12 @@ async function sequentialP50(url: string, count = 2_000): Promise<number> {
 
 const dataDir = () => mkdtempSync(join(tmpdir(), "orion-bench-store-"));
 
+const bytesOf = (dir: string, name: string) =>
+  statSync(join(dir, name), { throwIfNoEntry: false })?.size ?? 0;
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+/** The store file and its write-ahead log (which SQLite reuses, at most ~4 MiB past a checkpoint). */
 const fileBytes = (dir: string) =>
-  ["orion.db", "orion.db-wal"].reduce(
-    (sum, name) => sum + (statSync(join(dir, name), { throwIfNoEntry: false })?.size ?? 0),
-    0,
-  );
+  `${mib(bytesOf(dir, "orion.db"))} + log ${mib(bytesOf(dir, "orion.db-wal"))}`;
 
 /** 10,000 sessions of a two-message turn each, written as a server would (one per append). */
 async function fill(store: SqliteStore, ttlMs: number, round = 0): Promise<void> {
@@ -129,6 +132,13 @@ async function main() {
   console.log(
     `\nOrion Server store engines — guest chats (quota on, each turn kept), ${SECONDS}s per run, best of ${ROUNDS}, node ${process.version}, ${new Date().toISOString()}`,
   );
+  if (PARTS.includes("load")) await loadTable(engines);
+  for (const { pid } of Object.values(engines)) process.kill(pid, "SIGTERM");
+  if (PARTS.includes("startup")) await startupFigures(env);
+  if (PARTS.includes("file")) await fileFigures();
+}
+
+async function loadTable(engines: Record<string, { url: string; pid: number }>) {
   for (const { url, pid } of Object.values(engines)) await guestChats(url, pid, 10); // warm-up
   console.log(
     "conns | engine  |  req/s | p50 ms | CPU µs/chat | errors | req/s ÷ memory   (p50 at 1 connection: sequential, hrtime)",
@@ -150,9 +160,10 @@ async function main() {
       );
     }
   }
-  for (const { pid } of Object.values(engines)) process.kill(pid, "SIGTERM");
+}
 
-  // Start-up with 10,000 sessions stored, against an empty data directory.
+/** Start-up with 10,000 sessions stored, against an empty data directory. */
+async function startupFigures(env: Record<string, string>) {
   const full = dataDir();
   const store = openStore(full);
   await fill(store, 24 * 3600_000);
@@ -162,8 +173,10 @@ async function main() {
   console.log(
     `\nstart-up to listening: empty data directory ${fmt(empty)} ms, with ${SESSIONS.toLocaleString("en")} sessions stored ${fmt(stored)} ms`,
   );
+}
 
-  // File size: 10,000 sessions, their expiry and housekeeping, then 10,000 more in the space freed.
+/** File size: 10,000 sessions, their expiry and housekeeping, then 10,000 more in the space freed. */
+async function fileFigures() {
   let now = Date.now();
   const dir = dataDir();
   const sized = openStore(dir, () => now);
@@ -176,9 +189,8 @@ async function main() {
   const refilled = fileBytes(dir);
   await sized.close();
   const closed = fileBytes(dir);
-  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
   console.log(
-    `file (orion.db + -wal): ${SESSIONS.toLocaleString("en")} sessions ${mib(filled)}, after their expiry ${mib(expired)}, ${SESSIONS.toLocaleString("en")} more in the space freed ${mib(refilled)}, closed ${mib(closed)}`,
+    `file (orion.db + its log): ${SESSIONS.toLocaleString("en")} sessions ${filled}; after their expiry ${expired}; ${SESSIONS.toLocaleString("en")} more in the space freed ${refilled}; closed ${closed}`,
   );
 }
 
