@@ -259,7 +259,7 @@ export const SETTINGS = {
     default: 250,
     min: 5,
     max: 60_000,
-    doc: "longest wait for one store command (a dead Redis fails at once; this bounds a hung one)",
+    doc: "longest wait for one store command (a dead Redis fails at once; this bounds a hung one); on the durable embedded store, the longest a write waits for another process's write lock (on a timer: the server keeps answering meanwhile), then 503",
   },
   ORION_API_KEYS: {
     kind: "api-keys",

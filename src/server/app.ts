@@ -23,6 +23,7 @@ import { ToolListWatch } from "../mcp/server/list-changed.js";
 import { mcpRoute } from "../mcp/server/mcp-route.js";
 import { availableTools } from "../mcp/server/mcp-server.js";
 import { configureVideoBinaries, missingVideoBinaries } from "../media/ffmpeg.js";
+import { observeDurableStore } from "../observability/durable-store.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createMetrics, type Metrics, observeEmbeddedStore } from "../observability/metrics.js";
 import { Quota } from "../quota/quota.js";
@@ -39,6 +40,7 @@ import { Sessions } from "../sessions/sessions.js";
 import { SkillLibrary } from "../skills/skill-library.js";
 import { createStore } from "../store/create-store.js";
 import { MemoryStore } from "../store/memory-store.js";
+import { SqliteStore } from "../store/sqlite-store.js";
 import type { Store } from "../store/store.js";
 import type { ToolQueue } from "../tool-queue/tool-queue.js";
 import { builtinTools } from "../tools/builtin.js";
@@ -130,6 +132,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
   );
   const store = options.store ?? createStore(config.store);
   if (store instanceof MemoryStore) observeEmbeddedStore(metrics, () => store.usage());
+  if (store instanceof SqliteStore) observeDurableStore(store, metrics, logger);
   const apiKeys = new ApiKeys(store, config.identity.apiKeys);
   const resolver = new CallerResolver(
     apiKeys,

@@ -1,14 +1,18 @@
-import { accessSync, constants, mkdirSync } from "node:fs";
+import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { migrate, SchemaTooNew } from "./sqlite-schema.js";
+import { busyBackoffMs, GroupCommit, isBusy, type SqliteStoreEvents } from "./sqlite-writes.js";
 import type { ConsumeResult, CounterState, SessionLimits, Store, StoredSession } from "./store.js";
 import { oldestToDrop, StoreOpenError, StoreUnavailable } from "./store.js";
 
 export interface SqliteStoreOptions {
   /** The data directory; the store is `orion.db` in it (plus SQLite's `-wal` and `-shm` files). */
   dir: string;
-  /** Longest wait for another process's write lock before a command fails (503). */
+  /**
+   * Longest wait for another process's lock before a command fails (503). Waited on a timer,
+   * never inside SQLite (whose busy timeout would block the event loop).
+   */
   busyTimeoutMs: number;
   maxSessions: number;
   /** Most bytes of session messages kept over all sessions; the least recently written go first. */
@@ -26,19 +30,17 @@ export interface SqliteAccess {
   write<T>(op: () => T): Promise<T>;
 }
 
-interface Waiter {
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
 /**
  * The durable embedded store: one SQLite file in the data directory, shared by every server
  * process on the machine. WAL with `synchronous=NORMAL`: a committed write is in the log, so it
  * survives the process being killed (an OS crash may lose the last moments, never half a write).
  * The writes issued in one turn of the event loop share one `BEGIN IMMEDIATE` transaction (each
- * in its own savepoint) committed at the end of the turn, and none is reported done before that
- * commit; the write lock makes counters exact across processes. Expired rows and the bounds are
- * handled in small batches off the request path.
+ * in its own savepoint) run and committed at the end of the turn (GroupCommit), and none is
+ * reported done before that commit; the write lock makes counters exact across processes.
+ *
+ * What a read sees: every write whose promise has resolved (read-your-writes), in this process or
+ * another; never a write still queued (issued in this turn, not yet committed), so never one that
+ * is then rolled back. Expired rows and the bounds are handled in small batches off the request path.
  */
 export class SqliteStore implements Store {
   readonly kind = "sqlite";
@@ -47,8 +49,7 @@ export class SqliteStore implements Store {
   private readonly q: ReturnType<typeof statements>;
   private readonly housekeeper: NodeJS.Timeout;
   private sweeping = false;
-  /** Writes waiting for this turn's commit. */
-  private batch: Waiter[] | undefined;
+  private readonly writes: GroupCommit;
 
   constructor(
     private readonly options: SqliteStoreOptions,
@@ -58,62 +59,59 @@ export class SqliteStore implements Store {
     usableDir(options.dir);
     this.db = openChecked(this.file, options.busyTimeoutMs);
     this.q = statements(this.db);
+    const spaceProbe = () => {
+      this.q.spaceProbe.run();
+      this.q.spaceProbeUndo.run();
+    };
+    this.writes = new GroupCommit(this.db, this.q, options.busyTimeoutMs, spaceProbe);
     this.housekeeper = setInterval(() => void this.housekeeping(), options.housekeepingMs ?? 60_000);
     this.housekeeper.unref();
   }
 
-  /** A read (it sees this turn's writes too); any SQLite failure is StoreUnavailable. */
+  /** Reports batches, lock waits and faults to `events` (metrics and the log). */
+  observe(events: SqliteStoreEvents): void {
+    this.writes.events = events;
+  }
+
+  /** Bytes the store takes on disk now: the file and its write-ahead log. */
+  fileBytes(): number {
+    const size = (file: string) => statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+    return size(this.file) + size(`${this.file}-wal`);
+  }
+
+  /**
+   * A read, on committed data only; any SQLite failure is StoreUnavailable. A read that finds the
+   * file busy (another process recovering or checkpointing it) tries again on a timer.
+   */
   private one<T>(op: () => T): Promise<T> {
     try {
       return Promise.resolve(op());
     } catch (error) {
+      if (isBusy(error)) return this.readLater(op, performance.now() + this.options.busyTimeoutMs, 0);
       return Promise.reject(new StoreUnavailable(error));
     }
+  }
+
+  private readLater<T>(op: () => T, deadline: number, attempt: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      setTimeout(() => {
+        try {
+          resolve(op());
+        } catch (error) {
+          if (isBusy(error) && performance.now() < deadline)
+            resolve(this.readLater(op, deadline, attempt + 1));
+          else reject(new StoreUnavailable(error));
+        }
+      }, busyBackoffMs(attempt));
+    });
   }
 
   /**
-   * Runs `op` inside this turn of the event loop's write transaction (its own savepoint, so a
-   * failing op undoes only itself) and resolves once that transaction has committed: every write
-   * issued in one turn shares one commit, and nothing is reported done before it is durable.
+   * Runs `op` in this turn's write transaction, resolving once that has committed (GroupCommit).
+   * `maintenance` writes (housekeeping) still run when the disk is full, since they free space.
    */
-  private write<T>(op: () => T): Promise<T> {
-    try {
-      const batch = this.batch ?? this.openBatch();
-      this.q.savepoint.run();
-      let value: T;
-      try {
-        value = op();
-      } catch (error) {
-        this.q.rollbackToSavepoint.run();
-        this.q.releaseSavepoint.run();
-        throw error;
-      }
-      this.q.releaseSavepoint.run();
-      return new Promise<T>((resolve, reject) => batch.push({ resolve: () => resolve(value), reject }));
-    } catch (error) {
-      return Promise.reject(new StoreUnavailable(error));
-    }
-  }
-
-  private openBatch(): Waiter[] {
-    this.q.begin.run(); // BEGIN IMMEDIATE: waits up to the busy timeout for another process's write
-    const batch: Waiter[] = [];
-    this.batch = batch;
-    setImmediate(() => this.commit());
-    return batch;
-  }
-
-  private commit(): void {
-    const batch = this.batch;
-    if (!batch) return;
-    this.batch = undefined;
-    try {
-      this.q.commit.run();
-      for (const waiter of batch) waiter.resolve();
-    } catch (error) {
-      if (this.db.inTransaction) this.db.exec("ROLLBACK");
-      for (const waiter of batch) waiter.reject(new StoreUnavailable(error));
-    }
+  private write<T>(op: () => T, maintenance = false): Promise<T> {
+    return this.writes.submit(op, maintenance);
   }
 
   private liveCount(key: string, now: number): { count: number; expires_at: number } | undefined {
@@ -121,10 +119,14 @@ export class SqliteStore implements Store {
     return row && row.expires_at > now ? row : undefined;
   }
 
+  /** One more on a counter; a live one keeps its expiry, so only its count (not its index) is written. */
   private bump(key: string, live: { count: number; expires_at: number } | undefined, expireAtMs: number) {
-    const next = { count: (live?.count ?? 0) + 1, expires_at: live?.expires_at ?? expireAtMs };
-    this.q.counterSet.run(key, next.count, next.expires_at);
-    return next;
+    if (live) {
+      this.q.counterCount.run(live.count + 1, key);
+      return { count: live.count + 1, expires_at: live.expires_at };
+    }
+    this.q.counterSet.run(key, 1, expireAtMs);
+    return { count: 1, expires_at: expireAtMs };
   }
 
   consume(
@@ -235,9 +237,11 @@ export class SqliteStore implements Store {
 
   readSession(id: string): Promise<StoredSession | undefined> {
     return this.one(() => {
-      const row = this.q.sessionGet.get(id) as SessionRow | undefined;
+      // One statement, so one snapshot: the session and its entries as one commit left them.
+      const rows = this.q.sessionWithEntries.all(id) as (SessionRow & { entry: string | null })[];
+      const row = rows[0];
       if (!row || row.expires_at <= this.now()) return undefined;
-      const entries = (this.q.entriesOf.all(id) as { entry: string }[]).map((e) => e.entry);
+      const entries = row.entry === null ? [] : rows.map((r) => r.entry as string);
       return { owner: row.owner, createdAt: row.created_at, updatedAt: row.updated_at, entries };
     });
   }
@@ -330,8 +334,12 @@ export class SqliteStore implements Store {
     return this.write(() => this.q.mapDelete.run(map, field).changes > 0);
   }
 
-  /** A write, not a read: readiness must fail when the store can no longer take writes. */
+  /**
+   * A write, not a read: readiness must fail when the store can no longer take writes. While the
+   * disk is full, the write is the space probe, whose commit ends that state.
+   */
   ping(): Promise<void> {
+    if (this.writes.full) return this.writes.probeSpace();
     return this.write(() => {
       this.q.heartbeat.run(this.now());
     });
@@ -346,6 +354,7 @@ export class SqliteStore implements Store {
   async housekeeping(): Promise<void> {
     if (this.sweeping || !this.db.open) return;
     this.sweeping = true;
+    const started = performance.now();
     try {
       const now = this.now();
       const batches: (() => number)[] = [
@@ -356,9 +365,10 @@ export class SqliteStore implements Store {
         () => this.evictScopes(),
       ];
       for (const batch of batches) {
-        while (this.db.open && (await this.write(batch)) >= HOUSEKEEPING_BATCH) {}
+        while (this.db.open && (await this.write(batch, true)) >= HOUSEKEEPING_BATCH) {}
       }
-      if (this.db.open) this.db.pragma("incremental_vacuum(2000)");
+      await this.write(() => this.db.pragma("incremental_vacuum(2000)"), true);
+      this.writes.events.housekeeping((performance.now() - started) / 1e3);
     } catch {
       // A busy or failing store is retried at the next round; requests report their own failures.
     } finally {
@@ -406,7 +416,8 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     clearInterval(this.housekeeper);
-    this.commit();
+    this.writes.flush();
+    this.writes.abandon("the store is closing");
     if (this.db.open) this.db.close();
   }
 }
@@ -424,17 +435,22 @@ function usableDir(dir: string): void {
   }
 }
 
-/** Opens the file, refusing one that is not a sound SQLite database rather than ever wiping it. */
+/**
+ * Opens the file, refusing one that is not a sound SQLite database rather than ever wiping it.
+ * SQLite's busy timeout (a wait that blocks the thread) serves only here, at start; then it is 0.
+ */
 function openChecked(file: string, busyTimeoutMs: number): Database.Database {
   let db: Database.Database | undefined;
   try {
-    db = new Database(file, { timeout: busyTimeoutMs });
+    db = new Database(file, { timeout: Math.max(busyTimeoutMs, 5_000) });
     db.pragma("auto_vacuum = INCREMENTAL"); // takes effect on a new file only
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
+    db.pragma(`journal_size_limit = ${8 << 20}`); // after a burst, the log is cut back to 8 MiB
     const check = db.pragma("quick_check", { simple: true });
     if (check !== "ok") throw new Error(String(check));
     migrate(db);
+    db.pragma("busy_timeout = 0");
     return db;
   } catch (error) {
     db?.close();
@@ -462,6 +478,7 @@ function statements(db: Database.Database) {
     counterSet: s(
       "INSERT INTO counters (key, count, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET count = excluded.count, expires_at = excluded.expires_at",
     ),
+    counterCount: s("UPDATE counters SET count = ? WHERE key = ?"),
     counterRefund: s("UPDATE counters SET count = count - 1 WHERE key = ? AND count > 0 AND expires_at > ?"),
     countersExpire: s(
       "DELETE FROM counters WHERE key IN (SELECT key FROM counters WHERE expires_at <= ? LIMIT ?)",
@@ -487,7 +504,9 @@ function statements(db: Database.Database) {
     sessionsOldest: s("SELECT id FROM sessions WHERE id != ? ORDER BY updated_at LIMIT ?"),
     entryInsert: s("INSERT INTO session_entries (session_id, seq, entry, bytes) VALUES (?, ?, ?, ?)"),
     entrySizes: s("SELECT seq, bytes FROM session_entries WHERE session_id = ? ORDER BY seq"),
-    entriesOf: s("SELECT entry FROM session_entries WHERE session_id = ? ORDER BY seq"),
+    sessionWithEntries: s(
+      "SELECT s.owner, s.created_at, s.updated_at, s.expires_at, e.entry FROM sessions s LEFT JOIN session_entries e ON e.session_id = s.id WHERE s.id = ? ORDER BY e.seq",
+    ),
     entriesDropBefore: s("DELETE FROM session_entries WHERE session_id = ? AND seq <= ?"),
     entriesDropAll: s("DELETE FROM session_entries WHERE session_id = ?"),
     recordGet: s("SELECT value, expires_at FROM records WHERE key = ?"),
@@ -523,6 +542,10 @@ function statements(db: Database.Database) {
     mapGet: s("SELECT value FROM maps WHERE map = ? AND field = ?"),
     mapEntries: s("SELECT field, value FROM maps WHERE map = ?"),
     mapDelete: s("DELETE FROM maps WHERE map = ? AND field = ?"),
+    spaceProbe: s(
+      "INSERT OR REPLACE INTO records (key, value, expires_at) VALUES ('orion:space-probe', zeroblob(262144), 0)",
+    ),
+    spaceProbeUndo: s("DELETE FROM records WHERE key = 'orion:space-probe'"),
     heartbeat: s(
       "INSERT INTO records (key, value, expires_at) VALUES ('orion:heartbeat', '', ?) ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at",
     ),

@@ -1,7 +1,11 @@
 /**
  * The shared state of every server instance: quota counters, sessions, API keys and idempotency
- * records. Each method is one atomic operation (one round trip on Redis), implemented twice
- * (memory, Redis) and held to one contract suite.
+ * records. Each method is one atomic operation (one round trip on Redis), implemented by each
+ * store and held to one contract suite.
+ *
+ * Visibility: a read sees every write whose promise has resolved (read your writes). A write still
+ * pending may not be seen yet (the durable store runs a turn's writes together at its end), and no
+ * store lets a read see a write that then fails.
  */
 export interface Store {
   readonly kind: "memory" | "sqlite" | "redis" | "redis-cluster";

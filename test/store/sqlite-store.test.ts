@@ -7,7 +7,8 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { SCHEMA_VERSION } from "../../src/store/sqlite-schema.js";
 import { SqliteStore } from "../../src/store/sqlite-store.js";
-import { StoreOpenError } from "../../src/store/store.js";
+import { StoreOpenError, StoreUnavailable } from "../../src/store/store.js";
+import { connectionOf, fillDisk } from "../support/disk-full.js";
 
 const run = promisify(execFile);
 const limits = { ttlMs: 60_000, maxEntries: 100, maxBytes: 1 << 20 };
@@ -164,6 +165,59 @@ describe("the durable embedded store", () => {
     await store.housekeeping();
     expect(await store.getArtifact("s1", "img_000001")).toBeUndefined();
     expect(await store.getArtifact("s2", "img_000002")).toBeDefined();
+    await store.close();
+  });
+
+  it("reads committed writes only: not one still queued in this turn, every one whose promise resolved", async () => {
+    const dir = fresh();
+    const store = open(dir);
+    const other = open(dir); // another connection on the file, as another process has
+    const appended = store.appendSession("s1", "alice", ["m1"], limits);
+    const counted = store.consume("c", 5, Date.now() + 60_000);
+    // Issued in the same turn, before the commit: the writes are not visible yet, anywhere.
+    const [sameTurn, sameTurnCount] = await Promise.all([store.readSession("s1"), store.peek("c")]);
+    expect(sameTurn).toBeUndefined();
+    expect(sameTurnCount.count).toBe(0);
+    await Promise.all([appended, counted]);
+    // Resolved means committed: this connection and the other one read it at once.
+    expect((await store.readSession("s1"))?.entries).toEqual(["m1"]);
+    expect((await other.readSession("s1"))?.entries).toEqual(["m1"]);
+    expect((await other.peek("c")).count).toBe(1);
+    await Promise.all([store.close(), other.close()]);
+  });
+
+  it("undoes a failing write alone: the turn's other writes commit", async () => {
+    const store = open(fresh());
+    const counted = store.consume("c", 5, Date.now() + 60_000);
+    const refused = store.mapSet("m", "f", null as unknown as string); // NOT NULL: fails in SQLite
+    const appended = store.appendSession("s1", "alice", ["m1"], limits);
+    await expect(refused).rejects.toBeInstanceOf(StoreUnavailable);
+    expect((await counted).allowed).toBe(true);
+    expect(await appended).toBe("ok");
+    expect(await store.mapGet("m", "f")).toBeUndefined();
+    expect((await store.peek("c")).count).toBe(1);
+    expect((await store.readSession("s1"))?.entries).toEqual(["m1"]);
+    await store.close();
+  });
+
+  it("never reports done, nor lets a read see, a write that SQLite rolls back (disk full)", async () => {
+    const store = open(fresh());
+    await store.appendSession("small", "alice", ["m0"], limits);
+    fillDisk(store);
+    const counted = store.consume("c", 5, Date.now() + 60_000).then(
+      () => true,
+      () => false,
+    );
+    const tooBig = store.appendSession("big", "alice", ["x".repeat(64 * 1024)], limits);
+    const read = store.readSession("big");
+    await expect(tooBig).rejects.toBeInstanceOf(StoreUnavailable);
+    expect(await read).toBeUndefined();
+    expect(await store.readSession("big")).toBeUndefined();
+    // On SQLITE_FULL SQLite may undo the whole transaction: the turn's other write is then
+    // reported failed, never done and lost.
+    expect((await store.peek("c")).count).toBe((await counted) ? 1 : 0);
+    expect((await store.readSession("small"))?.entries).toEqual(["m0"]);
+    expect(connectionOf(store).pragma("integrity_check", { simple: true })).toBe("ok");
     await store.close();
   });
 
