@@ -1,6 +1,8 @@
 import { accessSync, constants, mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import type { FileStorage } from "./file-storage.js";
+import { SqliteFiles } from "./sqlite-files.js";
 import { migrate, SchemaTooNew } from "./sqlite-schema.js";
 import type { ConsumeResult, CounterState, SessionLimits, Store, StoredSession } from "./store.js";
 import { oldestToDrop, StoreOpenError, StoreUnavailable } from "./store.js";
@@ -43,6 +45,7 @@ export class SqliteStore implements Store {
   private sweeping = false;
   /** Writes waiting for this turn's commit. */
   private batch: Waiter[] | undefined;
+  private filesPort: SqliteFiles | undefined;
 
   constructor(
     private readonly options: SqliteStoreOptions,
@@ -385,6 +388,17 @@ export class SqliteStore implements Store {
     return dropped;
   }
 
+  /** Uploaded files, in this database and through this store's group commit (sqlite-files.ts). */
+  files(): FileStorage {
+    this.filesPort ??= new SqliteFiles({
+      db: this.db,
+      write: (op) => this.write(op),
+      read: (op) => this.one(op),
+      now: this.now,
+    });
+    return this.filesPort;
+  }
+
   /** A consistent copy of the store while it serves (SQLite's online backup). */
   async backup(destination: string): Promise<void> {
     await this.db.backup(destination);
@@ -392,6 +406,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     clearInterval(this.housekeeper);
+    this.filesPort?.close();
     this.commit();
     if (this.db.open) this.db.close();
   }
