@@ -225,6 +225,16 @@ export interface SessionConfig {
   artifactMaxBytes: number;
 }
 
+/** Uploaded files (the Files API): caps and how long they are kept. */
+export interface FilesConfig {
+  /** Largest file, direct or presigned (ORION_FILE_MAX_BYTES). */
+  maxBytes: number;
+  /** Most bytes of live files one caller may keep (ORION_FILES_MAX_BYTES_PER_OWNER). */
+  maxBytesPerOwner: number;
+  /** How long a file is kept after its upload (ORION_FILE_TTL_DAYS). */
+  ttlMs: number;
+}
+
 export const PLANS = ["starter", "pro", "enterprise"] as const;
 export type Plan = (typeof PLANS)[number];
 
@@ -288,6 +298,7 @@ export interface Config {
   identity: IdentityConfig;
   quota: QuotaConfig;
   sessions: SessionConfig;
+  files: FilesConfig;
 }
 
 export class ConfigError extends Error {}
@@ -722,6 +733,17 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
       maxMessages: integer(env, "ORION_SESSION_MAX_MESSAGES", 200, 2, 100_000),
       maxBytes: integer(env, "ORION_SESSION_MAX_BYTES", 32 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
       artifactMaxBytes: integer(env, "ORION_ARTIFACT_MAX_BYTES", 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    },
+    files: {
+      maxBytes: integer(env, "ORION_FILE_MAX_BYTES", 256 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
+      maxBytesPerOwner: integer(
+        env,
+        "ORION_FILES_MAX_BYTES_PER_OWNER",
+        1024 * 1024 * 1024,
+        1024,
+        1024 * 1024 * 1024 * 1024,
+      ),
+      ttlMs: integer(env, "ORION_FILE_TTL_DAYS", 30, 1, 3650) * 86_400_000,
     },
   };
   if (config.workers > 1 && !sharedAcrossProcesses(config.store)) {

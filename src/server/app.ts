@@ -12,6 +12,8 @@ import { type Config, VARIANTS, type Variant } from "../config.js";
 import { Reason, reasonError } from "../errors.js";
 import { ApiKeys } from "../identity/api-keys.js";
 import { guestSecretSource } from "../identity/guest-secret.js";
+import { FileService } from "../files/file-service.js";
+import { UploadUrls } from "../files/upload-urls.js";
 import { JwtVerifier } from "../identity/jwt.js";
 import { CallerResolver } from "../identity/resolve-caller.js";
 import { missingVideoBinaries } from "../media/ffmpeg.js";
@@ -58,6 +60,7 @@ import { bindingRoutes } from "./rest/bindings/binding-routes.js";
 import { modelRoute } from "./rest/bindings/models-route.js";
 import { toolsRoute } from "./rest/bindings/tools-route.js";
 import { chatCompletionsRoute } from "./rest/chat/chat-route.js";
+import { filesRoutes } from "./rest/files/files-routes.js";
 import { Router } from "./router.js";
 import { identifyRpc, kPeer } from "./rpc/identify-rpc.js";
 import { malformedBinaryIsInvalidArgument } from "./rpc/malformed-message.js";
@@ -139,6 +142,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
         if (reason) tools.withdraw((t) => t.toolset === Toolset.VIDEO && t.provider === undefined, reason);
       });
   const background = new BackgroundWrites(store.kind === "sqlite");
+  const files = new FileService(store.files(), config.files);
   const caps = callerCaps(config);
   const service = createAgentService({
     config,
@@ -194,6 +198,10 @@ export function build(config: Config, options: BuildOptions = {}): App {
     .add("GET", "/v1/openai/models/{id}", "models.get", modelRoute(routeDeps))
     .add("GET", "/v1/models/{id}", "models.get", modelRoute(routeDeps))
     .add("GET", "/v1/tools", "tools.list", toolsRoute(routeDeps));
+  const uploads = new UploadUrls(store, config.identity.guestSecret);
+  for (const r of filesRoutes({ files, uploads, trustProxy: config.identity.trustProxy, logger })) {
+    router.add(r.method, r.path, r.name, r.handler);
+  }
   const docs = docsRoutes(packageVersion);
   router
     .add("GET", "/openapi.json", "openapi", docs.openapi)

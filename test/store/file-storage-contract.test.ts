@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FileStorage, StoredFile } from "../../src/store/file-storage.js";
+import type { StoredFile } from "../../src/store/file-storage.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
 import { RedisStore } from "../../src/store/redis-store.js";
 import { SqliteStore } from "../../src/store/sqlite-store.js";
