@@ -5,6 +5,8 @@ import { type ArtifactMeta, Artifacts, kindOfContentType } from "../artifacts/ar
 import type { Backend } from "../backends/backend.js";
 import { type Config, variantOf } from "../config.js";
 import { Reason, reasonError } from "../errors.js";
+import { chatFiles } from "../files/chat-files.js";
+import type { FileService } from "../files/file-service.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import type { Need, Tool } from "../tools/tool.js";
 import { AgentBackend } from "./agent-backend.js";
@@ -18,6 +20,8 @@ export interface AssembleDeps {
   config: Config;
   tools: ToolRegistry;
   artifacts: Artifacts;
+  /** Uploaded files, which `input_file` parts name by id. */
+  files?: FileService;
   /** Told how every server tool call ended, across chats (metrics). */
   observeTool?: ToolObserver;
 }
@@ -67,6 +71,7 @@ export async function assembleAgent(
     policy: config.fetch,
     limits: config.media,
     signal: chat.signal,
+    ...(deps.files ? { files: chatFiles(deps.files, chat.owner) } : {}),
   });
   const earlier = request.sessionId ? await artifacts.list(scope) : [];
   const known = [

@@ -1,7 +1,8 @@
 import type { ChatMessage, ContentPart } from "../../gen/vlmrun/agent/v1/chat_pb.js";
-import type { Artifacts } from "../artifacts/artifacts.js";
+import type { ArtifactMeta, Artifacts } from "../artifacts/artifacts.js";
 import type { FetchPolicy, MediaKind, MediaLimits } from "../config.js";
 import { validationError } from "../errors.js";
+import { type ChatFiles, fileNotFound, kindOfFile } from "../files/chat-files.js";
 import { ImageRefused, imageMetadata } from "../media/image-pixels.js";
 import { MediaRejected, partBytes } from "../media/part-bytes.js";
 
@@ -18,6 +19,12 @@ const KINDS: Partial<Record<NonNullable<ContentPart["part"]["case"]>, [MediaKind
   fileUrl: ["document", "file_url.url"],
   inputFile: ["document", "input_file.file_url"],
 };
+
+/** The `file_id` of an input_file part that names an uploaded file (and no URL). */
+function fileIdOf(part: ContentPart): string {
+  const p = part.part;
+  return p.case === "inputFile" && p.value.fileUrl === "" ? p.value.fileId : "";
+}
 
 function urlOf(part: ContentPart): string {
   const p = part.part;
@@ -36,12 +43,22 @@ export async function ingestAttachments(
   messages: ChatMessage[],
   artifacts: Artifacts,
   scope: string,
-  media: { policy: FetchPolicy; limits: MediaLimits; signal?: AbortSignal },
+  media: { policy: FetchPolicy; limits: MediaLimits; signal?: AbortSignal; files?: ChatFiles },
 ): Promise<Attachment[]> {
   const found: Attachment[] = [];
   let total = 0;
+  let kept: Promise<ArtifactMeta[]> | undefined;
   for (const [i, message] of messages.entries()) {
     for (const [j, part] of message.parts.entries()) {
+      const fileId = fileIdOf(part);
+      if (fileId) {
+        kept ??= artifacts.list(scope);
+        const field = `messages[${i}].parts[${j}].input_file.file_id`;
+        const attached = await ingestFile(fileId, field, artifacts, scope, media, total, kept);
+        total = attached.total;
+        found.push(attached.attachment);
+        continue;
+      }
       const kind = part.part.case && KINDS[part.part.case];
       const url = urlOf(part);
       if (!kind || !url) continue;
@@ -78,4 +95,68 @@ export async function ingestAttachments(
     }
   }
   return found;
+}
+
+/**
+ * An uploaded file as an attachment of the session: the same caps, kinds and checks as a `data:`
+ * URL of its content (its type was found in its bytes at upload, never taken from its name). A file
+ * the session has already attached is used again rather than copied.
+ */
+async function ingestFile(
+  fileId: string,
+  field: string,
+  artifacts: Artifacts,
+  scope: string,
+  media: { limits: MediaLimits; files?: ChatFiles },
+  totalBefore: number,
+  kept: Promise<ArtifactMeta[]>,
+): Promise<{ attachment: Attachment; total: number }> {
+  const file = await media.files?.get(fileId);
+  if (!file || !media.files) throw fileNotFound(fileId, field);
+  const reject = (description: string, type: string) => validationError([{ field, description, type }]);
+  const kind = kindOfFile(file.contentType);
+  if (!kind) {
+    throw reject(
+      `rejected: its content is ${file.contentType}, which is no image, video, audio or document`,
+      "type_mismatch",
+    );
+  }
+  const cap = media.limits.perKind[kind];
+  if (file.bytes > cap) {
+    throw reject(`rejected: ${file.bytes} bytes is over the ${kind} limit of ${cap}`, "too_large");
+  }
+  const total = totalBefore + file.bytes;
+  if (total > media.limits.total) {
+    throw reject(`the attachments add up to more than ${media.limits.total} bytes`, "too_large");
+  }
+  const tag = `${file.id}:${file.filename}`;
+  const earlier = (await kept).find((a) => a.filename === tag);
+  const named = `file ${file.id} "${file.filename}"`;
+  if (earlier) {
+    return {
+      attachment: { id: earlier.id, description: `${earlier.id} (${file.contentType}, ${named})`, kind },
+      total,
+    };
+  }
+  const data = await media.files.bytes(file);
+  let description = `${file.contentType}, ${data.byteLength} bytes`;
+  if (kind === "image") {
+    try {
+      const meta = await imageMetadata(data);
+      description = `${meta.format}, ${meta.width}×${meta.height}`;
+    } catch (error) {
+      if (error instanceof ImageRefused) throw reject(`rejected: ${error.message}`, error.type);
+      throw error;
+    }
+  }
+  const stored = await artifacts.put(
+    scope,
+    new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    file.contentType,
+    tag,
+  );
+  return {
+    attachment: { id: stored.id, description: `${stored.id} (${description}, ${named})`, kind },
+    total,
+  };
 }

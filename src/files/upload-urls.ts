@@ -70,7 +70,13 @@ export class UploadUrls {
   /** Records the pending upload; the path and query of its URL (the route adds the origin). */
   async create(
     owner: string,
-    request: { filename: string; purpose: string; contentType: string; expirationSeconds: number; bytes?: number },
+    request: {
+      filename: string;
+      purpose: string;
+      contentType: string;
+      expirationSeconds: number;
+      bytes?: number;
+    },
   ): Promise<{ pending: PendingUpload; path: string }> {
     const createdAt = this.now();
     const expires = Math.floor(createdAt / 1000) + request.expirationSeconds;
@@ -86,7 +92,11 @@ export class UploadUrls {
     };
     const signature = await guard(() => this.sign(pending.id, expires));
     await guard(() =>
-      this.store.put(recordKey(pending.id), JSON.stringify(pending), pending.expiresAt - createdAt + RECORD_GRACE_MS),
+      this.store.put(
+        recordKey(pending.id),
+        JSON.stringify(pending),
+        pending.expiresAt - createdAt + RECORD_GRACE_MS,
+      ),
     );
     return { pending, path: `/v1/files/uploads/${pending.id}?expires=${expires}&signature=${signature}` };
   }
@@ -124,7 +134,11 @@ export class UploadUrls {
   async complete(pending: PendingUpload, fileId: string): Promise<void> {
     const done: PendingUpload = { ...pending, fileId };
     await guard(() =>
-      this.store.put(recordKey(pending.id), JSON.stringify(done), pending.expiresAt - this.now() + RECORD_GRACE_MS),
+      this.store.put(
+        recordKey(pending.id),
+        JSON.stringify(done),
+        pending.expiresAt - this.now() + RECORD_GRACE_MS,
+      ),
     );
   }
 

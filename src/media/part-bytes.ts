@@ -32,8 +32,13 @@ const DOCUMENTS = new Set([
   "application/rtf",
 ]);
 
+/** A type the document tools read: PDF, Word, RTF, or text. */
+export function isDocumentType(mediaType: string): boolean {
+  return DOCUMENTS.has(mediaType) || TEXTUAL.test(mediaType);
+}
+
 function accepts(kind: MediaKind, mediaType: string): boolean {
-  if (kind === "document") return DOCUMENTS.has(mediaType) || TEXTUAL.test(mediaType);
+  if (kind === "document") return isDocumentType(mediaType);
   return mediaType.startsWith(`${kind}/`);
 }
 

@@ -10,10 +10,10 @@ import { Artifacts } from "../artifacts/artifacts.js";
 import { BackendRegistry } from "../backends/registry.js";
 import { type Config, VARIANTS, type Variant } from "../config.js";
 import { Reason, reasonError } from "../errors.js";
-import { ApiKeys } from "../identity/api-keys.js";
-import { guestSecretSource } from "../identity/guest-secret.js";
 import { FileService } from "../files/file-service.js";
 import { UploadUrls } from "../files/upload-urls.js";
+import { ApiKeys } from "../identity/api-keys.js";
+import { guestSecretSource } from "../identity/guest-secret.js";
 import { JwtVerifier } from "../identity/jwt.js";
 import { CallerResolver } from "../identity/resolve-caller.js";
 import { missingVideoBinaries } from "../media/ffmpeg.js";
@@ -157,6 +157,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
     skills: new SkillLibrary(config.skillsDir, (path, error) =>
       logger.warn({ path, err: (error as Error).message }, "skipping a skill bundle that does not load"),
     ),
+    files,
     artifacts: new Artifacts(store, {
       maxBytes: config.sessions.artifactMaxBytes,
       ttlMs: config.sessions.ttlMs,

@@ -1,9 +1,4 @@
-import {
-  type CommitResult,
-  type FileStorage,
-  newestFirst,
-  type StoredFile,
-} from "./file-storage.js";
+import { type CommitResult, type FileStorage, newestFirst, type StoredFile } from "./file-storage.js";
 
 /**
  * Files in the process (ORION_DATA_DIR=:memory:): lost at exit like the rest of that store, and

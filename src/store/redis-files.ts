@@ -1,5 +1,5 @@
-import type { RedisClient } from "./redis-client.js";
 import { type CommitResult, type FileStorage, fileJson, parseFile, type StoredFile } from "./file-storage.js";
+import type { RedisClient } from "./redis-client.js";
 import { StoreUnavailable } from "./store.js";
 
 /**

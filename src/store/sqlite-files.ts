@@ -1,11 +1,5 @@
 import type Database from "better-sqlite3";
-import {
-  type CommitResult,
-  type FileStorage,
-  fileJson,
-  parseFile,
-  type StoredFile,
-} from "./file-storage.js";
+import { type CommitResult, type FileStorage, fileJson, parseFile, type StoredFile } from "./file-storage.js";
 
 /** How the SQLite store lends its database: reads, and writes in its group commit. */
 export interface SqliteAccess {

@@ -17,7 +17,11 @@ const stores: Record<string, Store> = {};
 beforeAll(async () => {
   [redis, cluster] = await Promise.all([startRedis(), startRedisCluster()]);
   const standalone = new RedisStore({ url: redis.url, prefix: "files:", commandTimeoutMs: 2_000 });
-  const clustered = new RedisStore({ clusterNodes: cluster.nodes, prefix: "files:", commandTimeoutMs: 2_000 });
+  const clustered = new RedisStore({
+    clusterNodes: cluster.nodes,
+    prefix: "files:",
+    commandTimeoutMs: 2_000,
+  });
   await Promise.all([standalone.ready(5_000), clustered.ready(5_000)]);
   stores.memory = new MemoryStore();
   stores.sqlite = new SqliteStore({
@@ -148,9 +152,7 @@ describe.each(kinds)("the FileStorage contract on %s", (kind) => {
     expect(await files().findByMd5(me, file.md5)).toBeUndefined();
     expect(await files().list(me, 0, 10)).toEqual([]);
     expect(await files().usedBytes(me)).toBe(0);
-    expect((await files().commit(aFile(me, { md5: file.md5, bytes: 1_000 }), 1_000)).outcome).toBe(
-      "created",
-    );
+    expect((await files().commit(aFile(me, { md5: file.md5, bytes: 1_000 }), 1_000)).outcome).toBe("created");
   });
 
   it("is exact when the same owner commits concurrently against the cap", async () => {

@@ -13,9 +13,9 @@ export function purposeIssue(purpose: string, loc: (string | number)[]): LocIssu
 
 /** A filename as kept: its last path segment, without control characters, at most 255 characters. */
 export function cleanFilename(name: string | undefined): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
-  const base = (name ?? "").split(/[\\/]/).pop()?.replace(/[\u0000-\u001f\u007f]/g, "") ?? "";
-  return (base || "upload").slice(0, MAX_FILENAME);
+  const base = (name ?? "").split(/[\\/]/).pop() ?? "";
+  const printable = [...base].filter((c) => c >= " " && c !== "\u007f").join("");
+  return (printable || "upload").slice(0, MAX_FILENAME);
 }
 
 /** POST /v1/files/presigned-url's body (what the vlmrun Python SDK sends, plus an optional size). */

@@ -1,8 +1,8 @@
 import { once } from "node:events";
-import { ownerOf } from "../../../identity/caller.js";
 import type { FileService } from "../../../files/file-service.js";
 import { isMd5 } from "../../../files/file-service.js";
 import type { UploadUrls } from "../../../files/upload-urls.js";
+import { ownerOf } from "../../../identity/caller.js";
 import type { Logger } from "../../../observability/logger.js";
 import type { StoredFile } from "../../../store/file-storage.js";
 import type { Exchange } from "../../http/exchange.js";
@@ -112,7 +112,11 @@ export function filesRoutes(deps: FilesRouteDeps): FileRoute[] {
         if (!pending.fileId) {
           return sendHttpError(
             x.res,
-            simpleHttpError(409, "upload_incomplete", `upload "${id}" has not been completed: PUT the file to its URL`),
+            simpleHttpError(
+              409,
+              "upload_incomplete",
+              `upload "${id}" has not been completed: PUT the file to its URL`,
+            ),
           );
         }
         const file = await deps.files.get(owner, pending.fileId);
@@ -132,12 +136,17 @@ export function filesRoutes(deps: FilesRouteDeps): FileRoute[] {
           return sendHttpError(
             x.res,
             validationHttpError([
-              { loc: ["path", "md5"], msg: "must be an MD5 digest: 32 hexadecimal digits", type: "string_pattern_mismatch" },
+              {
+                loc: ["path", "md5"],
+                msg: "must be an MD5 digest: 32 hexadecimal digits",
+                type: "string_pattern_mismatch",
+              },
             ]),
           );
         }
         const file = await deps.files.findByMd5(owner, hash);
-        if (!file) return sendHttpError(x.res, simpleHttpError(404, "file_not_found", `no file with MD5 ${hash}`));
+        if (!file)
+          return sendHttpError(x.res, simpleHttpError(404, "file_not_found", `no file with MD5 ${hash}`));
         sendJson(x.res, 200, fileJson(file));
       }),
     },
@@ -191,7 +200,10 @@ async function sendContent(deps: FilesRouteDeps, x: Exchange, file: StoredFile) 
     }
     res.end();
   } catch (error) {
-    deps.logger.warn({ req_id: x.requestId, err: (error as Error).message, file: file.id }, "file content cut short");
+    deps.logger.warn(
+      { req_id: x.requestId, err: (error as Error).message, file: file.id },
+      "file content cut short",
+    );
     res.destroy();
   }
 }

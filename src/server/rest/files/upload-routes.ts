@@ -53,14 +53,26 @@ export function uploadRoute(deps: FilesRouteDeps) {
     const contentType = headerOf(x.req, "content-type") ?? "";
     if (!/^multipart\/form-data\s*;/i.test(contentType)) {
       const given = contentType ? `not ${contentType.slice(0, 100)}` : "and none was given";
-      return refuse(x, simpleHttpError(415, "unsupported_media_type", `an upload must be multipart/form-data with a "file" part, ${given}`), limit);
+      return refuse(
+        x,
+        simpleHttpError(
+          415,
+          "unsupported_media_type",
+          `an upload must be multipart/form-data with a "file" part, ${given}`,
+        ),
+        limit,
+      );
     }
     const queryPurpose = new URL(x.req.url ?? "/", "http://x").searchParams.get("purpose");
     const queryIssue = queryPurpose === null ? undefined : purposeIssue(queryPurpose, ["query", "purpose"]);
     if (queryIssue) return refuse(x, validationHttpError([queryIssue]), limit);
     const declared = Number(headerOf(x.req, "content-length"));
     if (Number.isFinite(declared) && declared > limit) {
-      return refuse(x, simpleHttpError(413, "file_too_large", new BodyTooLarge(limit, "ORION_FILE_MAX_BYTES").message), limit);
+      return refuse(
+        x,
+        simpleHttpError(413, "file_too_large", new BodyTooLarge(limit, "ORION_FILE_MAX_BYTES").message),
+        limit,
+      );
     }
     const outcome = await receiveMultipart(deps, x, owner, contentType, queryPurpose);
     if ("file" in outcome) return sendJson(x.res, 201, fileJson(outcome.file));
@@ -92,7 +104,10 @@ function receiveMultipart(
       });
     } catch (error) {
       refuseBody(x.req, 0);
-      resolve({ error: simpleHttpError(400, "malformed_multipart", (error as Error).message), reading: false });
+      resolve({
+        error: simpleHttpError(400, "malformed_multipart", (error as Error).message),
+        reading: false,
+      });
       return;
     }
     let fieldPurpose: string | undefined;
@@ -112,7 +127,11 @@ function receiveMultipart(
         finish({ error: validationHttpError([issue]), reading: true });
         return;
       }
-      const meta: UploadMeta = { filename: cleanFilename(info.filename), purpose, claimedType: info.mimeType };
+      const meta: UploadMeta = {
+        filename: cleanFilename(info.filename),
+        purpose,
+        claimedType: info.mimeType,
+      };
       upload = deps.files.upload(owner, chunksOf(stream), meta);
       upload.catch((error: unknown) => {
         const refusal = uploadRefusal(error);
@@ -123,17 +142,31 @@ function receiveMultipart(
     parser.on("close", () => {
       if (!upload) {
         finish({
-          error: validationHttpError([{ loc: ["body", "file"], msg: "Field required: a file part named \"file\"", type: "missing" }]),
+          error: validationHttpError([
+            { loc: ["body", "file"], msg: 'Field required: a file part named "file"', type: "missing" },
+          ]),
           reading: false,
         });
         return;
       }
-      upload.then((file) => finish({ file }), () => {});
+      upload.then(
+        (file) => finish({ file }),
+        () => {},
+      );
     });
     parser.on("error", (error: Error) => {
-      finish({ error: simpleHttpError(400, "malformed_multipart", `the multipart body cannot be read: ${error.message}`), reading: true });
+      finish({
+        error: simpleHttpError(
+          400,
+          "malformed_multipart",
+          `the multipart body cannot be read: ${error.message}`,
+        ),
+        reading: true,
+      });
     });
-    x.req.on("aborted", () => finish({ error: simpleHttpError(400, "aborted", "the client aborted the upload"), reading: false }));
+    x.req.on("aborted", () =>
+      finish({ error: simpleHttpError(400, "aborted", "the client aborted the upload"), reading: false }),
+    );
     x.req.pipe(parser);
   });
 }
@@ -147,7 +180,8 @@ export function presignRoute(deps: FilesRouteDeps) {
     try {
       raw = await readBody(x.req, PRESIGN_BODY_BYTES);
     } catch (error) {
-      if (error instanceof BodyTooLarge) sendHttpError(x.res, simpleHttpError(413, "request_too_large", error.message));
+      if (error instanceof BodyTooLarge)
+        sendHttpError(x.res, simpleHttpError(413, "request_too_large", error.message));
       return;
     }
     let json: unknown;
@@ -193,15 +227,22 @@ export function putUploadRoute(deps: FilesRouteDeps) {
       pending = await deps.uploads.claim(id, query.get("expires"), query.get("signature"));
     } catch (error) {
       const answer =
-        error instanceof UploadUrlRefused ? simpleHttpError(403, "upload_url_refused", error.message) : httpErrorOf(error);
+        error instanceof UploadUrlRefused
+          ? simpleHttpError(403, "upload_url_refused", error.message)
+          : httpErrorOf(error);
       return refuse(x, answer, deps.files.config.maxBytes);
     }
     const limit = Math.min(pending.bytes ?? Number.POSITIVE_INFINITY, deps.files.config.maxBytes);
-    const limitSource = pending.bytes !== undefined ? "the size declared for this upload" : "ORION_FILE_MAX_BYTES";
+    const limitSource =
+      pending.bytes !== undefined ? "the size declared for this upload" : "ORION_FILE_MAX_BYTES";
     const declared = Number(headerOf(x.req, "content-length"));
     if (Number.isFinite(declared) && declared > limit) {
       await deps.uploads.release(id);
-      return refuse(x, simpleHttpError(413, "file_too_large", new FileTooLarge(limit, limitSource).message), limit);
+      return refuse(
+        x,
+        simpleHttpError(413, "file_too_large", new FileTooLarge(limit, limitSource).message),
+        limit,
+      );
     }
     try {
       const file = await deps.files.upload(pending.owner, chunksOf(x.req), {
