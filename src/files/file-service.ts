@@ -105,7 +105,7 @@ export class FileService {
         ? (meta.limitSource ?? "the declared size")
         : "ORION_FILE_MAX_BYTES";
     const md5 = createHash("md5");
-    let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
     let filled = 0;
     let chunks = 0;
     let size = 0;
@@ -115,8 +115,9 @@ export class FileService {
       const data = chunk.subarray(0, filled);
       contentType ??= await typeOf(data, meta.claimedType);
       await guard(() => this.storage.putChunk(id, chunks, data, expiresAt));
+      // Every store has taken (written or copied) the bytes once putChunk resolves: the buffer is
+      // filled again, so a large upload allocates one chunk, not one per megabyte.
       chunks++;
-      chunk = Buffer.allocUnsafe(CHUNK_BYTES);
       filled = 0;
     };
     try {

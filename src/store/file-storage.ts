@@ -7,7 +7,8 @@ export interface FileStorage {
   /**
    * Writes chunk `index` of a file's content (staged: no metadata names it until `commit`). It
    * expires at `expiresAt` (ms) whether or not the file is committed, so an upload that never
-   * finishes cannot leave content behind for longer than a file would live.
+   * finishes cannot leave content behind for longer than a file would live. The store keeps no
+   * reference to `data` once this resolves: the caller fills the same buffer again.
    */
   putChunk(fileId: string, index: number, data: Uint8Array, expiresAt: number): Promise<void>;
   getChunk(fileId: string, index: number): Promise<Uint8Array | undefined>;
