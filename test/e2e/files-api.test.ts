@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import OpenAI from "openai";
 import { PDFDocument } from "pdf-lib";
 import sharp from "sharp";
@@ -454,5 +455,68 @@ describe("presigned uploads", () => {
     expect((await presign({ filename: "x", purpose: "nonsense" })).status).toBe(422);
     expect((await presign({ purpose: "assistants" })).status).toBe(422);
     expect((await presign({ filename: "x", expiration: 10 ** 9 })).status).toBe(422);
+  });
+});
+
+describe("/openapi.json describes the Files API as served", () => {
+  it("documents every files route, and real replies (successes and errors) match it", async () => {
+    const spec = (await (await fetch(`${url}/openapi.json`)).json()) as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>
+      >;
+    };
+    for (const route of app.routes().filter((r) => r.name.startsWith("files."))) {
+      expect(
+        spec.paths[route.path]?.[route.method.toLowerCase()],
+        `${route.method} ${route.path}`,
+      ).toBeDefined();
+    }
+    const ajv = new Ajv2020({ strict: false });
+    const check = async (template: string, res: Response) => {
+      const method = (res as Response & { method?: string }).method ?? "get";
+      const responses = spec.paths[template]?.[method]?.responses ?? {};
+      const schema = (responses[String(res.status)] ?? responses[`${String(res.status)[0]}XX`])?.content?.[
+        "application/json"
+      ]?.schema;
+      expect(schema, `${method} ${template} ${res.status}`).toBeDefined();
+      const validate = ajv.compile(schema as object);
+      expect(
+        validate(await res.json()),
+        `${template} ${res.status}: ${ajv.errorsText(validate.errors)}`,
+      ).toBe(true);
+    };
+    const as = (method: string, res: Response) => Object.assign(res, { method });
+    const picture = await sharp({ create: { width: 7, height: 7, channels: 3, background: "#abcdef" } })
+      .png()
+      .toBuffer();
+    const uploaded = await upload(ALICE, picture, "doc.png");
+    const file = (await uploaded.clone().json()) as FileJson;
+    await check("/v1/files", as("post", uploaded));
+    await check("/v1/files", await fetch(`${url}/v1/files`, { headers: auth(ALICE) }));
+    await check("/v1/files", as("post", await upload(ALICE, Buffer.alloc(0), "e.txt")));
+    await check("/v1/files/{id}", await fetch(`${url}/v1/files/${file.id}`, { headers: auth(ALICE) }));
+    await check("/v1/files/{id}", await fetch(`${url}/v1/files/nope`, { headers: auth(ALICE) }));
+    const md5 = createHash("md5").update(picture).digest("hex");
+    await check("/v1/files/hash/{md5}", await fetch(`${url}/v1/files/hash/${md5}`, { headers: auth(ALICE) }));
+    const presigned = await fetch(`${url}/v1/files/presigned-url`, {
+      method: "POST",
+      headers: { ...auth(ALICE), "content-type": "application/json" },
+      body: JSON.stringify({ filename: "x.bin" }),
+    });
+    const signed = (await presigned.clone().json()) as { id: string; url: string };
+    await check("/v1/files/presigned-url", as("post", presigned));
+    await check(
+      "/v1/files/uploads/{id}",
+      as("put", await fetch(signed.url, { method: "PUT", body: new Uint8Array([1, 2, 3]) })),
+    );
+    await check(
+      "/v1/files/verify-upload/{id}",
+      await fetch(`${url}/v1/files/verify-upload/${signed.id}`, { headers: auth(ALICE) }),
+    );
+    await check(
+      "/v1/files/{id}",
+      as("delete", await fetch(`${url}/v1/files/${file.id}`, { method: "DELETE", headers: auth(ALICE) })),
+    );
   });
 });

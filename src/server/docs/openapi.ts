@@ -15,6 +15,7 @@ import {
   SkillListJson,
   ToolListJson,
 } from "../rest/contract/response-schemas.js";
+import { filesPaths } from "./files-openapi.js";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -177,6 +178,7 @@ export function openApiDocument(version: string) {
         content: json(ToolListJson),
       }),
     },
+    ...filesPaths({ schemaOf, json, errors, pathParam, queryParam }),
     "/healthz": {
       get: {
         summary: "Alive",
