@@ -215,17 +215,22 @@ describe("files belong to their caller", () => {
     expect(post.headers.get("www-authenticate")).toMatch(/^Bearer/);
   });
 
-  it("checks a chat's file ids before the quota is charged", async () => {
+  it("checks a chat's file ids before the quota: a 404 naming the id, even with the quota spent", async () => {
     const guest = { "x-browser-id": "files-quota-guest" };
     const quota = async () =>
-      ((await (await fetch(`${url}/v1/quota`, { headers: guest })).json()) as { used_today: number })
-        .used_today;
-    const before = await quota();
-    const res = await postChat(url, chatNaming("file-0123456789abcdef0123456789abcdef"), guest);
-    expect(res.status).toBe(404);
-    const body = (await res.json()) as ErrorBody;
-    expect(body.error.message).toContain('no file "file-0123456789abcdef0123456789abcdef"');
-    expect(await quota()).toBe(before);
+      ((await (await fetch(`${url}/v1/quota`, { headers: guest })).json()) as { remaining_today: number })
+        .remaining_today;
+    const unknown = chatNaming("file-0123456789abcdef0123456789abcdef");
+    const first = await postChat(url, unknown, guest);
+    expect(first.status).toBe(404);
+    expect(((await first.json()) as ErrorBody).error.message).toContain(
+      'no file "file-0123456789abcdef0123456789abcdef"',
+    );
+    while ((await quota()) > 0) {
+      expect((await postChat(url, { messages: [{ role: "user", content: "hi" }] }, guest)).status).toBe(200);
+    }
+    expect((await postChat(url, { messages: [{ role: "user", content: "hi" }] }, guest)).status).toBe(429);
+    expect((await postChat(url, unknown, guest)).status).toBe(404);
   });
 });
 
