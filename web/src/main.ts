@@ -249,9 +249,14 @@ async function restoreSession() {
     setSession(sessionId);
     for (const m of session?.messages ?? []) {
       if (m.role === Role.USER) {
-        const images = m.parts.flatMap((p) =>
-          p.part.case === "imageUrl" ? [{ name: "image", type: "image/*", dataUrl: p.part.value.url }] : [],
-        );
+        const images = m.parts.flatMap((p) => {
+          if (p.part.case === "imageUrl")
+            return [{ name: "image", type: "image/*", dataUrl: p.part.value.url }];
+          if (p.part.case === "inputFile" && p.part.value.fileId) {
+            return [{ name: p.part.value.fileId, type: "", dataUrl: "" }];
+          }
+          return [];
+        });
         show(userTurn(textOf(m), images));
       } else if (m.role === Role.ASSISTANT && (textOf(m) !== "" || m.events.length > 0)) {
         const turn = new AssistantTurn();
@@ -422,7 +427,7 @@ ui.stop.addEventListener("click", () => running?.abort());
 async function addFiles(files: Iterable<File>) {
   for (const file of files) {
     try {
-      pending.push(await attach(file, pending, settings));
+      pending.push(await attach(file, pending, settings, ui.apiKey.value.trim() || undefined));
     } catch (error) {
       show(notice((error as Error).message, "error"));
     }
@@ -489,7 +494,12 @@ function sketch(): RequestSketch {
     model: ui.model.selectedOptions[0]?.textContent ?? "vlmrun-orion-1:auto",
     system: ui.systemPrompt.value.trim(),
     prompt: ui.prompt.value.trim() || (pending.length > 0 ? "" : "Describe this image"),
-    files: pending.map((a) => ({ name: a.name, type: a.type, kind: kindOf(a.type) })),
+    files: pending.map((a) => ({
+      name: a.name,
+      type: a.type,
+      kind: kindOf(a.type),
+      ...(a.fileId ? { fileId: a.fileId } : {}),
+    })),
     caller: sketchCaller(),
     toolsets: wire(ui.toolsets),
     providers: wire(ui.providers),
