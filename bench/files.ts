@@ -78,7 +78,9 @@ async function measure(
 async function main() {
   const redisPort = await freePort();
   children.push(
-    spawn("redis-server", ["--port", String(redisPort), "--save", "", "--appendonly", "no"], { stdio: "ignore" }),
+    spawn("redis-server", ["--port", String(redisPort), "--save", "", "--appendonly", "no"], {
+      stdio: "ignore",
+    }),
   );
   await new Promise((r) => setTimeout(r, 300));
   const common = {
@@ -92,7 +94,9 @@ async function main() {
     ["embedded (SQLite)", { ORION_DATA_DIR: mkdtempSync(join(tmpdir(), "orion-bench-files-")) }],
     ["Redis", { REDIS_URL: `redis://127.0.0.1:${redisPort}`, ORION_REDIS_PREFIX: "bench-files:" }],
   ];
-  console.log(`Files API: one ${MB} MiB upload per row (after a 20 MiB warm-up), server RSS sampled every 50 ms`);
+  console.log(
+    `Files API: one ${MB} MiB upload per row (after a 20 MiB warm-up), server RSS sampled every 50 ms`,
+  );
   let seed = 1;
   for (const [name, env] of stores) {
     for (const [label, path] of [
