@@ -2,9 +2,9 @@ import type { ChatMessage, ContentPart } from "../../gen/vlmrun/agent/v1/chat_pb
 import type { ArtifactMeta, Artifacts } from "../artifacts/artifacts.js";
 import type { FetchPolicy, MediaKind, MediaLimits } from "../config.js";
 import { validationError } from "../errors.js";
-import { type ChatFiles, fileNotFound, kindOfFile } from "../files/chat-files.js";
+import { type ChatFiles, fileNotFound } from "../files/chat-files.js";
 import { ImageRefused, imageMetadata } from "../media/image-pixels.js";
-import { MediaRejected, partBytes } from "../media/part-bytes.js";
+import { kindOfMediaType, MediaRejected, partBytes } from "../media/part-bytes.js";
 
 export interface Attachment {
   id: string;
@@ -12,12 +12,13 @@ export interface Attachment {
   kind: MediaKind;
 }
 
-const KINDS: Partial<Record<NonNullable<ContentPart["part"]["case"]>, [MediaKind, string]>> = {
+/** What each part kind must hold; an input_file may hold any kind, found in its content. */
+const KINDS: Partial<Record<NonNullable<ContentPart["part"]["case"]>, [MediaKind | "any", string]>> = {
   imageUrl: ["image", "image_url.url"],
   videoUrl: ["video", "video_url.url"],
   audioUrl: ["audio", "audio_url.url"],
   fileUrl: ["document", "file_url.url"],
-  inputFile: ["document", "input_file.file_url"],
+  inputFile: ["any", "input_file.file_url"],
 };
 
 /** The `file_id` of an input_file part that names an uploaded file (and no URL). */
@@ -76,7 +77,7 @@ export async function ingestAttachments(
         throw reject(`the attachments add up to more than ${media.limits.total} bytes`, "too_large");
       }
       let description = `${bytes.mediaType}, ${bytes.data.byteLength} bytes`;
-      if (kind[0] === "image") {
+      if (bytes.kind === "image") {
         try {
           const meta = await imageMetadata(bytes.data);
           description = `${meta.format}, ${meta.width}×${meta.height}`;
@@ -91,7 +92,7 @@ export async function ingestAttachments(
         bytes.mediaType,
         `attachment-${i}-${j}`,
       );
-      found.push({ id: stored.id, description: `${stored.id} (${description})`, kind: kind[0] });
+      found.push({ id: stored.id, description: `${stored.id} (${description})`, kind: bytes.kind });
     }
   }
   return found;
@@ -114,7 +115,7 @@ async function ingestFile(
   const file = await media.files?.get(fileId);
   if (!file || !media.files) throw fileNotFound(fileId, field);
   const reject = (description: string, type: string) => validationError([{ field, description, type }]);
-  const kind = kindOfFile(file.contentType);
+  const kind = kindOfMediaType(file.contentType);
   if (!kind) {
     throw reject(
       `rejected: its content is ${file.contentType}, which is no image, video, audio or document`,

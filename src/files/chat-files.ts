@@ -1,8 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import type { ChatMessage } from "../../gen/vlmrun/agent/v1/chat_pb.js";
-import type { MediaKind } from "../config.js";
 import { Reason, reasonError } from "../errors.js";
-import { isDocumentType } from "../media/part-bytes.js";
 import type { StoredFile } from "../store/file-storage.js";
 import type { FileService } from "./file-service.js";
 
@@ -45,11 +43,4 @@ export async function checkFileParts(messages: readonly ChatMessage[], files: Ch
   for (const { id, field } of fileIdParts(messages)) {
     if (!files || !(await files.get(id))) throw fileNotFound(id, field);
   }
-}
-
-/** The kind of attachment a file's content makes; undefined when it is none the tools take. */
-export function kindOfFile(contentType: string): MediaKind | undefined {
-  for (const kind of ["image", "video", "audio"] as const)
-    if (contentType.startsWith(`${kind}/`)) return kind;
-  return isDocumentType(contentType) ? "document" : undefined;
 }

@@ -344,6 +344,30 @@ describe("what a file holds decides what it is", () => {
     expect(list.items.map((i) => i.object_id)).toEqual([expect.stringMatching(/^doc_/)]);
   });
 
+  it("an input_file given by URL is classified by its content too (an image answers as an image)", async () => {
+    const res = await postChat(
+      url,
+      {
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "How big is this image?" },
+              {
+                type: "input_file",
+                file_url: `data:application/octet-stream;base64,${png.toString("base64")}`,
+              },
+            ],
+          },
+        ],
+      },
+      auth(ALICE),
+    );
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { choices: { message: { content: string } }[] };
+    expect(body.choices[0]?.message.content).toMatch(/^img_[0-9a-f]{6}: 64×32 png/);
+  });
+
   it("a zip, a decompression-bomb image and an oversized document meet the attachment caps", async () => {
     const zip = (await (
       await upload(ALICE, lyingZip("bomb.txt", 1_000_000, 10), "bomb.zip")
