@@ -59,7 +59,13 @@ export class EmptyFile extends Error {
   }
 }
 
+/** How an upload ended, for metrics. */
+export type UploadOutcome = "created" | "duplicate" | "too_large" | "owner_full" | "empty" | "error";
+export type UploadObserver = (path: UploadMeta["path"], outcome: UploadOutcome, bytes: number) => void;
+
 export interface UploadMeta {
+  /** Which route it came through. */
+  path: "multipart" | "presigned";
   filename: string;
   purpose: string;
   /** The type the client claimed (multipart part or PUT header); used only for text, which has no magic number. */
@@ -83,6 +89,7 @@ export class FileService {
   constructor(
     private readonly storage: FileStorage,
     readonly config: FilesConfig,
+    private readonly observe: UploadObserver = () => {},
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -149,12 +156,14 @@ export class FileService {
         expiresAt,
       };
       const result = await guard(() => this.storage.commit(file, this.config.maxBytesPerOwner));
-      if (result.outcome === "created") return result.file;
-      await this.dropContent(id, chunks);
-      if (result.outcome === "duplicate") return result.file;
-      throw new OwnerFull(result.usedBytes, this.config.maxBytesPerOwner, size);
+      if (result.outcome !== "created") await this.dropContent(id, chunks);
+      if (result.outcome === "over_quota")
+        throw new OwnerFull(result.usedBytes, this.config.maxBytesPerOwner, size);
+      this.observe(meta.path, result.outcome, size);
+      return result.file;
     } catch (error) {
       if (!(error instanceof OwnerFull)) await this.dropContent(id, chunks + (filled > 0 ? 1 : 0));
+      this.observe(meta.path, outcomeOf(error), size);
       throw error;
     }
   }
@@ -203,6 +212,13 @@ export class FileService {
     }
     return out.subarray(0, at);
   }
+}
+
+function outcomeOf(error: unknown): UploadOutcome {
+  if (error instanceof FileTooLarge) return "too_large";
+  if (error instanceof OwnerFull) return "owner_full";
+  if (error instanceof EmptyFile) return "empty";
+  return "error";
 }
 
 /** The type in the content; for text (no magic number) the claimed textual type when it is UTF-8. */

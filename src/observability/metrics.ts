@@ -30,6 +30,10 @@ export interface Metrics {
   readonly toolQueueRunSeconds: Histogram<"tool">;
   /** Jobs a worker stopped renewing (killed, hung) that BullMQ put back for another worker. */
   readonly toolJobsStalled: Counter<"toolset">;
+  /** Files API uploads by path (multipart, presigned) and outcome (created, duplicate, too_large, owner_full, empty, error). */
+  readonly fileUploads: Counter<"path" | "outcome">;
+  /** Bytes received in uploads by path, kept or not. */
+  readonly fileUploadBytes: Counter<"path">;
 }
 
 /** One tool call's end, as the agent reports it. */
@@ -155,6 +159,18 @@ export function createMetrics(): Metrics {
       name: "orion_tool_jobs_stalled_total",
       help: "Tool jobs whose worker stopped (killed or hung) and that were put back for another worker",
       labelNames: ["toolset"],
+      registers: [registry],
+    }),
+    fileUploads: new Counter({
+      name: "orion_file_uploads_total",
+      help: "Files API uploads by path (multipart, presigned) and outcome",
+      labelNames: ["path", "outcome"],
+      registers: [registry],
+    }),
+    fileUploadBytes: new Counter({
+      name: "orion_file_upload_bytes_total",
+      help: "Bytes received in Files API uploads by path, kept or not",
+      labelNames: ["path"],
       registers: [registry],
     }),
   };

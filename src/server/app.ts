@@ -142,7 +142,10 @@ export function build(config: Config, options: BuildOptions = {}): App {
         if (reason) tools.withdraw((t) => t.toolset === Toolset.VIDEO && t.provider === undefined, reason);
       });
   const background = new BackgroundWrites(store.kind === "sqlite");
-  const files = new FileService(store.files(), config.files);
+  const files = new FileService(store.files(), config.files, (path, outcome, bytes) => {
+    metrics.fileUploads.inc({ path, outcome });
+    metrics.fileUploadBytes.inc({ path }, bytes);
+  });
   const caps = callerCaps(config);
   const service = createAgentService({
     config,

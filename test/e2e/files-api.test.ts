@@ -279,6 +279,8 @@ describe("bad uploads get clear answers", () => {
       ((await (await fetch(`${url}/v1/files`, { headers: auth(ALICE) })).json()) as FileJson[]).length,
     ).toBe(before);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/orion_file_uploads_total\{path="multipart",outcome="too_large"\} [1-9]/);
   });
 
   it("unknown purpose → 422, in the query or as a form field", async () => {
@@ -315,6 +317,9 @@ describe("bad uploads get clear answers", () => {
     const over = await upload(BOB, Buffer.alloc(FILE_MAX - 1000, 9), "third.bin");
     expect(over.status).toBe(413);
     expect(((await over.json()) as ErrorBody).error.code).toBe("files_quota_exceeded");
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/orion_file_uploads_total\{path="multipart",outcome="duplicate"\} [1-9]/);
+    expect(metrics).toMatch(/orion_file_uploads_total\{path="multipart",outcome="owner_full"\} [1-9]/);
     for (const id of ids) await vlm.files.delete(id);
     expect((await upload(BOB, Buffer.alloc(FILE_MAX - 1000, 9), "third.bin")).status).toBe(201);
   });

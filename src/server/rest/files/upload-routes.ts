@@ -128,6 +128,7 @@ function receiveMultipart(
         return;
       }
       const meta: UploadMeta = {
+        path: "multipart",
         filename: cleanFilename(info.filename),
         purpose,
         claimedType: info.mimeType,
@@ -246,6 +247,7 @@ export function putUploadRoute(deps: FilesRouteDeps) {
     }
     try {
       const file = await deps.files.upload(pending.owner, chunksOf(x.req), {
+        path: "presigned",
         id: pending.id,
         filename: pending.filename,
         purpose: pending.purpose,
