@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { Ajv2020 } from "ajv/dist/2020.js";
+import Database from "better-sqlite3";
 import OpenAI from "openai";
 import { PDFDocument } from "pdf-lib";
 import sharp from "sharp";
@@ -281,6 +283,41 @@ describe("bad uploads get clear answers", () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/orion_file_uploads_total\{path="multipart",outcome="too_large"\} [1-9]/);
+  });
+
+  it("a client that goes away mid-upload leaves no chunks behind (multipart and presigned)", async () => {
+    const db = new Database(join(app.config.store.dataDir, "orion.db"), { readonly: true });
+    const chunks = () => (db.prepare("SELECT count(*) AS n FROM file_chunks").get() as { n: number }).n;
+    const before = chunks();
+    const signed = (await (
+      await fetch(`${url}/v1/files/presigned-url`, {
+        method: "POST",
+        headers: { ...auth(ALICE), "content-type": "application/json" },
+        body: JSON.stringify({ filename: "cut.bin" }),
+      })
+    ).json()) as { url: string };
+    const { port } = new URL(url);
+    const framing = '--b\r\ncontent-disposition: form-data; name="file"; filename="cut.bin"\r\n\r\n';
+    for (const [path, headers, head] of [
+      ["/v1/files", { ...auth(ALICE), "content-type": "multipart/form-data; boundary=b" }, framing],
+      [new URL(signed.url).pathname + new URL(signed.url).search, {}, ""],
+    ] as const) {
+      const req = http.request({
+        host: "127.0.0.1",
+        port,
+        path,
+        method: path === "/v1/files" ? "POST" : "PUT",
+        headers: { ...headers, "content-length": String(FILE_MAX) },
+      });
+      req.on("error", () => {});
+      req.write(head);
+      req.write(Buffer.alloc(1536 * 1024, 5)); // more than a chunk: one is stored before the cut
+      await new Promise((r) => setTimeout(r, 300));
+      req.destroy();
+    }
+    await expect.poll(chunks, { timeout: 3_000 }).toBe(before);
+    db.close();
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 
   it("unknown purpose → 422, in the query or as a form field", async () => {

@@ -133,6 +133,10 @@ function receiveMultipart(
         purpose,
         claimedType: info.mimeType,
       };
+      // A client that goes away mid-file ends the part too, so the upload stops and drops its chunks.
+      x.req.once("close", () => {
+        if (!x.req.complete) stream.destroy(new Error("the client aborted the upload"));
+      });
       upload = deps.files.upload(owner, chunksOf(stream), meta);
       upload.catch((error: unknown) => {
         const refusal = uploadRefusal(error);
