@@ -126,6 +126,12 @@ async function ingestFile(
   if (file.bytes > cap) {
     throw reject(`rejected: ${file.bytes} bytes is over the ${kind} limit of ${cap}`, "too_large");
   }
+  if (file.bytes > artifacts.maxBytes) {
+    throw reject(
+      `rejected: ${file.bytes} bytes is over the ${artifacts.maxBytes} an attachment is kept up to (ORION_ARTIFACT_MAX_BYTES)`,
+      "too_large",
+    );
+  }
   const total = totalBefore + file.bytes;
   if (total > media.limits.total) {
     throw reject(`the attachments add up to more than ${media.limits.total} bytes`, "too_large");
