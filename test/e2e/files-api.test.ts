@@ -1,8 +1,10 @@
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -526,6 +528,42 @@ describe("presigned uploads", () => {
     expect((await presign({ filename: "x", purpose: "nonsense" })).status).toBe(422);
     expect((await presign({ purpose: "assistants" })).status).toBe(422);
     expect((await presign({ filename: "x", expiration: 10 ** 9 })).status).toBe(422);
+  });
+});
+
+describe("over h2c", () => {
+  it("takes a multipart upload and a presigned PUT from curl --http2-prior-knowledge", async () => {
+    const curl = async (...args: string[]) =>
+      (await promisify(execFile)("curl", ["-s", "--http2-prior-knowledge", ...args], { encoding: "utf8" }))
+        .stdout;
+    const bytes = Buffer.alloc(1024 * 1024 + 5, 9);
+    writeFileSync(join(dir, "h2.bin"), bytes);
+    const direct = JSON.parse(
+      await curl(
+        `${url}/v1/files`,
+        "-H",
+        `authorization: Bearer ${ALICE}`,
+        "-F",
+        `file=@${join(dir, "h2.bin")}`,
+      ),
+    ) as FileJson;
+    expect(direct).toMatchObject({ filename: "h2.bin", bytes: bytes.length });
+    const signed = JSON.parse(
+      await curl(
+        `${url}/v1/files/presigned-url`,
+        "-H",
+        `authorization: Bearer ${ALICE}`,
+        "-H",
+        "content-type: application/json",
+        "-d",
+        '{"filename":"h2-put.bin"}',
+      ),
+    ) as { url: string };
+    writeFileSync(join(dir, "h2-put.bin"), Buffer.alloc(1024 * 1024 + 7, 3));
+    const put = JSON.parse(await curl("-T", join(dir, "h2-put.bin"), signed.url)) as FileJson;
+    expect(put).toMatchObject({ filename: "h2-put.bin", bytes: 1024 * 1024 + 7 });
+    for (const id of [direct.id, put.id])
+      await fetch(`${url}/v1/files/${id}`, { method: "DELETE", headers: auth(ALICE) });
   });
 });
 
