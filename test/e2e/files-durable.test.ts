@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startProbe } from "../support/probe.js";
 import { freshDataDir, uniquePrefix } from "../support/server.js";
 import { type ServerProcess, spawnServer } from "../support/server-process.js";
 
@@ -99,16 +100,18 @@ async function presignedUpload(server: ServerProcess, mb: number) {
   const sampler = setInterval(() => {
     peak = Math.max(peak, rssMb(pid));
   }, 50);
+  const probe = startProbe(server.url, 20);
   const started = performance.now();
   const res = await fetch(presigned.url, { method: "PUT", body: bodyOf(mb), duplex: "half" } as RequestInit);
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
+  const probed = await probe();
   expect(res.status).toBe(200);
   const file = (await res.json()) as { id: string; bytes: number };
   expect(file.bytes).toBe(mb * 1024 * 1024);
   const verify = await fetch(`${server.url}/v1/files/verify-upload/${presigned.id}`, { headers: auth });
   expect(verify.status).toBe(200);
-  return { file, before, peak, after: rssMb(pid), mbPerSecond: mb / seconds };
+  return { file, before, peak, after: rssMb(pid), mbPerSecond: mb / seconds, probed };
 }
 
 describe.each([
@@ -142,6 +145,12 @@ describe.each([
       `${_name}: 150 MB presigned: ${figures.mbPerSecond.toFixed(1)} MB/s; RSS before ${figures.before.toFixed(0)} MB, peak ${figures.peak.toFixed(0)} MB, after ${figures.after.toFixed(0)} MB`,
     );
     expect(figures.peak - figures.before).toBeLessThan(40);
+    // Other requests are served all along: no chunk holds the event loop.
+    console.log(
+      `${_name}: /healthz during the upload: worst ${figures.probed.worstMs.toFixed(0)} ms of ${figures.probed.count}`,
+    );
+    expect(figures.probed.failures).toBe(0);
+    expect(figures.probed.worstMs).toBeLessThan(500);
     // Read back whole, chunk by chunk, and deleted.
     const content = await fetch(`${server.url}/v1/files/${figures.file.id}/content`, { headers: auth });
     let total = 0;
