@@ -5,14 +5,15 @@ import { type ArtifactMeta, Artifacts, kindOfContentType } from "../artifacts/ar
 import type { Backend } from "../backends/backend.js";
 import { type Config, variantOf } from "../config.js";
 import { Reason, reasonError } from "../errors.js";
-import { chatFiles } from "../files/chat-files.js";
+import { type ChatFiles, chatFiles, fileIdParts } from "../files/chat-files.js";
 import type { FileService } from "../files/file-service.js";
+import { kindOfMediaType } from "../media/part-bytes.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import type { Need, Tool } from "../tools/tool.js";
 import { AgentBackend } from "./agent-backend.js";
 import { ingestAttachments } from "./attachments.js";
 import { capsFor } from "./caps.js";
-import { chosenToolsets, selectToolsets } from "./selection.js";
+import { chosenToolsets, selectToolsets, TOOLSET_OF_KIND } from "./selection.js";
 import { systemNote } from "./system-note.js";
 import type { ToolObserver } from "./tool-runner.js";
 
@@ -44,6 +45,25 @@ function onlyByDefault(request: ChatCompletionRequest, files: number, offered: r
 }
 
 /**
+ * For the router (a stream without `toolsets`): the toolset each uploaded file's content calls for,
+ * as an image_url, video_url or file_url part of the same bytes would.
+ */
+async function uploadedToolsets(
+  request: ChatCompletionRequest,
+  streaming: boolean,
+  files: ChatFiles | undefined,
+): Promise<Map<string, Toolset>> {
+  const found = new Map<string, Toolset>();
+  if (!streaming || request.toolsets.length > 0 || !files) return found;
+  for (const { id } of fileIdParts(request.messages)) {
+    const file = await files.get(id);
+    const toolset = file && TOOLSET_OF_KIND[kindOfMediaType(file.contentType) ?? ""];
+    if (toolset !== undefined) found.set(id, toolset);
+  }
+  return found;
+}
+
+/**
  * The backend this request runs on: the plain model, or the agent loop around it when server
  * tools apply (some are selected and there are files for them to work on). Attachments become
  * artifacts of the session here.
@@ -64,14 +84,19 @@ export async function assembleAgent(
   const scope = Artifacts.scope(chat.owner, chat.sessionId);
   const produced: ArtifactMeta[] = [];
   const plain = { backend: chat.model, produced, scope, toolCalls: 0 };
-  const toolsets = selectToolsets(request, chat.streaming);
+  const files = deps.files && chatFiles(deps.files, chat.owner);
+  const toolsets = selectToolsets(
+    request,
+    chat.streaming,
+    await uploadedToolsets(request, chat.streaming, files),
+  );
   const selected = tools.select(toolsets, request.models);
   if (selected.length === 0) return plain;
   const attached = await ingestAttachments(request.messages, artifacts, scope, {
     policy: config.fetch,
     limits: config.media,
     signal: chat.signal,
-    ...(deps.files ? { files: chatFiles(deps.files, chat.owner) } : {}),
+    ...(files ? { files } : {}),
   });
   const earlier = request.sessionId ? await artifacts.list(scope) : [];
   const known = [
