@@ -1,9 +1,5 @@
 import { once } from "node:events";
-import type { FileService } from "../../../files/file-service.js";
 import { isMd5 } from "../../../files/file-service.js";
-import type { UploadUrls } from "../../../files/upload-urls.js";
-import { ownerOf } from "../../../identity/caller.js";
-import type { Logger } from "../../../observability/logger.js";
 import type { StoredFile } from "../../../store/file-storage.js";
 import type { Exchange } from "../../http/exchange.js";
 import { httpErrorOf, simpleHttpError, validationHttpError } from "../../http/http-error.js";
@@ -12,42 +8,8 @@ import { writable } from "../../http/types.js";
 import type { RouteHandler } from "../../router.js";
 import { fileJson } from "./file-json.js";
 import { pageOf } from "./file-requests.js";
+import { type FileRoute, type FilesRouteDeps, notFound, signedInOwner } from "./files-access.js";
 import { presignRoute, putUploadRoute, uploadRoute } from "./upload-routes.js";
-
-export interface FilesRouteDeps {
-  files: FileService;
-  uploads: UploadUrls;
-  /** Take the upload URL's scheme from X-Forwarded-Proto (behind a trusted proxy). */
-  trustProxy: boolean;
-  logger: Logger;
-}
-
-export interface FileRoute {
-  method: string;
-  path: string;
-  name: string;
-  handler: RouteHandler;
-}
-
-/**
- * The owner a Files API request acts for, or undefined after answering 401: files belong to a
- * signed-in caller (API key or JWT), never to a guest.
- */
-export function signedInOwner(x: Exchange): string | undefined {
-  if (x.caller && x.caller.kind !== "guest") return ownerOf(x.caller);
-  const error = simpleHttpError(
-    401,
-    "unauthenticated",
-    "the Files API needs a signed-in caller: send Authorization: Bearer <API key or token>",
-  );
-  error.headers["www-authenticate"] = 'Bearer realm="orion"';
-  sendHttpError(x.res, error);
-  return undefined;
-}
-
-export function notFound(id: string) {
-  return simpleHttpError(404, "file_not_found", `no file "${id.slice(0, 200)}"`);
-}
 
 /** Runs a handler; a store failure (or any other error the service raises) answers as such. */
 function answering(handler: (x: Exchange, params: Record<string, string>) => Promise<void>): RouteHandler {

@@ -10,8 +10,7 @@ import { headerOf, type NodeRequest } from "../../http/types.js";
 import { locIssues } from "../contract/validation-issues.js";
 import { fileJson, presignedJson } from "./file-json.js";
 import { cleanFilename, presignedRequestSchema, purposeIssue } from "./file-requests.js";
-import type { FilesRouteDeps } from "./files-routes.js";
-import { signedInOwner } from "./files-routes.js";
+import { type FilesRouteDeps, signedInOwner } from "./files-access.js";
 
 /** Room for the multipart framing and small fields around the file part. */
 const MULTIPART_OVERHEAD = 64 * 1024;
