@@ -6,12 +6,15 @@ import type { Backend } from "../backends/backend.js";
 import { variantOf } from "../backends/variant.js";
 import type { Config } from "../config.js";
 import { Reason, reasonError } from "../errors.js";
+import { type ChatFiles, chatFiles, fileIdParts } from "../files/chat-files.js";
+import type { FileService } from "../files/file-service.js";
+import { kindOfMediaType } from "../media/part-bytes.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import type { Need, Tool } from "../tools/tool.js";
 import { AgentBackend } from "./agent-backend.js";
 import { ingestAttachments } from "./attachments.js";
 import { capsFor } from "./caps.js";
-import { chosenToolsets, namesToolsets, selectToolsets } from "./selection.js";
+import { chosenToolsets, namesToolsets, selectToolsets, TOOLSET_OF_KIND } from "./selection.js";
 import { systemNote } from "./system-note.js";
 import type { ToolObserver } from "./tool-runner.js";
 
@@ -19,6 +22,8 @@ export interface AssembleDeps {
   config: Config;
   tools: ToolRegistry;
   artifacts: Artifacts;
+  /** Uploaded files, which `input_file` parts name by id. */
+  files?: FileService;
   /** Told how every server tool call ended, across chats (metrics). */
   observeTool?: ToolObserver;
 }
@@ -38,6 +43,25 @@ export interface AssembledAgent {
 function onlyByDefault(request: ChatCompletionRequest, files: number, offered: readonly Tool[]): boolean {
   const named = namesToolsets(request) || request.models.length > 0;
   return !named && files === 0 && offered.every((t) => t.toolset === Toolset.CORE);
+}
+
+/**
+ * For the router (a stream without `toolsets`): the toolset each uploaded file's content calls for,
+ * as an image_url, video_url or file_url part of the same bytes would.
+ */
+async function uploadedToolsets(
+  request: ChatCompletionRequest,
+  streaming: boolean,
+  files: ChatFiles | undefined,
+): Promise<Map<string, Toolset>> {
+  const found = new Map<string, Toolset>();
+  if (!streaming || namesToolsets(request) || !files) return found;
+  for (const { id } of fileIdParts(request.messages)) {
+    const file = await files.get(id);
+    const toolset = file && TOOLSET_OF_KIND[kindOfMediaType(file.contentType) ?? ""];
+    if (toolset !== undefined) found.set(id, toolset);
+  }
+  return found;
 }
 
 /**
@@ -61,13 +85,19 @@ export async function assembleAgent(
   const scope = Artifacts.scope(chat.owner, chat.sessionId);
   const produced: ArtifactMeta[] = [];
   const plain = { backend: chat.model, produced, scope, toolCalls: 0 };
-  const toolsets = selectToolsets(request, chat.streaming);
+  const files = deps.files && chatFiles(deps.files, chat.owner);
+  const toolsets = selectToolsets(
+    request,
+    chat.streaming,
+    await uploadedToolsets(request, chat.streaming, files),
+  );
   const selected = tools.select(toolsets, request.models, request.mcpServers);
   if (selected.length === 0) return plain;
   const attached = await ingestAttachments(request.messages, artifacts, scope, {
     policy: config.fetch,
     limits: config.media,
     signal: chat.signal,
+    ...(files ? { files } : {}),
   });
   const earlier = request.sessionId ? await artifacts.list(scope) : [];
   const known = [

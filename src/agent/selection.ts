@@ -25,11 +25,23 @@ const MEDIA: Record<string, Toolset> = {
   inputFile: Toolset.DOCUMENT,
 };
 
+/** The toolset the router adds for media of a kind found in its content (uploaded files). */
+export const TOOLSET_OF_KIND: Partial<Record<string, Toolset>> = {
+  image: Toolset.IMAGE,
+  video: Toolset.VIDEO,
+  document: Toolset.DOCUMENT,
+};
+
 /**
  * Which toolsets a request gets (README, "Which tools"): explicit `toolsets` → exactly those; absent on a streaming request → the router picks
  * from the request's words and attached media (always with `core`); absent otherwise → `core`.
+ * `fileToolsets` names the toolset of each uploaded file by id (its content's kind).
  */
-export function selectToolsets(request: ChatCompletionRequest, streaming: boolean): Toolset[] {
+export function selectToolsets(
+  request: ChatCompletionRequest,
+  streaming: boolean,
+  fileToolsets: ReadonlyMap<string, Toolset> = new Map(),
+): Toolset[] {
   if (namesToolsets(request)) return [...new Set(request.toolsets)];
   if (!streaming) return [Toolset.CORE];
   const chosen = new Set<Toolset>([Toolset.CORE]);
@@ -37,7 +49,9 @@ export function selectToolsets(request: ChatCompletionRequest, streaming: boolea
     const text = textOf(message);
     for (const [toolset, words] of WORDS) if (words.test(text)) chosen.add(toolset);
     for (const part of message.parts) {
-      const toolset = part.part.case && MEDIA[part.part.case];
+      const p = part.part;
+      const uploaded = p.case === "inputFile" ? fileToolsets.get(p.value.fileId) : undefined;
+      const toolset = uploaded ?? (p.case && MEDIA[p.case]);
       if (toolset) chosen.add(toolset);
     }
   }

@@ -62,6 +62,11 @@ export class Artifacts {
     private readonly limits: ArtifactLimits,
   ) {}
 
+  /** The largest artifact kept (ORION_ARTIFACT_MAX_BYTES). */
+  get maxBytes(): number {
+    return this.limits.maxBytes;
+  }
+
   static scope(owner: string, sessionId: string): string {
     return `${owner}|${sessionId}`;
   }

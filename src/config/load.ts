@@ -159,6 +159,11 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
       maxBytes: integer(env, "ORION_SESSION_MAX_BYTES"),
       artifactMaxBytes: integer(env, "ORION_ARTIFACT_MAX_BYTES"),
     },
+    files: {
+      maxBytes: integer(env, "ORION_FILE_MAX_BYTES"),
+      maxBytesPerOwner: integer(env, "ORION_FILES_MAX_BYTES_PER_OWNER"),
+      ttlMs: integer(env, "ORION_FILE_TTL_DAYS") * 86_400_000,
+    },
     executions: {
       ttlMs: integer(env, "ORION_EXECUTION_TTL_DAYS") * 86_400_000,
       maxEvents: integer(env, "ORION_EXECUTION_MAX_EVENTS"),

@@ -341,6 +341,27 @@ export const SETTINGS = {
     kind: "text",
     doc: "a folder of skill bundles (`SKILL.md`, optional `vlmrun.yaml`, `schema.json`)",
   },
+  ORION_FILE_MAX_BYTES: {
+    kind: "integer",
+    default: 256 * MiB,
+    min: KiB,
+    max: 64 * GiB,
+    doc: "largest uploaded file, direct or presigned (413 naming it, the rest of the body read and dropped)",
+  },
+  ORION_FILES_MAX_BYTES_PER_OWNER: {
+    kind: "integer",
+    default: GiB,
+    min: KiB,
+    max: 1024 * GiB,
+    doc: "most bytes of live files one caller keeps (the same content is counted once); past it an upload is a 413 `files_quota_exceeded`",
+  },
+  ORION_FILE_TTL_DAYS: {
+    kind: "integer",
+    default: 30,
+    min: 1,
+    max: 3650,
+    doc: "a file is deleted this long after its upload",
+  },
   ORION_EXECUTION_TTL_DAYS: {
     kind: "integer",
     default: 7,

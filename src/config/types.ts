@@ -187,6 +187,16 @@ export interface QuotaConfig {
   failureMode: QuotaFailureMode;
 }
 
+/** Uploaded files (the Files API): caps and how long they are kept. */
+export interface FilesConfig {
+  /** Largest file, direct or presigned (ORION_FILE_MAX_BYTES). */
+  maxBytes: number;
+  /** Most bytes of live files one caller may keep (ORION_FILES_MAX_BYTES_PER_OWNER). */
+  maxBytesPerOwner: number;
+  /** How long a file is kept after its upload (ORION_FILE_TTL_DAYS). */
+  ttlMs: number;
+}
+
 /** Durable agent executions (POST /v1/agent/execute) and their webhooks. */
 export interface ExecutionConfig {
   /** Kept this long after submission, with their event logs (ORION_EXECUTION_TTL_DAYS). */
@@ -283,6 +293,7 @@ export interface Config {
   quota: QuotaConfig;
   sessions: SessionConfig;
   executions: ExecutionConfig;
+  files: FilesConfig;
 }
 
 export class ConfigError extends Error {}

@@ -17,6 +17,14 @@ export interface PartBytes {
   data: Buffer;
   /** The type found in the bytes (or, for text without magic numbers, the claimed textual type). */
   mediaType: string;
+  /** The kind the content is (the kind asked for, or what an "any" part turned out to be). */
+  kind: MediaKind;
+}
+
+/** The kind of attachment a content type makes; undefined when it is none the tools take. */
+export function kindOfMediaType(mediaType: string): MediaKind | undefined {
+  for (const kind of ["image", "video", "audio"] as const) if (mediaType.startsWith(`${kind}/`)) return kind;
+  return isDocumentType(mediaType) ? "document" : undefined;
 }
 
 const TEXTUAL = /^(text\/[\w.+-]+|application\/(json|xml|csv|yaml|x-ndjson))$/;
@@ -32,8 +40,13 @@ const DOCUMENTS = new Set([
   "application/rtf",
 ]);
 
+/** A type the document tools read: PDF, Word, RTF, or text. */
+export function isDocumentType(mediaType: string): boolean {
+  return DOCUMENTS.has(mediaType) || TEXTUAL.test(mediaType);
+}
+
 function accepts(kind: MediaKind, mediaType: string): boolean {
-  if (kind === "document") return DOCUMENTS.has(mediaType) || TEXTUAL.test(mediaType);
+  if (kind === "document") return isDocumentType(mediaType);
   return mediaType.startsWith(`${kind}/`);
 }
 
@@ -53,12 +66,13 @@ function isUtf8Text(data: Buffer): boolean {
  */
 export async function partBytes(
   url: string,
-  kind: MediaKind,
+  wanted: MediaKind | "any",
   policy: FetchPolicy,
   limits: MediaLimits,
   signal?: AbortSignal,
 ): Promise<PartBytes> {
-  const cap = limits.perKind[kind];
+  // A part of any kind (input_file) is fetched up to the largest cap, then held to its own kind's.
+  const cap = wanted === "any" ? Math.max(...Object.values(limits.perKind)) : limits.perKind[wanted];
   let data: Buffer;
   let claimed: string;
   const inline = parseDataUrl(url);
@@ -84,11 +98,20 @@ export async function partBytes(
       );
     }
   }
-  if (data.byteLength > cap)
-    throw new MediaRejected(`${data.byteLength} bytes is over the ${kind} limit of ${cap}`, "too_large");
   if (data.byteLength === 0) throw new MediaRejected("it is empty", "unreadable");
   const sniffed = (await fileTypeFromBuffer(data))?.mime;
   const mediaType = sniffed ?? (TEXTUAL.test(claimed) && isUtf8Text(data) ? claimed : undefined);
+  const kind = wanted === "any" ? mediaType && kindOfMediaType(mediaType) : wanted;
+  if (!kind) {
+    const what = mediaType ? `${mediaType}, which is no image, video, audio or document` : "not recognisable";
+    throw new MediaRejected(`its content is ${what}`, mediaType ? "type_mismatch" : "unreadable");
+  }
+  if (data.byteLength > limits.perKind[kind]) {
+    throw new MediaRejected(
+      `${data.byteLength} bytes is over the ${kind} limit of ${limits.perKind[kind]}`,
+      "too_large",
+    );
+  }
   if (!mediaType) throw new MediaRejected(`its content is not a recognisable ${kind}`, "unreadable");
   if (!accepts(kind, mediaType)) {
     throw new MediaRejected(
@@ -96,5 +119,5 @@ export async function partBytes(
       "type_mismatch",
     );
   }
-  return { data, mediaType };
+  return { data, mediaType, kind };
 }

@@ -40,6 +40,10 @@ export interface Metrics {
   readonly executionRecoveries: Counter;
   /** Webhook delivery attempts by outcome (delivered, retried, refused, gave_up). */
   readonly webhookDeliveries: Counter<"outcome">;
+  /** Files API uploads by path (multipart, presigned) and outcome (created, duplicate, too_large, owner_full, empty, error). */
+  readonly fileUploads: Counter<"path" | "outcome">;
+  /** Bytes received in uploads by path, kept or not. */
+  readonly fileUploadBytes: Counter<"path">;
 }
 
 /** One tool call's end, as the agent reports it. */
@@ -194,6 +198,18 @@ export function createMetrics(): Metrics {
       name: "orion_webhook_deliveries_total",
       help: "Webhook delivery attempts by outcome (delivered, retried, refused, gave_up)",
       labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    fileUploads: new Counter({
+      name: "orion_file_uploads_total",
+      help: "Files API uploads by path (multipart, presigned) and outcome",
+      labelNames: ["path", "outcome"],
+      registers: [registry],
+    }),
+    fileUploadBytes: new Counter({
+      name: "orion_file_upload_bytes_total",
+      help: "Bytes received in Files API uploads by path, kept or not",
+      labelNames: ["path"],
       registers: [registry],
     }),
   };

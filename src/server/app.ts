@@ -12,13 +12,15 @@ import { BackendRegistry } from "../backends/registry.js";
 import { type Config, VARIANTS, type Variant } from "../config.js";
 import { Reason, reasonError } from "../errors.js";
 import { createExecutionEngine } from "../executions/engine.js";
+import { FileService } from "../files/file-service.js";
+import { UploadUrls } from "../files/upload-urls.js";
 import { ApiKeys } from "../identity/api-keys.js";
 import { guestSecretSource } from "../identity/guest-secret.js";
 import { JwtVerifier } from "../identity/jwt.js";
 import { CallerResolver } from "../identity/resolve-caller.js";
 import { OutsideMcpServers } from "../mcp/client/outside-servers.js";
 import { Cancellations } from "../mcp/server/cancellations.js";
-import type { FileIdResolver } from "../mcp/server/file-refs.js";
+import { type FileIdResolver, filesApiResolver } from "../mcp/server/file-refs.js";
 import { ToolListWatch } from "../mcp/server/list-changed.js";
 import { mcpRoute } from "../mcp/server/mcp-route.js";
 import { availableTools } from "../mcp/server/mcp-server.js";
@@ -71,6 +73,7 @@ import { toolsRoute } from "./rest/bindings/tools-route.js";
 import { chatCompletionsRoute } from "./rest/chat/chat-route.js";
 import { executionEventsRoute } from "./rest/executions/events-route.js";
 import { executeRoute } from "./rest/executions/execute-route.js";
+import { filesRoutes } from "./rest/files/files-routes.js";
 import { Router } from "./router.js";
 import { identifyRpc, kPeer } from "./rpc/identify-rpc.js";
 import { malformedBinaryIsInvalidArgument } from "./rpc/malformed-message.js";
@@ -161,6 +164,10 @@ export function build(config: Config, options: BuildOptions = {}): App {
       ? new OutsideMcpServers(config.mcpServers, config.fetch, tools, logger)
       : undefined;
   const background = new BackgroundWrites(store.kind === "sqlite");
+  const files = new FileService(store.files(), config.files, (path, outcome, bytes) => {
+    metrics.fileUploads.inc({ path, outcome });
+    metrics.fileUploadBytes.inc({ path }, bytes);
+  });
   const caps = callerCaps(config);
   const quota = new Quota(store, config.quota, metrics, logger);
   const artifacts = new Artifacts(store, {
@@ -189,6 +196,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
     skills: new SkillLibrary(config.skillsDir, (path, error) =>
       logger.warn({ path, err: (error as Error).message }, "skipping a skill bundle that does not load"),
     ),
+    files,
     artifacts,
     logger,
     metrics,
@@ -249,9 +257,13 @@ export function build(config: Config, options: BuildOptions = {}): App {
       1_000,
       () => lifecycle.draining,
     ),
-    ...(options.fileIds ? { fileIds: options.fileIds } : {}),
+    fileIds: options.fileIds ?? filesApiResolver(files, config.sessions.artifactMaxBytes),
   });
   router.add("POST", "/mcp", "mcp", mcp).add("GET", "/mcp", "mcp", mcp).add("DELETE", "/mcp", "mcp", mcp);
+  const uploads = new UploadUrls(store, config.identity.guestSecret);
+  for (const r of filesRoutes({ files, uploads, trustProxy: config.identity.trustProxy, logger })) {
+    router.add(r.method, r.path, r.name, r.handler);
+  }
   const docs = docsRoutes(packageVersion);
   router
     .add("GET", "/openapi.json", "openapi", docs.openapi)

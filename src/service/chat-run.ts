@@ -16,6 +16,7 @@ import { previewsOf } from "../artifacts/previews.js";
 import type { Backend, BackendRequest, CallOptions } from "../backends/backend.js";
 import type { BackendRegistry } from "../backends/registry.js";
 import { Reason, reasonError, upstreamOf } from "../errors.js";
+import { chatFiles, checkFileParts } from "../files/chat-files.js";
 import { type Caller, kCaller, ownerOf } from "../identity/caller.js";
 import { checkRequestUrls } from "../media/request-urls.js";
 import type { Logger } from "../observability/logger.js";
@@ -122,6 +123,7 @@ export class ChatRun {
     const plan = await planChat(request, streaming, textCap, deps.config, deps.backends, deps.skills);
     await prepareFormat(deps.formats, plan.request.responseFormat, ctx.signal);
     await checkRequestUrls(request.messages, deps.config.fetch);
+    await checkFileParts(request.messages, deps.files && chatFiles(deps.files, owner));
     const idempotent = request.id !== "";
     if (idempotent) {
       const stored = await deps.idempotency.claim(owner, request.id);

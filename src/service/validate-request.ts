@@ -32,6 +32,8 @@ function known<E extends number>(values: readonly E[], value: E): boolean {
 }
 
 const URL_SCHEMES = /^(data:|https?:\/\/)/i;
+/** A file id is ours ("file-" and 32 hex digits); anything much longer is no id at all. */
+const MAX_FILE_ID = 128;
 
 function validatePart(add: Add, path: string, part: ContentPart, cap: ByteCap): void {
   const p = part.part;
@@ -43,12 +45,12 @@ function validatePart(add: Add, path: string, part: ContentPart, cap: ByteCap): 
       checkText(add, `${path}.text`, p.value, cap);
       return;
     case "inputFile":
-      if (p.value.fileId !== "" && p.value.fileUrl === "") {
-        add(
-          `${path}.input_file.file_id`,
-          "file ids need a file store, which this server does not have; send file_url (a data: or http(s) URL)",
-          "value_error",
-        );
+      if (p.value.fileId !== "" && p.value.fileUrl !== "") {
+        add(`${path}.input_file`, "set file_id or file_url, not both", "value_error");
+      } else if (p.value.fileId.length > MAX_FILE_ID) {
+        add(`${path}.input_file.file_id`, `must be at most ${MAX_FILE_ID} characters`, "string_too_long");
+      } else if (p.value.fileId !== "") {
+        return; // checked against the caller's files when the chat is opened (chat-files.ts)
       } else if (p.value.fileUrl === "") {
         add(`${path}.input_file`, "one of file_id or file_url is required", "missing");
       } else if (!URL_SCHEMES.test(p.value.fileUrl)) {

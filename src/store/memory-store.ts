@@ -1,4 +1,6 @@
+import type { FileStorage } from "./file-storage.js";
 import { LruBudget } from "./lru-budget.js";
+import { MemoryFiles } from "./memory-files.js";
 import {
   type ConsumeResult,
   type CounterState,
@@ -64,6 +66,7 @@ export class MemoryStore implements Store {
   private readonly maps = new Map<string, Map<string, string>>();
   private readonly artifacts: LruBudget<ArtifactScope>;
   private readonly sweeper: NodeJS.Timeout;
+  private filesPort: MemoryFiles | undefined;
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -227,6 +230,11 @@ export class MemoryStore implements Store {
 
   async mapDelete(map: string, field: string) {
     return this.maps.get(map)?.delete(field) ?? false;
+  }
+
+  files(): FileStorage {
+    this.filesPort ??= new MemoryFiles(this.now);
+    return this.filesPort;
   }
 
   async ping() {}

@@ -1,5 +1,7 @@
+import type { FileStorage } from "./file-storage.js";
 import { CONSUME, CONSUME_BOTH, PEEK, REFUND, SESSION_APPEND, SESSION_READ } from "./lua.js";
 import { connectRedis, type RedisClient, redisReady } from "./redis-client.js";
+import { RedisFiles } from "./redis-files.js";
 import {
   type ConsumeResult,
   type CounterState,
@@ -44,6 +46,7 @@ export class RedisStore implements Store {
   readonly kind: "redis" | "redis-cluster";
   private readonly client: RedisClient & Scripts;
   private readonly prefix: string;
+  private filesPort: RedisFiles | undefined;
 
   constructor(options: RedisStoreOptions) {
     this.prefix = options.prefix;
@@ -229,6 +232,11 @@ export class RedisStore implements Store {
 
   mapDelete(map: string, field: string) {
     return this.run(async () => (await this.client.hdel(`${this.prefix}m:${map}`, field)) > 0);
+  }
+
+  files(): FileStorage {
+    this.filesPort ??= new RedisFiles(this.client, this.prefix);
+    return this.filesPort;
   }
 
   ping() {

@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import { StoreOpenError } from "./store.js";
 
 /** The layout this code writes; a store recorded with a newer one is refused, an older one migrated. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Each step takes a store from version i to i + 1; index 0 creates version 1 from nothing. */
 const MIGRATIONS: string[] = [
@@ -47,6 +47,21 @@ const MIGRATIONS: string[] = [
   CREATE TABLE execution_events (
     execution_id TEXT NOT NULL, seq INTEGER NOT NULL, event TEXT NOT NULL, PRIMARY KEY (execution_id, seq)
   ) WITHOUT ROWID;
+  `,
+  // 3: uploaded files (the Files API); the content in chunks, each its own row (store/sqlite-files.ts).
+  `
+  CREATE TABLE files (
+    owner TEXT NOT NULL, id TEXT NOT NULL, md5 TEXT NOT NULL, bytes INTEGER NOT NULL,
+    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, meta TEXT NOT NULL, PRIMARY KEY (owner, id)
+  );
+  CREATE INDEX files_md5 ON files (owner, md5);
+  CREATE INDEX files_newest ON files (owner, created_at, id);
+  CREATE INDEX files_expiry ON files (expires_at);
+  CREATE TABLE file_chunks (
+    file_id TEXT NOT NULL, seq INTEGER NOT NULL, expires_at INTEGER NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (file_id, seq)
+  );
+  CREATE INDEX file_chunks_expiry ON file_chunks (expires_at);
   `,
 ];
 

@@ -1,6 +1,8 @@
 import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import type { FileStorage } from "./file-storage.js";
+import { SqliteFiles } from "./sqlite-files.js";
 import { migrate, SchemaTooNew } from "./sqlite-schema.js";
 import { busyBackoffMs, GroupCommit, isBusy, type SqliteStoreEvents } from "./sqlite-writes.js";
 import type { ConsumeResult, CounterState, SessionLimits, Store, StoredSession } from "./store.js";
@@ -50,6 +52,7 @@ export class SqliteStore implements Store {
   private readonly housekeeper: NodeJS.Timeout;
   private sweeping = false;
   private readonly writes: GroupCommit;
+  private filesPort: SqliteFiles | undefined;
 
   constructor(
     private readonly options: SqliteStoreOptions,
@@ -401,6 +404,17 @@ export class SqliteStore implements Store {
     return dropped;
   }
 
+  /** Uploaded files, in this database and through this store's group commit (sqlite-files.ts). */
+  files(): FileStorage {
+    this.filesPort ??= new SqliteFiles({
+      db: this.db,
+      write: (op) => this.write(op),
+      read: (op) => this.one(op),
+      now: this.now,
+    });
+    return this.filesPort;
+  }
+
   /**
    * For a feature that keeps its own tables in this file (sqlite-executions.ts): the connection,
    * reads, and this store's write path, so its writes share the turn's transaction and lock.
@@ -416,6 +430,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     clearInterval(this.housekeeper);
+    this.filesPort?.close();
     this.writes.flush();
     this.writes.abandon("the store is closing");
     if (this.db.open) this.db.close();

@@ -1,3 +1,5 @@
+import type { FileStorage } from "./file-storage.js";
+
 /**
  * The shared state of every server instance: quota counters, sessions, API keys and idempotency
  * records. Each method is one atomic operation (one round trip on Redis), implemented by each
@@ -53,6 +55,9 @@ export interface Store {
   mapGet(map: string, field: string): Promise<string | undefined>;
   mapEntries(map: string): Promise<Record<string, string>>;
   mapDelete(map: string, field: string): Promise<boolean>;
+
+  /** Uploaded files (the Files API), kept where the rest of this store's state is. */
+  files(): FileStorage;
 
   /** Resolves when the store answers; rejects otherwise (within its command timeout). */
   ping(): Promise<void>;

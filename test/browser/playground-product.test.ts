@@ -265,3 +265,31 @@ describe("the playground reads like a product", () => {
     await empty.close();
   });
 });
+
+describe("the playground with an API key", () => {
+  it("uploads attachments through the Files API and names them by file_id", async () => {
+    const p = await browser.newPage();
+    await p.goto(`${offline.url}/`);
+    await ready(p);
+    await p.locator("#api-key").fill(API_KEY);
+    await p.locator("#api-key").dispatchEvent("change");
+    const png = await sharp({ create: { width: 36, height: 18, channels: 3, background: "#aa2288" } })
+      .png()
+      .toBuffer();
+    await p.locator("#files").setInputFiles({ name: "magenta.png", mimeType: "image/png", buffer: png });
+    await expect.poll(() => p.locator(".chip img.chip-thumb").count()).toBe(1);
+    const listed = (await (
+      await fetch(`${offline.url}/v1/files`, { headers: { authorization: `Bearer ${API_KEY}` } })
+    ).json()) as { id: string; filename: string; bytes: number }[];
+    expect(listed).toEqual([expect.objectContaining({ filename: "magenta.png", bytes: png.length })]);
+    expect(await viewCode(p, "curl")).toContain(`"file_id": "${listed[0]?.id}"`);
+    await p.locator("#code-close").click();
+    await ask(p, "How big is this image?");
+    expect(await p.locator(".turn.assistant").last().textContent()).toMatch(/36×18 png/);
+    await fetch(`${offline.url}/v1/files/${listed[0]?.id}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${API_KEY}` },
+    });
+    await p.close();
+  });
+});

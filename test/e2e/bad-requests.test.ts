@@ -180,10 +180,12 @@ const cases: [string, unknown, number, (string | number)[], string][] = [
     "value_error",
   ],
   [
-    "input_file with a file_id",
-    { messages: [user([{ type: "input_file", file_id: "file-1" }])] },
+    "input_file with both a file_id and a file_url",
+    {
+      messages: [user([{ type: "input_file", file_id: "file-1", file_url: "data:text/plain;base64,aGk=" }])],
+    },
     422,
-    ["body", "messages", 0, "content", 0, "input_file", "file_id"],
+    ["body", "messages", 0, "content", 0, "input_file"],
     "value_error",
   ],
 ];

@@ -17,6 +17,21 @@ const request = (text: string, extra: Record<string, unknown> = {}, parts: unkno
     ...extra,
   });
 
+describe("the router and uploaded files", () => {
+  const withFile = (fileId: string) =>
+    request("Describe this", {}, [
+      { part: { case: "text", value: "Describe this" } },
+      { part: { case: "inputFile", value: { fileId } } },
+    ]);
+  it("adds the toolset of the file's content, as for a data: URL of the same bytes", () => {
+    const kinds = new Map([["file-img", Toolset.IMAGE]]);
+    expect(selectToolsets(withFile("file-img"), true, kinds)).toEqual([Toolset.CORE, Toolset.IMAGE]);
+  });
+  it("falls back to document for a file id it was not told about", () => {
+    expect(selectToolsets(withFile("file-other"), true)).toEqual([Toolset.CORE, Toolset.DOCUMENT]);
+  });
+});
+
 describe('toolset selection (README, "Which tools")', () => {
   it.each([
     [

@@ -6,7 +6,10 @@ export interface Attachment {
   name: string;
   type: string;
   size: number;
+  /** The bytes inline (guests), or a preview of an uploaded image; "" for other uploads. */
   dataUrl: string;
+  /** Uploaded through the Files API (signed-in callers): the parts name it by id. */
+  fileId?: string;
 }
 
 /** Room left in the request body for the text, settings and JSON framing around the data: URLs. */
@@ -42,6 +45,7 @@ export async function attach(
   file: File,
   current: Attachment[],
   settings: ServerSettings,
+  apiKey?: string,
 ): Promise<Attachment> {
   const kind = kindOf(file.type);
   const kindCap = settings.media.perKind[kind];
@@ -56,19 +60,45 @@ export async function attach(
       `Attachments would total ${formatBytes(total)}; the server's cap is ${formatBytes(settings.media.total)}.`,
     );
   }
-  const encoded = current.reduce((sum, a) => sum + a.dataUrl.length, 0) + Math.ceil(file.size / 3) * 4 + 64;
+  const type = file.type || "application/octet-stream";
+  if (apiKey) {
+    // Signed in: the file goes up once through the Files API, and the message names it.
+    const fileId = await uploadFile(file, apiKey);
+    const dataUrl = kind === "image" ? await readAsDataUrl(file) : "";
+    return { name: file.name, type, size: file.size, dataUrl, fileId };
+  }
+  const encoded =
+    current.reduce((sum, a) => sum + (a.fileId ? 0 : a.dataUrl.length), 0) +
+    Math.ceil(file.size / 3) * 4 +
+    64;
   if (encoded > settings.maxBodyBytes - BODY_MARGIN) {
     const room = Math.floor(((settings.maxBodyBytes - BODY_MARGIN) * 3) / 4);
     throw new Error(
       `${file.name} does not fit in one request: attachments are sent inline and the server takes about ${formatBytes(room)} of files per message.`,
     );
   }
-  const type = file.type || "application/octet-stream";
   return { name: file.name, type, size: file.size, dataUrl: await readAsDataUrl(file) };
+}
+
+/** POST /v1/files: the new (or identical earlier) file's id; a refusal as a sentence naming the file. */
+async function uploadFile(file: File, apiKey: string): Promise<string> {
+  const body = new FormData();
+  body.append("file", file);
+  const res = await fetch("/v1/files?purpose=assistants", {
+    method: "POST",
+    headers: { authorization: `Bearer ${apiKey}` },
+    body,
+  });
+  const json = (await res.json().catch(() => ({}))) as { id?: string; error?: { message?: string } };
+  if (!res.ok || !json.id)
+    throw new Error(`${file.name} was not uploaded: ${json.error?.message ?? res.status}`);
+  return json.id;
 }
 
 /** The content part for an attachment: images, video and audio by kind, everything else as a file. */
 export function partOf(a: Attachment): ContentPart {
+  if (a.fileId)
+    return create(ContentPartSchema, { part: { case: "inputFile", value: { fileId: a.fileId } } });
   const url = a.dataUrl;
   switch (kindOf(a.type)) {
     case "image":

@@ -86,9 +86,14 @@ export async function restoreSession() {
     setSession(sessionId);
     for (const m of session?.messages ?? []) {
       if (m.role === Role.USER) {
-        const images = m.parts.flatMap((p) =>
-          p.part.case === "imageUrl" ? [{ name: "image", type: "image/*", dataUrl: p.part.value.url }] : [],
-        );
+        const images = m.parts.flatMap((p) => {
+          if (p.part.case === "imageUrl")
+            return [{ name: "image", type: "image/*", dataUrl: p.part.value.url }];
+          if (p.part.case === "inputFile" && p.part.value.fileId) {
+            return [{ name: p.part.value.fileId, type: "", dataUrl: "" }];
+          }
+          return [];
+        });
         show(userTurn(textOf(m), images));
       } else if (m.role === Role.ASSISTANT && (textOf(m) !== "" || m.events.length > 0)) {
         const turn = new AssistantTurn();

@@ -9,7 +9,7 @@ export interface RequestSketch {
   system: string;
   prompt: string;
   /** Files attached (snippets show where they go, not their bytes). */
-  files: { name: string; type: string; kind: MediaKind }[];
+  files: { name: string; type: string; kind: MediaKind; fileId?: string }[];
   caller: SketchCaller;
   toolsets: string[];
   providers: string[];
@@ -26,6 +26,7 @@ function body(r: RequestSketch): Record<string, unknown> {
       : [
           ...(r.prompt === "" ? [] : [{ type: "text", text: r.prompt }]),
           ...r.files.map((f) => {
+            if (f.fileId) return { type: "input_file", file_id: f.fileId };
             const key = f.kind === "document" ? "file_url" : `${f.kind}_url`;
             return {
               type: key,

@@ -53,7 +53,7 @@ function renderPending() {
 export async function addFiles(files: Iterable<File>) {
   for (const file of files) {
     try {
-      pending.push(await attach(file, pending, settings));
+      pending.push(await attach(file, pending, settings, ui.apiKey.value.trim() || undefined));
     } catch (error) {
       show(notice((error as Error).message, "error"));
     }

@@ -36,7 +36,12 @@ function sketch(): RequestSketch {
     model: ui.model.selectedOptions[0]?.textContent ?? "vlmrun-orion-1:auto",
     system: ui.systemPrompt.value.trim(),
     prompt: ui.prompt.value.trim() || (pending.length > 0 ? "" : "Describe this image"),
-    files: pending.map((a) => ({ name: a.name, type: a.type, kind: kindOf(a.type) })),
+    files: pending.map((a) => ({
+      name: a.name,
+      type: a.type,
+      kind: kindOf(a.type),
+      ...(a.fileId ? { fileId: a.fileId } : {}),
+    })),
     caller: sketchCaller(),
     toolsets: wire(ui.toolsets),
     providers: wire(ui.providers),

@@ -47,7 +47,19 @@ export function upstreamBody(model: string, request: BackendRequest, stream: boo
 
 function upstreamMessage(message: ChatMessage): JsonObject {
   // Many OpenAI-compatible servers (vLLM, llama.cpp) do not know the newer `developer` role.
-  return message.role === Role.DEVELOPER ? openAIMessage(message, "system") : openAIMessage(message);
+  const json = message.role === Role.DEVELOPER ? openAIMessage(message, "system") : openAIMessage(message);
+  if (Array.isArray(json.content)) json.content = json.content.map(withoutFileIds);
+  return json;
+}
+
+/**
+ * An uploaded file's id means nothing upstream: the model is told the file is attached, and the
+ * system note names the artifact the tools read it as.
+ */
+function withoutFileIds(part: JsonValue): JsonValue {
+  if (typeof part !== "object" || part === null || Array.isArray(part) || part.type !== "input_file")
+    return part;
+  return { type: "text", text: `(uploaded file ${String(part.file_id)} is attached)` };
 }
 
 function upstreamResponseFormat(format: ResponseFormat): JsonObject | undefined {

@@ -7,6 +7,7 @@ import {
 } from "../../artifacts/artifacts.js";
 import type { FetchPolicy, MediaKind, MediaLimits } from "../../config.js";
 import { ToolError } from "../../errors.js";
+import type { FileService } from "../../files/file-service.js";
 import { parseDataUrl, toDataUrl } from "../../media/data-url.js";
 import { FetchRefused, guardedFetch } from "../../media/guarded-fetch.js";
 import { ImageRefused, imageMetadata } from "../../media/image-pixels.js";
@@ -22,6 +23,20 @@ export type FileIdResolver = (
   fileId: string,
   signal: AbortSignal,
 ) => Promise<{ data: Uint8Array; contentType: string; filename: string } | undefined>;
+
+/**
+ * The Files API as the resolver: the caller's own file, refused past `maxBytes` (the artifact cap,
+ * as chats refuse it) before its bytes are read.
+ */
+export function filesApiResolver(files: FileService, maxBytes: number): FileIdResolver {
+  return async (owner, fileId) => {
+    const file = await files.get(owner, fileId);
+    if (!file) return undefined;
+    if (file.bytes > maxBytes)
+      throw new ToolError(`file ${fileId} is ${file.bytes} bytes, more than the ${maxBytes} a tool takes`);
+    return { data: await files.bytes(file), contentType: file.contentType, filename: file.filename };
+  };
+}
 
 /** What the Files API's ids look like (OpenAI's spelling, which the hosted API uses too). */
 const FILE_ID = /^file-[A-Za-z0-9_-]{1,128}$/;

@@ -17,6 +17,7 @@ import {
   SkillListJson,
   ToolListJson,
 } from "../rest/contract/response-schemas.js";
+import { filesPaths } from "./files-openapi.js";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -270,6 +271,7 @@ export function openApiDocument(version: string) {
       }),
     },
     ...executionPaths(),
+    ...filesPaths({ schemaOf, json, errors, pathParam, queryParam }),
     "/healthz": {
       get: {
         summary: "Alive",

@@ -28,7 +28,9 @@ export function openAIPart(part: ContentPart): JsonValue {
     case "fileUrl":
       return { type: "file_url", file_url: { url: p.value.url } };
     case "inputFile":
-      return { type: "file_url", file_url: { url: p.value.fileUrl } };
+      return p.value.fileUrl === "" && p.value.fileId !== ""
+        ? { type: "input_file", file_id: p.value.fileId }
+        : { type: "file_url", file_url: { url: p.value.fileUrl } };
     default:
       return { type: "text", text: "" };
   }

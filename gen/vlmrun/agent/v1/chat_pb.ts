@@ -364,15 +364,21 @@ export const MediaUrlSchema: GenMessage<MediaUrl> = /*@__PURE__*/
   messageDesc(file_vlmrun_agent_v1_chat, 4);
 
 /**
+ * A file of any kind (image, video, audio, document), classified by its content. One of:
+ *
  * @generated from message vlmrun.agent.v1.InputFile
  */
 export type InputFile = Message<"vlmrun.agent.v1.InputFile"> & {
   /**
+   * The id of one of the caller's uploaded files (POST /v1/files): "file-…".
+   *
    * @generated from field: string file_id = 1;
    */
   fileId: string;
 
   /**
+   * A `data:` URL (base64) or an http(s) URL.
+   *
    * @generated from field: string file_url = 2;
    */
   fileUrl: string;

@@ -212,6 +212,36 @@ export const ToolListJson = z.object({
 });
 export type ToolListJson = z.output<typeof ToolListJson>;
 
+export const FileObjectJson = z
+  .object({
+    id: z.string(),
+    object: z.literal("file"),
+    filename: z.string(),
+    bytes: z.number().int(),
+    purpose: z.string(),
+    created_at: z.string().describe("ISO 8601 time"),
+    public_url: z.null().describe("Files are not public here: read them at /v1/files/{id}/content"),
+  })
+  .describe("An uploaded file (the vlmrun SDKs' FileResponse)");
+export type FileObjectJson = z.output<typeof FileObjectJson>;
+
+export const FileListJson = z.array(FileObjectJson).describe("The caller's files, newest first");
+
+export const FileDeletedJson = FileObjectJson.extend({ deleted: z.literal(true) });
+export type FileDeletedJson = z.output<typeof FileDeletedJson>;
+
+export const PresignedUploadJson = z.object({
+  id: z.string().describe("The upload's id: verify it at /v1/files/verify-upload/{id}"),
+  url: z.string().describe("PUT the bytes here (no credentials; single use; signed, expiring)"),
+  filename: z.string(),
+  content_type: z.string(),
+  upload_method: z.literal("PUT"),
+  expiration: z.number().int().describe("Seconds the URL is good for"),
+  created_at: z.string().describe("ISO 8601 time"),
+  public_url: z.null(),
+});
+export type PresignedUploadJson = z.output<typeof PresignedUploadJson>;
+
 const locIssue = z.object({
   loc: z.array(z.union([z.string(), z.number().int()])),
   msg: z.string(),
