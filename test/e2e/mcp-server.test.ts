@@ -162,6 +162,29 @@ describe("MCP server at /mcp (Streamable HTTP, official SDK client)", () => {
     await Promise.all([client.close(), other.close()]);
   });
 
+  it("takes the caller's uploaded file ids (Files API); another caller's is not found", async () => {
+    const form = new FormData();
+    const png = Buffer.from(image.slice(image.indexOf(",") + 1), "base64");
+    form.append("file", new Blob([png], { type: "image/png" }), "picture.png");
+    const upload = await fetch(`${server.url}/v1/files?purpose=vision`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${alice}` },
+      body: form,
+    });
+    expect(upload.status).toBe(201);
+    const { id } = (await upload.json()) as { id: string };
+
+    const client = await connect(alice);
+    const info = (await client.callTool({ name: "image_info", arguments: { image: id } })) as CallToolResult;
+    expect(info.isError).toBeFalsy();
+    expect(JSON.parse(textOf(info)).result).toMatchObject({ width: 200, height: 100 });
+    const other = await connect(bob);
+    const foreign = (await other.callTool({ name: "image_info", arguments: { image: id } })) as CallToolResult;
+    expect(foreign.isError).toBe(true);
+    expect(textOf(foreign)).toMatch(new RegExp(`file ${id} not found`));
+    await Promise.all([client.close(), other.close()]);
+  });
+
   it("answers a question about an attached picture through orion_chat, with progress", async () => {
     const client = await connect(alice);
     const progress: string[] = [];

@@ -15,8 +15,7 @@ import { MediaRejected, partBytes } from "../../media/part-bytes.js";
 
 /**
  * The Files API's hook: the bytes of a caller's uploaded file by its id ("file-…"), or undefined
- * when the caller has no such file. Until the Files API is wired in, no resolver is given and a
- * file id is "not found".
+ * when the caller has no such file (app.ts gives filesApiResolver; tests may give their own).
  */
 export type FileIdResolver = (
   owner: string,
