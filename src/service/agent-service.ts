@@ -242,7 +242,7 @@ export async function* streamChat(
     const artifacts = run.artifacts();
     yield builder.finalChunk(artifacts);
     ended = true;
-    await run.settle(builder.transcript(0), builder.completion(artifacts));
+    await run.settle(builder.transcript(0), builder.completion(artifacts), true);
   } finally {
     if (!ended) await run.abandon();
   }

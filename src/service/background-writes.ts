@@ -16,10 +16,13 @@ export class BackgroundWrites {
    */
   constructor(private readonly beforeReply = false) {}
 
-  /** A write the reply is about: done before it (beforeReply) or issued right after it. */
-  async forReply(write: () => Promise<unknown>): Promise<void> {
+  /**
+   * A write the reply is about: done before it (beforeReply), its failure thrown so the reply is
+   * not sent; or issued right after it, its failure handed to `failed`.
+   */
+  async forReply(write: () => Promise<unknown>, failed: (error: unknown) => void): Promise<void> {
     if (this.beforeReply) await write();
-    else this.afterReply(write);
+    else this.afterReply(() => write().catch(failed));
   }
 
   track(write: Promise<unknown>): void {

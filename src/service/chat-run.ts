@@ -257,22 +257,32 @@ export class ChatRun {
    * Success: the turn joins the session, and an idempotent request keeps its completion. On Redis
    * the append is sent once the reply is out, not waited for: neither its round trip nor its
    * serialising is on the reply's path, and commands on one connection run in order, so the next
-   * turn reads it. On the durable embedded store it is written first (microseconds), so a reply
-   * is never received without its turn kept. A failed append is logged, never a failed reply.
+   * turn reads it (a failed append is logged). On the durable embedded store it is written first
+   * (microseconds), so a reply is never received without its turn kept: an append that fails
+   * there (a full disk) fails the chat instead, refunded when nothing was sent yet.
    */
-  async settle(reply: ChatMessage, completion?: ChatCompletion): Promise<void> {
-    this.finished("ok", completion);
+  async settle(reply: ChatMessage, completion?: ChatCompletion, outputSent = false): Promise<void> {
     const kept = this.events.length > 0 ? { ...reply, events: this.events } : reply;
     const turn = [...this.request.messages, kept];
-    await this.deps.background.forReply(() =>
-      this.deps.sessions.append(this.plan.sessionId, this.owner, turn).catch((error: unknown) => {
-        this.deps.logger.error(
-          { req_id: this.requestId, err: (error as Error).message, session_id: this.plan.sessionId },
-          "session append failed",
-        );
-      }),
-    );
+    try {
+      await this.deps.background.forReply(
+        () => this.deps.sessions.append(this.plan.sessionId, this.owner, turn),
+        (error) => this.appendFailed(error),
+      );
+    } catch (error) {
+      this.appendFailed(error);
+      await this.fail(outputSent, error);
+      throw error;
+    }
+    this.finished("ok", completion);
     if (this.idempotent && completion)
       await this.deps.idempotency.complete(this.owner, this.request.id, completion);
+  }
+
+  private appendFailed(error: unknown): void {
+    this.deps.logger.error(
+      { req_id: this.requestId, err: (error as Error).message, session_id: this.plan.sessionId },
+      "session append failed",
+    );
   }
 }

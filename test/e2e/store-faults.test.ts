@@ -70,8 +70,9 @@ describe("the durable store on a full disk", () => {
       expect(await chat(server.url, "before", "kept")).toBe(200);
       const giveBack = fillDisk(server.app.store);
       // This chat's quota count fits in place, its session turn needs room: the append meets
-      // SQLITE_FULL (chat-run logs a failed append and still answers), and the store is full.
-      await chat(server.url, "x".repeat(32 * 1024), "grows");
+      // SQLITE_FULL, so the chat is refused rather than answered without its turn kept.
+      expect(await chat(server.url, "x".repeat(32 * 1024), "grows")).toBe(503);
+      expect(await sessionStatus(server.url, "grows")).toBe(404);
       for (let i = 0; i < 3; i++) expect(await chat(server.url, `refused ${i}`)).toBe(503);
       expect(await sessionStatus(server.url, "kept")).toBe(200);
       expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
