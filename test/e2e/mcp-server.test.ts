@@ -179,7 +179,10 @@ describe("MCP server at /mcp (Streamable HTTP, official SDK client)", () => {
     expect(info.isError).toBeFalsy();
     expect(JSON.parse(textOf(info)).result).toMatchObject({ width: 200, height: 100 });
     const other = await connect(bob);
-    const foreign = (await other.callTool({ name: "image_info", arguments: { image: id } })) as CallToolResult;
+    const foreign = (await other.callTool({
+      name: "image_info",
+      arguments: { image: id },
+    })) as CallToolResult;
     expect(foreign.isError).toBe(true);
     expect(textOf(foreign)).toMatch(new RegExp(`file ${id} not found`));
     await Promise.all([client.close(), other.close()]);
