@@ -75,7 +75,9 @@ describe("webhooks on the durable embedded store", () => {
     const second = await start(env);
     await expect.poll(() => hooks.deliveries.length, { timeout: 15_000, interval: 20 }).toBe(2);
     const retriedAfterMs = Date.now() - firstAt;
-    console.log(`figure: retry after SIGKILL and restart arrived ${retriedAfterMs} ms after the first attempt`);
+    console.log(
+      `figure: retry after SIGKILL and restart arrived ${retriedAfterMs} ms after the first attempt`,
+    );
     expect(retriedAfterMs).toBeGreaterThanOrEqual(RETRY_BASE_MS - 50); // the backoff, kept across the restart
     const [one, two] = hooks.deliveries;
     expect(one?.answer).toBe("500");
