@@ -8,8 +8,10 @@ import { redisTarget } from "../store/redis-client.js";
 import { RedisExecutions } from "../store/redis-executions.js";
 import { SqliteExecutions } from "../store/sqlite-executions.js";
 import { SqliteStore } from "../store/sqlite-store.js";
+import { SqliteWebhooks } from "../store/sqlite-webhooks.js";
 import type { Store } from "../store/store.js";
 import type { Dispatcher } from "./dispatch.js";
+import { DurableWebhooks } from "./durable-webhooks.js";
 import { ExecutionRunner } from "./execution-runner.js";
 import type { ExecutionSpec } from "./execution-spec.js";
 import { executionMethods } from "./executions.js";
@@ -32,7 +34,7 @@ export interface ExecutionEngine {
 /**
  * Durable executions on the configured store: on Redis its own hash + stream per execution, BullMQ
  * for runs and webhook retries (loaded only then); on the durable embedded store its tables in the
- * same file and the store's leases; in memory, the same in this process.
+ * same file and the store's leases (webhook deliveries included); in memory, the same in this process.
  */
 export function createExecutionEngine(chat: ChatDeps, store: Store): ExecutionEngine {
   const { config, metrics, logger } = chat;
@@ -94,7 +96,19 @@ export function createExecutionEngine(chat: ChatDeps, store: Store): ExecutionEn
         webhooks = new RedisWebhooks(config.store, config.executions, config.fetch, metrics, logger);
       } else {
         dispatcher = new LocalDispatcher(executions as ExecutionLeases, runner, config.executions, logger);
-        webhooks = new InProcessWebhooks(config.executions, config.fetch, metrics, logger);
+        if (store instanceof SqliteStore) {
+          const durable = new DurableWebhooks(
+            new SqliteWebhooks(store.shared()),
+            config.executions,
+            config.fetch,
+            metrics,
+            logger,
+          );
+          durable.start();
+          webhooks = durable;
+        } else {
+          webhooks = new InProcessWebhooks(config.executions, config.fetch, metrics, logger);
+        }
       }
       await dispatcher.start();
     },

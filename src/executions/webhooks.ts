@@ -18,6 +18,22 @@ export type DeliveryOutcome = "delivered" | "retry" | "refused";
 /** Retry delays as multiples of ORION_WEBHOOK_RETRY_BASE_MS: 5 s … 30 min by default, ~53 min in all. */
 export const RETRY_STEPS = [1, 6, 24, 60, 180, 360];
 
+/**
+ * What an attempt's outcome means after `retries` earlier retries: the metric's label, and the
+ * delay before the next attempt (undefined when there is none: delivered, refused or given up).
+ */
+export function afterAttempt(
+  outcome: DeliveryOutcome,
+  retries: number,
+  retryBaseMs: number,
+): { label: "delivered" | "refused" | "retried" | "gave_up"; retryInMs: number | undefined } {
+  if (outcome !== "retry") return { label: outcome, retryInMs: undefined };
+  const step = RETRY_STEPS[retries];
+  return step === undefined
+    ? { label: "gave_up", retryInMs: undefined }
+    : { label: "retried", retryInMs: step * retryBaseMs };
+}
+
 /** `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, keyed with the secret's bytes. */
 export function signature(secret: Uint8Array, id: string, timestamp: number, body: string): string {
   return `v1,${createHmac("sha256", secret).update(`${id}.${timestamp}.${body}`).digest("base64")}`;
@@ -86,8 +102,9 @@ export interface WebhookSender {
 }
 
 /**
- * The embedded stores' sender: attempts and retries on timers in this process. A delivery still
- * being retried when the process stops is not resumed after a restart (on Redis it is: BullMQ).
+ * The in-memory store's sender (`ORION_DATA_DIR=:memory:`, where nothing outlives the process
+ * anyway): attempts and retries on timers in this process. The durable embedded store keeps its
+ * deliveries in its file (durable-webhooks.ts), Redis in BullMQ (redis-webhooks.ts).
  */
 export class InProcessWebhooks implements WebhookSender {
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -108,18 +125,16 @@ export class InProcessWebhooks implements WebhookSender {
     const secret = this.config.webhookSecret;
     if (!secret || this.closed) return;
     void deliverOnce(hook, secret, this.policy, this.config.webhookTimeoutMs).then(({ outcome, detail }) => {
-      const step = RETRY_STEPS[retries];
-      const final = outcome !== "retry" || step === undefined;
-      const label = outcome === "retry" ? (final ? "gave_up" : "retried") : outcome;
+      const { label, retryInMs } = afterAttempt(outcome, retries, this.config.webhookRetryBaseMs);
       this.metrics.webhookDeliveries.inc({ outcome: label });
       if (outcome !== "delivered") {
         this.logger.warn({ webhook_id: hook.id, outcome: label, detail }, "webhook not delivered");
       }
-      if (final || this.closed) return;
+      if (retryInMs === undefined || this.closed) return;
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         this.attempt(hook, retries + 1);
-      }, step * this.config.webhookRetryBaseMs);
+      }, retryInMs);
       timer.unref();
       this.timers.add(timer);
     });

@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import { StoreOpenError } from "./store.js";
 
 /** The layout this code writes; a store recorded with a newer one is refused, an older one migrated. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** Each step takes a store from version i to i + 1; index 0 creates version 1 from nothing. */
 const MIGRATIONS: string[] = [
@@ -62,6 +62,14 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (file_id, seq)
   );
   CREATE INDEX file_chunks_expiry ON file_chunks (expires_at);
+  `,
+  // 4: webhook deliveries still to be made or retried (store/sqlite-webhooks.ts), so a restart keeps them.
+  `
+  CREATE TABLE webhooks (
+    id TEXT PRIMARY KEY, url TEXT NOT NULL, body TEXT NOT NULL, attempt INTEGER NOT NULL,
+    next_at INTEGER NOT NULL, lease_worker TEXT, lease_until INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX webhooks_due ON webhooks (next_at);
   `,
 ];
 
