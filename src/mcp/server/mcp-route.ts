@@ -109,11 +109,18 @@ export function mcpRoute(deps: McpRouteDeps): RouteHandler {
       toolListChanged: () => void server.sendToolListChanged().catch(() => {}),
       close: () => void server.close(),
     };
-    if (standalone && !deps.watch.add(listener)) {
+    const refusal = standalone ? deps.watch.add(listener, owner) : undefined;
+    if (refusal) {
       untrack();
       sendHttpError(
         x.res,
-        simpleHttpError(503, "unavailable", "too many open MCP streams on this server; try again later"),
+        refusal === "full"
+          ? simpleHttpError(503, "unavailable", "too many open MCP streams on this server; try again later")
+          : simpleHttpError(
+              429,
+              "too_many_streams",
+              `this caller already holds ${deps.watch.maxPerOwner} open MCP streams (GET /mcp); close one first`,
+            ),
       );
       return;
     }
