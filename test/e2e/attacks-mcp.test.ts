@@ -45,4 +45,18 @@ describe("attacks on /mcp", () => {
     expect(probe.failures).toBe(0);
     expect(probe.worstMs).toBeLessThan(1_000);
   });
+
+  it("answers an empty JSON-RPC batch with 400 Invalid Request, not 202", async () => {
+    const res = await fetch(`${server.url}/mcp`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${alice}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: "[]",
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: number } }).error.code).toBe(-32600);
+  });
 });

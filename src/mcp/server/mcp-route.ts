@@ -83,6 +83,9 @@ export function mcpRoute(deps: McpRouteDeps): RouteHandler {
       } catch {
         return jsonRpcError(x.res, 400, -32700, "Parse error: Invalid JSON");
       }
+      // JSON-RPC 2.0: an empty batch is an Invalid Request (the SDK would answer it 202, as if heard).
+      if (Array.isArray(body) && body.length === 0)
+        return jsonRpcError(x.res, 400, -32600, "Invalid Request: an empty batch");
     }
 
     const owner = ownerOf(caller);
