@@ -18,6 +18,7 @@ import type { Dispatcher } from "./dispatch.js";
 import { eventOf, executionOf, executionText, isFinal } from "./execution-events.js";
 import type { ExecutionRunner } from "./execution-runner.js";
 import { chatRequestOf, checkSubmission, type ExecutionSpec } from "./execution-spec.js";
+import { WatchSlots } from "./watch-slots.js";
 
 /** Events read per store round trip while replaying. */
 const PAGE = 200;
@@ -31,6 +32,8 @@ export interface ExecutionsDeps {
   store: ExecutionStore;
   runner: ExecutionRunner;
   dispatcher: Dispatcher;
+  /** Open watches per owner (default: 64 each). */
+  watches?: WatchSlots;
 }
 
 /** Executions are a signed-in caller's: a guest (anyone) could fill the store with background runs. */
@@ -55,6 +58,7 @@ function notFound(id: string) {
 export function executionMethods(deps: ExecutionsDeps): ExecutionMethods {
   const { chat, store, runner, dispatcher } = deps;
   const { config } = chat;
+  const watches = deps.watches ?? new WatchSlots();
 
   async function owned(id: string, ctx: HandlerContext): Promise<ExecutionRecord> {
     const owner = ownerOf(signedIn(ctx));
@@ -167,20 +171,32 @@ export function executionMethods(deps: ExecutionsDeps): ExecutionMethods {
 
     async *watchExecution(request, ctx) {
       const first = await owned(request.id, ctx);
-      // Past the last event: the live tail from here (or the end, if it has ended).
-      let after = Math.min(Number(request.startingAfter), first.lastSequence);
-      while (!ctx.signal.aborted) {
-        const page = await store.events(request.id, after, PAGE);
-        for (const stored of page) {
-          const event = eventOf(stored);
-          yield event;
-          after = stored.sequence;
-          if (isFinal(event)) return;
+      const release = watches.take(first.owner);
+      if (!release) {
+        throw reasonError(
+          Code.ResourceExhausted,
+          Reason.rateLimited,
+          `this caller already watches ${watches.maxPerOwner} executions' events; close a stream first`,
+        );
+      }
+      try {
+        // Past the last event: the live tail from here (or the end, if it has ended).
+        let after = Math.min(Number(request.startingAfter), first.lastSequence);
+        while (!ctx.signal.aborted) {
+          const page = await store.events(request.id, after, PAGE);
+          for (const stored of page) {
+            const event = eventOf(stored);
+            yield event;
+            after = stored.sequence;
+            if (isFinal(event)) return;
+          }
+          if (page.length === PAGE) continue;
+          const record = await store.get(request.id);
+          if (!record || (TERMINAL.has(record.status) && record.lastSequence <= after)) return;
+          await store.waitForEvents(request.id, after, WAIT_MS, ctx.signal);
         }
-        if (page.length === PAGE) continue;
-        const record = await store.get(request.id);
-        if (!record || (TERMINAL.has(record.status) && record.lastSequence <= after)) return;
-        await store.waitForEvents(request.id, after, WAIT_MS, ctx.signal);
+      } finally {
+        release();
       }
     },
   };

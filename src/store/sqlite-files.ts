@@ -4,8 +4,8 @@ import { type CommitResult, type FileStorage, fileJson, parseFile, type StoredFi
 /** How the SQLite store lends its database: reads, and writes in its group commit. */
 export interface SqliteAccess {
   db: Database.Database;
-  /** Runs `op` in this turn's write transaction; resolves once it has committed. */
-  write<T>(op: () => T): Promise<T>;
+  /** Runs `op` in this turn's write transaction (or a later one, past its byte bound); resolves once it has committed. */
+  write<T>(op: () => T, bytes?: number): Promise<T>;
   /** Runs a read; a SQLite failure rejects with StoreUnavailable. */
   read<T>(op: () => T): Promise<T>;
   now(): number;
@@ -38,7 +38,7 @@ export class SqliteFiles implements FileStorage {
     const blob = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     return this.access.write(() => {
       this.q.chunkSet.run(fileId, index, expiresAt, blob);
-    });
+    }, blob.byteLength);
   }
 
   getChunk(fileId: string, index: number) {

@@ -408,7 +408,7 @@ export class SqliteStore implements Store {
   files(): FileStorage {
     this.filesPort ??= new SqliteFiles({
       db: this.db,
-      write: (op) => this.write(op),
+      write: (op, bytes) => this.writes.submit(op, false, bytes),
       read: (op) => this.one(op),
       now: this.now,
     });
@@ -431,7 +431,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     clearInterval(this.housekeeper);
     this.filesPort?.close();
-    this.writes.flush();
+    this.writes.drain();
     this.writes.abandon("the store is closing");
     if (this.db.open) this.db.close();
   }

@@ -31,6 +31,8 @@ interface Pending {
   reject(error: unknown): void;
   /** performance.now() past which the write gives up waiting for the lock. */
   deadline: number;
+  /** The bytes it writes, when large (a file's chunk): they bound how much one commit carries. */
+  bytes: number;
 }
 
 export interface TransactionStatements {
@@ -51,6 +53,13 @@ export function busyBackoffMs(attempt: number): number {
   const ceiling = Math.min(25, 2 ** attempt);
   return ceiling / 2 + (Math.random() * ceiling) / 2;
 }
+
+/**
+ * Most bytes one commit carries: a commit is synchronous, so a hundred uploads each flushing a
+ * 1 MiB chunk in the same turn would otherwise write 100 MiB while nothing else runs. The writes
+ * past it wait for the next turn's commit.
+ */
+export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
 /** At most one space probe a second while the disk is full. */
 const PROBE_EVERY_MS = 1_000;
@@ -92,21 +101,25 @@ export class GroupCommit {
    * Queues `op` for this turn's commit; resolves with what it returned once that commit is done.
    * `maintenance` writes (housekeeping, which frees space) are not refused while the disk is full.
    */
-  submit<T>(op: () => T, maintenance = false): Promise<T> {
+  submit<T>(op: () => T, maintenance = false, bytes = 0): Promise<T> {
     if (this.full && !maintenance) {
       this.probeSpace().catch(() => {}); // still full: this write is refused either way
       return Promise.reject(new StoreUnavailable(new Error("the disk is full (SQLITE_FULL)")));
     }
     return new Promise<T>((resolve, reject) => {
       const deadline = performance.now() + this.timeoutMs;
-      this.queue.push({ op, resolve: resolve as (value: unknown) => void, reject, deadline });
-      if (!this.scheduled && !this.retry) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          this.flush();
-        });
-      }
+      this.queue.push({ op, resolve: resolve as (value: unknown) => void, reject, deadline, bytes });
+      this.schedule();
+    });
+  }
+
+  /** Flushes at the end of this turn (once, however many writes are queued). */
+  private schedule(): void {
+    if (this.scheduled || this.retry) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
     });
   }
 
@@ -131,7 +144,8 @@ export class GroupCommit {
     }
     this.attempts = 0;
     this.clear("locked");
-    const batch = this.take();
+    const batch = this.takeUpTo(MAX_BATCH_BYTES);
+    if (this.queue.length > 0) this.schedule();
     const started = performance.now();
     let outcomes: Outcome[] | undefined;
     try {
@@ -155,6 +169,15 @@ export class GroupCommit {
     });
   }
 
+  /** Commits everything queued now, batch after batch (the store is closing); stops if the lock is taken. */
+  drain(): void {
+    while (this.queue.length > 0 && !this.retry) {
+      const before = this.queue.length;
+      this.flush();
+      if (this.queue.length >= before) return;
+    }
+  }
+
   /** Gives up on everything queued (the store is closing). */
   abandon(reason: string): void {
     clearTimeout(this.retry);
@@ -169,6 +192,18 @@ export class GroupCommit {
     } catch {
       // The connection is closed or failing: SQLite undoes an unfinished transaction itself.
     }
+  }
+
+  /** The writes at the head of the queue up to `maxBytes` (always at least one). */
+  private takeUpTo(maxBytes: number): Pending[] {
+    let n = 0;
+    let bytes = 0;
+    for (const write of this.queue) {
+      if (n > 0 && bytes + write.bytes > maxBytes) break;
+      bytes += write.bytes;
+      n++;
+    }
+    return this.queue.splice(0, n);
   }
 
   private take(): Pending[] {

@@ -83,6 +83,9 @@ export function mcpRoute(deps: McpRouteDeps): RouteHandler {
       } catch {
         return jsonRpcError(x.res, 400, -32700, "Parse error: Invalid JSON");
       }
+      // JSON-RPC 2.0: an empty batch is an Invalid Request (the SDK would answer it 202, as if heard).
+      if (Array.isArray(body) && body.length === 0)
+        return jsonRpcError(x.res, 400, -32600, "Invalid Request: an empty batch");
     }
 
     const owner = ownerOf(caller);
@@ -109,11 +112,18 @@ export function mcpRoute(deps: McpRouteDeps): RouteHandler {
       toolListChanged: () => void server.sendToolListChanged().catch(() => {}),
       close: () => void server.close(),
     };
-    if (standalone && !deps.watch.add(listener)) {
+    const refusal = standalone ? deps.watch.add(listener, owner) : undefined;
+    if (refusal) {
       untrack();
       sendHttpError(
         x.res,
-        simpleHttpError(503, "unavailable", "too many open MCP streams on this server; try again later"),
+        refusal === "full"
+          ? simpleHttpError(503, "unavailable", "too many open MCP streams on this server; try again later")
+          : simpleHttpError(
+              429,
+              "too_many_streams",
+              `this caller already holds ${deps.watch.maxPerOwner} open MCP streams (GET /mcp); close one first`,
+            ),
       );
       return;
     }
