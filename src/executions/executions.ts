@@ -9,6 +9,7 @@ import { prepareFormat } from "../agent/response-format.js";
 import { type FieldViolation, Reason, reasonError, validationError } from "../errors.js";
 import { type Caller, ownerOf } from "../identity/caller.js";
 import { checkRequestUrls } from "../media/request-urls.js";
+import { OwnerSlots } from "../runtime/owner-slots.js";
 import type { ExecutionMethods } from "../service/agent-service.js";
 import { capsOf } from "../service/caller-caps.js";
 import { planChat } from "../service/chat-plan.js";
@@ -18,7 +19,6 @@ import type { Dispatcher } from "./dispatch.js";
 import { eventOf, executionOf, executionText, isFinal } from "./execution-events.js";
 import type { ExecutionRunner } from "./execution-runner.js";
 import { chatRequestOf, checkSubmission, type ExecutionSpec } from "./execution-spec.js";
-import { WatchSlots } from "./watch-slots.js";
 
 /** Events read per store round trip while replaying. */
 const PAGE = 200;
@@ -33,7 +33,7 @@ export interface ExecutionsDeps {
   runner: ExecutionRunner;
   dispatcher: Dispatcher;
   /** Open watches per owner (default: 64 each). */
-  watches?: WatchSlots;
+  watches?: OwnerSlots;
 }
 
 /** Executions are a signed-in caller's: a guest (anyone) could fill the store with background runs. */
@@ -58,7 +58,7 @@ function notFound(id: string) {
 export function executionMethods(deps: ExecutionsDeps): ExecutionMethods {
   const { chat, store, runner, dispatcher } = deps;
   const { config } = chat;
-  const watches = deps.watches ?? new WatchSlots();
+  const watches = deps.watches ?? new OwnerSlots(64);
 
   async function owned(id: string, ctx: HandlerContext): Promise<ExecutionRecord> {
     const owner = ownerOf(signedIn(ctx));

@@ -3,6 +3,7 @@ import { fileTypeFromBuffer } from "file-type";
 import type { FilesConfig } from "../config.js";
 import { guardStore } from "../errors.js";
 import { isTextual } from "../media/part-bytes.js";
+import { OwnerSlots } from "../runtime/owner-slots.js";
 import type { FileStorage, StoredFile } from "../store/file-storage.js";
 
 /** Content is stored in chunks of this size: no stored value, and no write, holds more. */
@@ -53,6 +54,13 @@ export class OwnerFull extends Error {
 }
 
 /** An upload with no bytes: nothing to keep. */
+/** The owner already has its most uploads running in this process (each holds a chunk buffer). */
+export class TooManyUploads extends Error {
+  constructor(readonly limit: number) {
+    super(`${limit} uploads of this caller are already running here: wait for one to finish`);
+  }
+}
+
 export class EmptyFile extends Error {
   constructor() {
     super("the file is empty");
@@ -60,7 +68,7 @@ export class EmptyFile extends Error {
 }
 
 /** How an upload ended, for metrics. */
-export type UploadOutcome = "created" | "duplicate" | "too_large" | "owner_full" | "empty" | "error";
+export type UploadOutcome = "created" | "duplicate" | "too_large" | "owner_full" | "empty" | "busy" | "error";
 export type UploadObserver = (path: UploadMeta["path"], outcome: UploadOutcome, bytes: number) => void;
 
 export interface UploadMeta {
@@ -86,6 +94,10 @@ const guard = <T>(op: () => Promise<T>) => guardStore("file store", op);
  * scoped to an owner: another owner's file id finds nothing.
  */
 export class FileService {
+  /** Uploads one owner may run at once in this process. */
+  static readonly UPLOADS_PER_OWNER = 8;
+  private readonly running = new OwnerSlots(FileService.UPLOADS_PER_OWNER);
+
   constructor(
     private readonly storage: FileStorage,
     readonly config: FilesConfig,
@@ -103,6 +115,23 @@ export class FileService {
    * content already kept for this owner is answered with that file, stored once.
    */
   async upload(owner: string, source: AsyncIterable<Uint8Array>, meta: UploadMeta): Promise<StoredFile> {
+    const done = this.running.take(owner);
+    if (!done) {
+      this.observe(meta.path, "busy", 0);
+      throw new TooManyUploads(FileService.UPLOADS_PER_OWNER);
+    }
+    try {
+      return await this.receive(owner, source, meta);
+    } finally {
+      done();
+    }
+  }
+
+  private async receive(
+    owner: string,
+    source: AsyncIterable<Uint8Array>,
+    meta: UploadMeta,
+  ): Promise<StoredFile> {
     const id = meta.id ?? FileService.newId();
     const createdAt = this.now();
     const expiresAt = createdAt + this.config.ttlMs;

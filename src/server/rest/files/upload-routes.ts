@@ -1,5 +1,11 @@
 import busboy from "busboy";
-import { EmptyFile, FileTooLarge, OwnerFull, type UploadMeta } from "../../../files/file-service.js";
+import {
+  EmptyFile,
+  FileTooLarge,
+  OwnerFull,
+  TooManyUploads,
+  type UploadMeta,
+} from "../../../files/file-service.js";
 import { UploadUrlRefused } from "../../../files/upload-urls.js";
 import type { StoredFile } from "../../../store/file-storage.js";
 import { BodyTooLarge, readBody, refuseBody } from "../../http/body.js";
@@ -26,6 +32,7 @@ function chunksOf(stream: NodeRequest | NodeJS.ReadableStream): AsyncIterable<Ui
 function uploadRefusal(error: unknown): HttpError | undefined {
   if (error instanceof FileTooLarge) return simpleHttpError(413, "file_too_large", error.message);
   if (error instanceof OwnerFull) return simpleHttpError(413, "files_quota_exceeded", error.message);
+  if (error instanceof TooManyUploads) return simpleHttpError(429, "too_many_uploads", error.message);
   if (error instanceof EmptyFile) {
     return validationHttpError([{ loc: ["body", "file"], msg: error.message, type: "value_error" }]);
   }

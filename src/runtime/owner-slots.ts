@@ -1,11 +1,12 @@
 /**
- * Open watches (event streams of executions) per owner in this process, so one caller cannot hold
- * thousands of streams that each poll the store: past its share, a watch is refused.
+ * Slots per owner in this process for something one caller could otherwise hold thousands of at
+ * once (an execution's event streams, each polling the store; uploads, each holding a chunk
+ * buffer): past its share, the owner is refused and others are not.
  */
-export class WatchSlots {
+export class OwnerSlots {
   private readonly held = new Map<string, number>();
 
-  constructor(readonly maxPerOwner = 64) {}
+  constructor(readonly maxPerOwner: number) {}
 
   /** Takes a slot; the function that gives it back, or undefined when the owner holds them all. */
   take(owner: string): (() => void) | undefined {
