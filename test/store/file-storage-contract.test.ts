@@ -1,46 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { StoredFile } from "../../src/store/file-storage.js";
-import { MemoryStore } from "../../src/store/memory-store.js";
-import { RedisStore } from "../../src/store/redis-store.js";
-import { SqliteStore } from "../../src/store/sqlite-store.js";
-import type { Store } from "../../src/store/store.js";
-import { type PrivateCluster, type PrivateRedis, startRedis, startRedisCluster } from "../support/redis.js";
+import { contractStores, STORE_KINDS } from "../support/contract-stores.js";
 
-let redis: PrivateRedis;
-let cluster: PrivateCluster;
-const stores: Record<string, Store> = {};
-
-beforeAll(async () => {
-  [redis, cluster] = await Promise.all([startRedis(), startRedisCluster()]);
-  const standalone = new RedisStore({ url: redis.url, prefix: "files:", commandTimeoutMs: 2_000 });
-  const clustered = new RedisStore({
-    clusterNodes: cluster.nodes,
-    prefix: "files:",
-    commandTimeoutMs: 2_000,
-  });
-  await Promise.all([standalone.ready(5_000), clustered.ready(5_000)]);
-  stores.memory = new MemoryStore();
-  stores.sqlite = new SqliteStore({
-    dir: mkdtempSync(join(tmpdir(), "orion-files-contract-")),
-    busyTimeoutMs: 1_000,
-    maxSessions: 50_000,
-    maxSessionBytes: 256 * 1024 * 1024,
-    maxArtifactBytes: 512 * 1024 * 1024,
-  });
-  stores.redis = standalone;
-  stores["redis-cluster"] = clustered;
-}, 60_000);
-
-afterAll(async () => {
-  for (const store of Object.values(stores)) await store.close();
-  await Promise.all([redis?.stop(), cluster?.stop()]);
-});
-
-const kinds = ["memory", "sqlite", "redis", "redis-cluster"] as const;
+const storeOf = contractStores("files:", 2_000);
+const kinds = STORE_KINDS;
 const HOUR = 3_600_000;
 
 function aFile(owner: string, overrides: Partial<StoredFile> = {}): StoredFile {
@@ -61,7 +25,7 @@ function aFile(owner: string, overrides: Partial<StoredFile> = {}): StoredFile {
 }
 
 describe.each(kinds)("the FileStorage contract on %s", (kind) => {
-  const files = () => (stores[kind] as Store).files();
+  const files = () => storeOf(kind).files();
   const owner = () => `user:${randomUUID()}`;
 
   it("keeps chunks in order, returns each as written, and drops a range", async () => {
