@@ -3,7 +3,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { pngDataUrl } from "../support/images.js";
 import { freshDataDir } from "../support/server.js";
-import { spawnServer } from "../support/server-process.js";
+import { sigkill, spawnServer } from "../support/server-process.js";
 
 // The embedded default loses nothing: real server processes on one data directory, killed with
 // SIGKILL (no shutdown, no flush) and started again.
@@ -59,8 +59,7 @@ describe("the durable embedded store, across SIGKILL", () => {
         )
       ).stdout,
     ) as { key: string };
-    first.child.kill("SIGKILL");
-    await new Promise((resolve) => first.child.once("exit", resolve));
+    await sigkill(first);
 
     const second = await spawnServer(env);
     try {

@@ -1,21 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readEvents, slowServer, submit, waitEnded, waitForEvent } from "../support/executions.js";
 import { freshDataDir } from "../support/server.js";
-import { type ServerProcess, spawnServer } from "../support/server-process.js";
+import { ServerProcesses, sigkill } from "../support/server-process.js";
 
 // One machine, no Redis: executions live in the durable embedded store. A server process killed
 // with SIGKILL mid-run and started again resumes the run; with ORION_WORKERS=2 each runs once.
 
 const KEY = "sk-durable-exec-1";
 let slow: Awaited<ReturnType<typeof slowServer>>;
-const started: ServerProcess[] = [];
+const servers = new ServerProcesses();
 
 beforeAll(async () => {
   slow = await slowServer(3_000);
 });
 
 afterAll(async () => {
-  for (const p of started) p.child.kill("SIGKILL");
+  servers.killAll();
   await slow?.close();
 });
 
@@ -30,30 +30,18 @@ function envFor(dir: string, extra: Record<string, string> = {}) {
   };
 }
 
-async function start(env: Record<string, string>): Promise<ServerProcess> {
-  const p = await spawnServer(env);
-  started.push(p);
-  return p;
-}
-
-async function kill(p: ServerProcess): Promise<void> {
-  const exited = new Promise((resolve) => p.child.once("exit", resolve));
-  p.child.kill("SIGKILL");
-  await exited;
-}
-
 describe("executions on the durable embedded store", () => {
   it("submit, SIGKILL mid-run, restart: the execution is resumed and completes", async () => {
     const env = envFor(freshDataDir());
-    const first = await start(env);
+    const first = await servers.start(env);
     const accepted = await submit(first.url, KEY, {
       batch: true,
       config: { prompt: `Load the file at ${slow.url}` },
     });
     const before = await waitForEvent(first.url, KEY, accepted.body.id, "tool.started");
-    await kill(first);
+    await sigkill(first);
     const restartedAt = performance.now();
-    const second = await start(env);
+    const second = await servers.start(env);
     const resumed = await waitForEvent(second.url, KEY, accepted.body.id, "execution.resumed", 20_000);
     console.log(
       `figure: embedded store, restart → resumed run in ${(performance.now() - restartedAt).toFixed(0)} ms (lock 1000 ms)`,
@@ -68,7 +56,7 @@ describe("executions on the durable embedded store", () => {
 
   it("SIGTERM mid-run hands the run back: the restart resumes it at once, not counted as a crash", async () => {
     const env = envFor(freshDataDir(), { ORION_EXECUTION_ATTEMPTS: "1", ORION_EXECUTION_LOCK_MS: "60000" });
-    const first = await start(env);
+    const first = await servers.start(env);
     const accepted = await submit(first.url, KEY, {
       batch: true,
       config: { prompt: `Load the file at ${slow.url}` },
@@ -77,7 +65,7 @@ describe("executions on the durable embedded store", () => {
     const exited = new Promise((resolve) => first.child.once("exit", resolve));
     first.stop();
     await exited;
-    const second = await start(env);
+    const second = await servers.start(env);
     // A lease of a minute: only a handed-back run can be resumed this soon.
     await waitForEvent(second.url, KEY, accepted.body.id, "execution.resumed", 10_000);
     const ended = await waitEnded(second.url, KEY, accepted.body.id, 30_000);
@@ -86,14 +74,14 @@ describe("executions on the durable embedded store", () => {
 
   it("a run whose process keeps dying ends failed, saying why", async () => {
     const env = envFor(freshDataDir(), { ORION_EXECUTION_ATTEMPTS: "1" });
-    const first = await start(env);
+    const first = await servers.start(env);
     const accepted = await submit(first.url, KEY, {
       batch: true,
       config: { prompt: `Load the file at ${slow.url}` },
     });
     await waitForEvent(first.url, KEY, accepted.body.id, "tool.started");
-    await kill(first);
-    const second = await start(env);
+    await sigkill(first);
+    const second = await servers.start(env);
     const ended = await waitEnded(second.url, KEY, accepted.body.id, 20_000);
     expect(ended.status).toBe("failed");
     expect(ended.error).toMatch(/interrupted 1 times/);
@@ -102,7 +90,7 @@ describe("executions on the durable embedded store", () => {
   }, 60_000);
 
   it("with ORION_WORKERS=2 on one data directory, each execution runs exactly once", async () => {
-    const server = await start(envFor(freshDataDir(), { ORION_WORKERS: "2" }));
+    const server = await servers.start(envFor(freshDataDir(), { ORION_WORKERS: "2" }));
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) {
       ids.push(

@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { submit, WEBHOOK_SECRET, waitEnded, webhookReceiver } from "../support/executions.js";
 import { freshDataDir } from "../support/server.js";
-import { type ServerProcess, spawnServer } from "../support/server-process.js";
+import { ServerProcesses, sigkill } from "../support/server-process.js";
 
 // One machine, no Redis: a webhook delivery waiting for its retry is a row in the embedded store's
 // file, so a server killed with SIGKILL between two attempts makes the retry after its restart.
 
 const KEY = "sk-durable-hooks-1";
 const RETRY_BASE_MS = 1_500;
-const started: ServerProcess[] = [];
+const servers = new ServerProcesses();
 const receivers: Awaited<ReturnType<typeof webhookReceiver>>[] = [];
 
 afterAll(async () => {
-  for (const p of started) p.child.kill("SIGKILL");
+  servers.killAll();
   for (const r of receivers) await r.close();
 });
 
@@ -35,18 +35,6 @@ function envFor(dir: string, allowHost: string, extra: Record<string, string> = 
   };
 }
 
-async function start(env: Record<string, string>): Promise<ServerProcess> {
-  const p = await spawnServer(env);
-  started.push(p);
-  return p;
-}
-
-async function kill(p: ServerProcess): Promise<void> {
-  const exited = new Promise((resolve) => p.child.once("exit", resolve));
-  p.child.kill("SIGKILL");
-  await exited;
-}
-
 const metricsOf = async (url: string) => (await fetch(`${url}/metrics`)).text();
 
 describe("webhooks on the durable embedded store", () => {
@@ -58,7 +46,7 @@ describe("webhooks on the durable embedded store", () => {
 
   it("a retry pending when the server is SIGKILLed is made after the restart, same webhook-id, once", async () => {
     const env = envFor(freshDataDir(), hooks.host);
-    const first = await start(env);
+    const first = await servers.start(env);
     const accepted = await submit(first.url, KEY, {
       batch: true,
       config: { prompt: "Say hello" },
@@ -69,10 +57,10 @@ describe("webhooks on the durable embedded store", () => {
     const firstAt = Date.now();
     await new Promise((r) => setTimeout(r, 300)); // the 500 read and the retry's time written
     expect(hooks.deliveries).toHaveLength(1); // killed before the retry is due
-    await kill(first);
+    await sigkill(first);
     expect(Date.now() - firstAt).toBeLessThan(RETRY_BASE_MS);
 
-    const second = await start(env);
+    const second = await servers.start(env);
     await expect.poll(() => hooks.deliveries.length, { timeout: 15_000, interval: 20 }).toBe(2);
     const retriedAfterMs = Date.now() - firstAt;
     console.log(
@@ -95,7 +83,7 @@ describe("webhooks on the durable embedded store", () => {
 
   it("with ORION_WORKERS=2 on one data directory, each webhook is delivered exactly once", async () => {
     const all = await receiver([]);
-    const server = await start(envFor(freshDataDir(), all.host, { ORION_WORKERS: "2" }));
+    const server = await servers.start(envFor(freshDataDir(), all.host, { ORION_WORKERS: "2" }));
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) {
       const accepted = await submit(server.url, KEY, {

@@ -43,3 +43,26 @@ export async function spawnServer(
   });
   return { line, url: line.url as string, child, stop: () => child.kill("SIGTERM") };
 }
+
+/** SIGKILL, as a crash: resolves once the process has exited. */
+export async function sigkill(p: ServerProcess): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => p.child.once("exit", resolve));
+  p.child.kill("SIGKILL");
+  await exited;
+}
+
+/** The server processes a suite starts, so its afterAll can end every one still running. */
+export class ServerProcesses {
+  private readonly started: ServerProcess[] = [];
+
+  async start(env: Record<string, string>): Promise<ServerProcess> {
+    const p = await spawnServer(env);
+    this.started.push(p);
+    return p;
+  }
+
+  killAll(): void {
+    for (const p of this.started) p.child.kill("SIGKILL");
+  }
+}
