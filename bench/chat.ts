@@ -9,10 +9,10 @@
 //   BENCH_CASES=key-embedded npm run bench   # only some of: key-embedded, guest-embedded, key-redis, guest-redis
 //   BENCH_WORKERS=2 BENCH_CASES=key-redis,guest-redis npm run bench   # the Redis server with ORION_WORKERS=2
 // RSS and CPU count the server process and its children (the workers, when ORION_WORKERS > 1).
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import http from "node:http";
-import { freePort } from "../test/support/redis.js";
-import { chatBody, children, loadWithCpu, postJson, rssMiB, runBench, startProcess } from "./support.js";
+import { startRedis } from "../test/support/redis.js";
+import { chatBody, loadWithCpu, postJson, rssMiB, runBench, startProcess } from "./support.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,10,50").split(",").map(Number);
@@ -94,19 +94,11 @@ async function main() {
     ORION_GUEST_DAILY_LIMIT: "1000000000",
   };
   const server = await startProcess(["dist/src/main.js"], orionEnv);
-  const redisPort = await freePort();
-  if (CASES.some((c) => c.endsWith("redis"))) {
-    children.push(
-      spawn("redis-server", ["--port", String(redisPort), "--save", "", "--appendonly", "no"], {
-        stdio: "ignore",
-      }),
-    );
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  const onRedis = CASES.some((c) => c.endsWith("redis"))
+  const redis = CASES.some((c) => c.endsWith("redis")) ? await startRedis() : undefined;
+  const onRedis = redis
     ? await startProcess(["dist/src/main.js"], {
         ...orionEnv,
-        REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+        REDIS_URL: redis.url,
         ORION_WORKERS: process.env.BENCH_WORKERS ?? "1",
       })
     : server;

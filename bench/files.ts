@@ -3,11 +3,10 @@
 // store and on a private Redis. Each server first takes a 20 MiB upload, so the figures are what
 // the large file costs, not the path's first use.
 //   npm run bench:files
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../test/support/redis.js";
+import { startRedis } from "../test/support/redis.js";
 import { children, rssMiB, startServer } from "./support.js";
 
 const MB = Number(process.env.BENCH_FILE_MB ?? 150);
@@ -76,13 +75,7 @@ async function measure(
 }
 
 async function main() {
-  const redisPort = await freePort();
-  children.push(
-    spawn("redis-server", ["--port", String(redisPort), "--save", "", "--appendonly", "no"], {
-      stdio: "ignore",
-    }),
-  );
-  await new Promise((r) => setTimeout(r, 300));
+  const redis = await startRedis();
   const common = {
     ORION_API_KEYS: `${KEY}=bench`,
     ORION_PLAYGROUND: "off",
@@ -92,7 +85,7 @@ async function main() {
   };
   const stores: [string, Record<string, string>][] = [
     ["embedded (SQLite)", { ORION_DATA_DIR: mkdtempSync(join(tmpdir(), "orion-bench-files-")) }],
-    ["Redis", { REDIS_URL: `redis://127.0.0.1:${redisPort}`, ORION_REDIS_PREFIX: "bench-files:" }],
+    ["Redis", { REDIS_URL: redis.url, ORION_REDIS_PREFIX: "bench-files:" }],
   ];
   console.log(
     `Files API: one ${MB} MiB upload per row (after a 20 MiB warm-up), server RSS sampled every 50 ms`,

@@ -3,10 +3,10 @@
 // embedded store and on a private Redis. Every chat in a session reads its history back and
 // appends its turn. Prints req/s and the server's CPU µs per chat at 10 connections.
 //   npm run bench:history
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import http from "node:http";
-import { freePort } from "../test/support/redis.js";
-import { children, loadWithCpu, postJson, runBench, startProcess, startServer } from "./support.js";
+import { startRedis } from "../test/support/redis.js";
+import { loadWithCpu, postJson, runBench, startProcess, startServer } from "./support.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -35,13 +35,7 @@ async function measure(url: string, pid: number, body: object) {
 async function main() {
   execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
   const upstream = await startProcess(["--import", "tsx", "bench/upstream.ts"]);
-  const redisPort = await freePort();
-  children.push(
-    spawn("redis-server", ["--port", String(redisPort), "--save", "", "--appendonly", "no"], {
-      stdio: "ignore",
-    }),
-  );
-  await new Promise((r) => setTimeout(r, 300));
+  const redis = await startRedis();
   const env = {
     ORION_LLM_BASE_URL: upstream.url,
     ORION_LLM_MODEL: "bench-model",
@@ -52,7 +46,7 @@ async function main() {
   console.log("| store | chat | req/s | CPU µs/chat |\n|---|---|---|---|");
   for (const [store, extra] of [
     ["embedded", {}],
-    ["redis", { REDIS_URL: `redis://127.0.0.1:${redisPort}` }],
+    ["redis", { REDIS_URL: redis.url }],
   ] as const) {
     const server = await startServer("dist/src/main.js", { ...env, ...extra });
     const url = `${server.url}/v1/openai/chat/completions`;

@@ -7,14 +7,14 @@
 //   BENCH_CONNECTIONS=1,10 npm run bench:store
 //   BENCH_PARTS=startup,file npm run bench:store            # some of: load, startup, file
 // Each case is its own server process in front of one fake upstream; CPU is the server's, per chat.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, statSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteStore } from "../src/store/sqlite-store.js";
-import { freePort } from "../test/support/redis.js";
-import { chatBody, children, loadWithCpu, postJson, runBench, startProcess } from "./support.js";
+import { startRedis } from "../test/support/redis.js";
+import { chatBody, loadWithCpu, postJson, runBench, startProcess } from "./support.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -110,13 +110,7 @@ async function startupMs(env: Record<string, string>): Promise<number> {
 async function main() {
   execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
   const upstream = await startProcess(["--import", "tsx", "bench/upstream.ts"]);
-  const redisPort = await freePort();
-  children.push(
-    spawn("redis-server", ["--port", String(redisPort), "--save", "", "--appendonly", "no"], {
-      stdio: "ignore",
-    }),
-  );
-  await new Promise((r) => setTimeout(r, 300));
+  const redis = await startRedis();
   const env = {
     PORT: "0",
     ORION_LLM_BASE_URL: upstream.url,
@@ -127,7 +121,7 @@ async function main() {
   const engines = {
     durable: await startProcess(["dist/src/main.js"], { ...env, ORION_DATA_DIR: dataDir() }),
     memory: await startProcess(["dist/src/main.js"], { ...env, ORION_DATA_DIR: ":memory:" }),
-    redis: await startProcess(["dist/src/main.js"], { ...env, REDIS_URL: `redis://127.0.0.1:${redisPort}` }),
+    redis: await startProcess(["dist/src/main.js"], { ...env, REDIS_URL: redis.url }),
   };
   console.log(
     `\nOrion Server store engines — guest chats (quota on, each turn kept), ${SECONDS}s per run, best of ${ROUNDS}, node ${process.version}, ${new Date().toISOString()}`,
