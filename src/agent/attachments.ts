@@ -76,16 +76,7 @@ export async function ingestAttachments(
       if (total > media.limits.total) {
         throw reject(`the attachments add up to more than ${media.limits.total} bytes`, "too_large");
       }
-      let description = `${bytes.mediaType}, ${bytes.data.byteLength} bytes`;
-      if (bytes.kind === "image") {
-        try {
-          const meta = await imageMetadata(bytes.data);
-          description = `${meta.format}, ${meta.width}×${meta.height}`;
-        } catch (error) {
-          if (error instanceof ImageRefused) throw reject(`rejected: ${error.message}`, error.type);
-          throw error;
-        }
-      }
+      const description = await describe(bytes.data, bytes.mediaType, bytes.kind, reject);
       const stored = await artifacts.put(
         scope,
         new Uint8Array(bytes.data),
@@ -146,16 +137,7 @@ async function ingestFile(
     };
   }
   const data = await media.files.bytes(file);
-  let description = `${file.contentType}, ${data.byteLength} bytes`;
-  if (kind === "image") {
-    try {
-      const meta = await imageMetadata(data);
-      description = `${meta.format}, ${meta.width}×${meta.height}`;
-    } catch (error) {
-      if (error instanceof ImageRefused) throw reject(`rejected: ${error.message}`, error.type);
-      throw error;
-    }
-  }
+  const description = await describe(data, file.contentType, kind, reject);
   const stored = await artifacts.put(
     scope,
     new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
@@ -166,4 +148,24 @@ async function ingestFile(
     attachment: { id: stored.id, description: `${stored.id} (${description}, ${named})`, kind },
     total,
   };
+}
+
+/**
+ * What the model is told of an attachment's bytes: an image's format and size (decoded under the
+ * pixel cap, a refusal worded for its field), else its type and length.
+ */
+async function describe(
+  data: Uint8Array,
+  mediaType: string,
+  kind: string,
+  reject: (description: string, type: string) => Error,
+): Promise<string> {
+  if (kind !== "image") return `${mediaType}, ${data.byteLength} bytes`;
+  try {
+    const meta = await imageMetadata(data);
+    return `${meta.format}, ${meta.width}×${meta.height}`;
+  } catch (error) {
+    if (error instanceof ImageRefused) throw reject(`rejected: ${error.message}`, error.type);
+    throw error;
+  }
 }
