@@ -10,8 +10,20 @@ export interface ChatFiles {
   bytes(file: StoredFile): Promise<Buffer>;
 }
 
+/** For one chat: each id is looked up once, however many steps ask (the router, then ingestion). */
 export function chatFiles(files: FileService, owner: string): ChatFiles {
-  return { get: (id) => files.get(owner, id), bytes: (file) => files.bytes(file) };
+  const looked = new Map<string, Promise<StoredFile | undefined>>();
+  return {
+    get(id) {
+      let file = looked.get(id);
+      if (!file) {
+        file = files.get(owner, id);
+        looked.set(id, file);
+      }
+      return file;
+    },
+    bytes: (file) => files.bytes(file),
+  };
 }
 
 /** The 404 for a file id a chat names that is not the caller's (unknown, deleted, expired or another's alike). */
