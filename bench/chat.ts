@@ -10,7 +10,10 @@
 //   BENCH_WORKERS=2 BENCH_CASES=key-redis,guest-redis npm run bench   # the Redis server with ORION_WORKERS=2
 // RSS and CPU count the server process and its children (the workers, when ORION_WORKERS > 1).
 import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startRedis } from "../test/support/redis.js";
 import { chatBody, loadWithCpu, postJson, rssMiB, runBench, startProcess } from "./support.js";
 
@@ -93,7 +96,11 @@ async function main() {
     ORION_API_KEYS: "sk-bench-unlimited=bench:enterprise",
     ORION_GUEST_DAILY_LIMIT: "1000000000",
   };
-  const server = await startProcess(["dist/src/main.js"], orionEnv);
+  // The embedded store on a directory of its own, not the checkout's data/.
+  const server = await startProcess(["dist/src/main.js"], {
+    ...orionEnv,
+    ORION_DATA_DIR: mkdtempSync(join(tmpdir(), "orion-bench-chat-")),
+  });
   const redis = CASES.some((c) => c.endsWith("redis")) ? await startRedis() : undefined;
   const onRedis = redis
     ? await startProcess(["dist/src/main.js"], {
