@@ -5,6 +5,9 @@
 //   BENCH_A=/tmp/old/dist/src/main.js npm run bench:ab          # B defaults to this checkout's dist
 //   BENCH_B_ENV='{"ORION_LOG_LEVEL":"error"}' npm run bench:ab   # one build, two settings
 //   BENCH_STREAM=1 BENCH_GUEST=1 BENCH_CONNECTIONS=10 BENCH_ROUNDS=6 npm run bench:ab
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { chatBody, loadWithCpu, runBench, startProcess, startServer } from "./support.js";
 
 const entry = { A: process.env.BENCH_A ?? "dist/src/main.js", B: process.env.BENCH_B ?? "dist/src/main.js" };
@@ -47,9 +50,11 @@ async function main() {
     ORION_PLAYGROUND: "off",
     ORION_LOG_LEVEL: "info",
   };
+  // Each server on an embedded store of its own (unless its env names one), not the checkout's data/.
+  const dataDir = () => ({ ORION_DATA_DIR: mkdtempSync(join(tmpdir(), "orion-bench-ab-")) });
   const servers = {
-    A: await startServer(entry.A, { ...common, ...env.A }),
-    B: await startServer(entry.B, { ...common, ...env.B }),
+    A: await startServer(entry.A, { ...common, ...dataDir(), ...env.A }),
+    B: await startServer(entry.B, { ...common, ...dataDir(), ...env.B }),
   };
   for (const server of Object.values(servers)) await run(server, 2); // warm-up
   const figures = { A: [] as { rps: number; cpuUs: number }[], B: [] as { rps: number; cpuUs: number }[] };
