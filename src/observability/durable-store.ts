@@ -66,5 +66,11 @@ export function observeDurableStore(store: SqliteStore, metrics: Metrics, logger
       logger.info({ fault, file: store.file }, "the durable store takes writes again");
     },
     housekeeping: (seconds) => housekeeping.observe(seconds),
+    checkpointsFailed(detail) {
+      logger.warn(
+        { file: store.file },
+        `the durable store's checkpoint thread failed (${detail}): commits checkpoint the log themselves`,
+      );
+    },
   });
 }

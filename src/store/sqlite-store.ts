@@ -2,6 +2,7 @@ import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { FileStorage } from "./file-storage.js";
+import { BackgroundCheckpoints, type CheckpointOptions, DEFAULT_CHECKPOINTS } from "./sqlite-checkpoints.js";
 import { SqliteFiles } from "./sqlite-files.js";
 import { migrate, SchemaTooNew } from "./sqlite-schema.js";
 import { busyBackoffMs, GroupCommit, isBusy, type SqliteStoreEvents } from "./sqlite-writes.js";
@@ -22,6 +23,8 @@ export interface SqliteStoreOptions {
   maxArtifactBytes: number;
   /** How often expired rows are swept and the bounds enforced. */
   housekeepingMs?: number;
+  /** The write-ahead log's checkpoints, run on a thread of their own (sqlite-checkpoints.ts). */
+  checkpoints?: CheckpointOptions;
 }
 
 const HOUSEKEEPING_BATCH = 500;
@@ -53,6 +56,7 @@ export class SqliteStore implements Store {
   private sweeping = false;
   private readonly writes: GroupCommit;
   private filesPort: SqliteFiles | undefined;
+  private readonly checkpoints: BackgroundCheckpoints;
 
   constructor(
     private readonly options: SqliteStoreOptions,
@@ -67,6 +71,16 @@ export class SqliteStore implements Store {
       this.q.spaceProbeUndo.run();
     };
     this.writes = new GroupCommit(this.db, this.q, options.busyTimeoutMs, spaceProbe);
+    const checkpoints = options.checkpoints ?? DEFAULT_CHECKPOINTS;
+    this.db.pragma(`wal_autocheckpoint = ${checkpoints.fallbackFrames}`);
+    this.checkpoints = new BackgroundCheckpoints(
+      this.file,
+      (error) => {
+        if (this.db.open) this.db.pragma("wal_autocheckpoint = 1000");
+        this.writes.events.checkpointsFailed(error.message);
+      },
+      checkpoints,
+    );
     this.housekeeper = setInterval(() => void this.housekeeping(), options.housekeepingMs ?? 60_000);
     this.housekeeper.unref();
   }
@@ -434,6 +448,8 @@ export class SqliteStore implements Store {
     this.writes.drain();
     this.writes.abandon("the store is closing");
     if (this.db.open) this.db.close();
+    // Whichever connection closes last checkpoints the log into the file and removes it.
+    await this.checkpoints.stop();
   }
 }
 
@@ -516,7 +532,8 @@ function statements(db: Database.Database) {
     sessionDelete: s("DELETE FROM sessions WHERE id = ? RETURNING bytes"),
     sessionBytesCounted: s("UPDATE stats SET value = value + ? WHERE name = 'session_bytes' RETURNING value"),
     sessionsExpired: s("SELECT id FROM sessions WHERE expires_at <= ? LIMIT ?"),
-    sessionsOldest: s("SELECT id FROM sessions WHERE id != ? ORDER BY updated_at LIMIT ?"),
+    // Soonest to expire: the least recently written, as every write sets expires_at = now + TTL.
+    sessionsOldest: s("SELECT id FROM sessions WHERE id != ? ORDER BY expires_at LIMIT ?"),
     entryInsert: s("INSERT INTO session_entries (session_id, seq, entry, bytes) VALUES (?, ?, ?, ?)"),
     entrySizes: s("SELECT seq, bytes FROM session_entries WHERE session_id = ? ORDER BY seq"),
     sessionWithEntries: s(

@@ -15,6 +15,8 @@ export interface SqliteStoreEvents {
   recovered(fault: StoreFault): void;
   /** A housekeeping run ended (expired rows swept, bounds enforced, space handed back). */
   housekeeping(seconds: number): void;
+  /** The background checkpoint thread failed: commits checkpoint the log themselves from now on. */
+  checkpointsFailed(detail: string): void;
 }
 
 export const NO_EVENTS: SqliteStoreEvents = {
@@ -23,6 +25,7 @@ export const NO_EVENTS: SqliteStoreEvents = {
   fault() {},
   recovered() {},
   housekeeping() {},
+  checkpointsFailed() {},
 };
 
 interface Pending {

@@ -1,12 +1,13 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { SCHEMA_VERSION } from "../../src/store/sqlite-schema.js";
+import { migrate, SCHEMA_VERSION } from "../../src/store/sqlite-schema.js";
 import { SqliteStore } from "../../src/store/sqlite-store.js";
+import { NO_EVENTS } from "../../src/store/sqlite-writes.js";
 import { StoreOpenError, StoreUnavailable } from "../../src/store/store.js";
 import { connectionOf, fillDisk } from "../support/disk-full.js";
 
@@ -92,6 +93,29 @@ describe("the durable embedded store", () => {
     expect(() => open(dir)).toThrow(/written by a newer Orion Server .*ORION_DATA_DIR/);
   });
 
+  it("migrates a store written by an older schema, keeping its sessions", async () => {
+    const dir = fresh();
+    const db = new Database(join(dir, "orion.db"));
+    db.pragma("journal_mode = WAL");
+    migrate(db, 4);
+    const expires = Date.now() + 60_000;
+    const insert = db.prepare("INSERT INTO sessions VALUES (?, 'alice', 1, 1, ?, 1, 1, 2)");
+    insert.run("old", expires);
+    insert.run("older", expires - 1_000);
+    db.prepare("INSERT INTO session_entries VALUES ('old', 1, 'm1', 2)").run();
+    db.prepare("UPDATE stats SET value = 2 WHERE name = 'sessions'").run();
+    db.close();
+    const store = open(dir, { maxSessions: 2 });
+    expect((await store.readSession("old"))?.entries).toEqual(["m1"]);
+    await store.appendSession("new", "bob", ["m2"], limits); // a third: the soonest to expire goes
+    expect(await store.readSession("older")).toBeUndefined();
+    expect((await store.readSession("old"))?.owner).toBe("alice");
+    await store.close();
+    const reopened = new Database(join(dir, "orion.db"));
+    expect(reopened.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+    reopened.close();
+  });
+
   it("refuses a data directory it cannot create or write, naming ORION_DATA_DIR", () => {
     const file = join(fresh(), "a-file");
     writeFileSync(file, "");
@@ -103,16 +127,22 @@ describe("the durable embedded store", () => {
   it("sweeps what expired and reuses the space, so the file does not grow without bound", async () => {
     const dir = fresh();
     let now = 1_000_000;
-    const store = new SqliteStore(
-      {
-        dir,
-        busyTimeoutMs: 2_000,
-        maxSessions: 100_000,
-        maxSessionBytes: 1 << 30,
-        maxArtifactBytes: 1 << 30,
-      },
-      () => now,
-    );
+    const options = {
+      dir,
+      busyTimeoutMs: 2_000,
+      maxSessions: 100_000,
+      maxSessionBytes: 1 << 30,
+      maxArtifactBytes: 1 << 30,
+    };
+    let store = new SqliteStore(options, () => now);
+    // The log's length depends on when the checkpoint thread ran: the file is measured after a
+    // close, which checkpoints everything into it.
+    const closedSize = async () => {
+      await store.close();
+      const size = statSync(join(dir, "orion.db")).size;
+      store = new SqliteStore(options, () => now);
+      return size;
+    };
     const fill = async (round: number) => {
       for (let i = 0; i < 2_000; i++) {
         await store.appendSession(`r${round}-${i}`, "o", ["y".repeat(500)], { ...limits, ttlMs: 1_000 });
@@ -121,14 +151,14 @@ describe("the durable embedded store", () => {
     await fill(1);
     now += 2_000;
     await store.housekeeping();
-    const afterFirst = statSync(join(dir, "orion.db")).size + statSync(join(dir, "orion.db-wal")).size;
+    const afterFirst = await closedSize();
     for (let round = 2; round <= 4; round++) {
       await fill(round);
       now += 2_000;
       await store.housekeeping();
     }
     expect(await store.readSession("r4-0")).toBeUndefined();
-    const afterFour = statSync(join(dir, "orion.db")).size + statSync(join(dir, "orion.db-wal")).size;
+    const afterFour = await closedSize();
     expect(afterFour).toBeLessThan(afterFirst * 1.5);
     await store.close();
   }, 60_000);
@@ -231,5 +261,36 @@ describe("the durable embedded store", () => {
     const restored = open(copy);
     expect((await restored.readSession("s1"))?.entries).toEqual(["kept"]);
     await Promise.all([restored.close(), store.close()]);
+  });
+
+  it("checkpoints the log on its own thread, keeping it short while writes pour in", async () => {
+    const dir = fresh();
+    const store = open(dir, {
+      maxSessions: 100_000,
+      // Without the thread the log would take in all ~120 MiB: no commit checkpoints it.
+      checkpoints: { everyMs: 10, restartFrames: 512, restartWaitMs: 100, fallbackFrames: 1 << 30 },
+    });
+    const wal = () => statSync(join(dir, "orion.db-wal"), { throwIfNoEntry: false })?.size ?? 0;
+    let longest = 0;
+    for (let i = 0; i < 6_000; i++) {
+      await store.appendSession(`s${i}`, "o", ["y".repeat(500)], limits);
+      if (i % 50 === 0) longest = Math.max(longest, wal());
+    }
+    expect(longest).toBeLessThan(60 << 20);
+    expect((await store.readSession("s0"))?.entries).toEqual(["y".repeat(500)]);
+    await store.close();
+  }, 60_000);
+
+  it("says so when its checkpoint thread fails, and goes on taking writes", async () => {
+    const dir = fresh();
+    const store = open(dir);
+    const failed = new Promise<string>((resolve) => {
+      store.observe({ ...NO_EVENTS, checkpointsFailed: resolve });
+    });
+    rmSync(dir, { recursive: true }); // the thread opens the file after this: it is gone
+    expect(await failed).toMatch(/database|directory|open/i);
+    await store.appendSession("s", "o", ["m"], limits);
+    expect((await store.readSession("s"))?.entries).toEqual(["m"]);
+    await store.close();
   });
 });
