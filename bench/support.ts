@@ -41,22 +41,42 @@ export async function startServer(
   env: Record<string, string>,
 ): Promise<{ url: string; pid: number }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [entry], {
-    env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ["ignore", "ignore", "inherit"],
+  return startPolled(port, [entry], { env: { ...env, PORT: String(port) } }, (url) =>
+    fetch(`${url}/readyz`).then((r) => r.status === 200),
+  );
+}
+
+/**
+ * Starts `node <args>`, which is to listen on `port`, and resolves once `ready(url)` holds (polled
+ * every 100 ms for 30 s; a rejection counts as not ready); rejects if the process exits first.
+ * Its stdout is ignored; its stderr too once it is ready, with `quietOnceReady`.
+ */
+export async function startPolled(
+  port: number,
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; quietOnceReady?: boolean },
+  ready: (url: string) => Promise<boolean>,
+): Promise<{ url: string; pid: number }> {
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "ignore", options.quietOnceReady ? "pipe" : "inherit"],
   });
   children.push(child);
+  let quiet = false;
+  child.stderr?.on("data", (chunk: Buffer) => {
+    if (!quiet) process.stderr.write(chunk);
+  });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}`);
-    const ready = await fetch(`${url}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ready) return { url, pid: child.pid ?? 0 };
+    if (child.exitCode !== null) throw new Error(`${args.join(" ")} exited with ${child.exitCode}`);
+    if (await ready(url).catch(() => false)) {
+      quiet = options.quietOnceReady === true;
+      return { url, pid: child.pid ?? 0 };
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${entry} was not ready within 30 s`);
+  throw new Error(`${args.join(" ")} was not ready within 30 s`);
 }
 
 /** The process and its descendants (a server with ORION_WORKERS > 1 is a supervisor and its workers). */
@@ -83,6 +103,14 @@ export function cpuSeconds(pid: number): number {
     // utime and stime are fields 14 and 15 of stat: 11 and 12 after the command name; in clock ticks (100 Hz).
     return sum + (Number(fields[11]) + Number(fields[12])) / 100;
   }, 0);
+}
+
+/** A server under load: its chat URL, process and who the requests come as (their headers). */
+export interface ServerCase {
+  name: string;
+  url: string;
+  pid: number;
+  who: Record<string, string>;
 }
 
 /** The benches' chat: a short prompt, plain or streamed with usage. */
@@ -114,6 +142,19 @@ export async function loadWithCpu(
     body: options.body,
   });
   return { result, cpuUs: ((cpuSeconds(pid) - before) * 1e6) / Math.max(1, result.requests.total) };
+}
+
+/** Chats on every connection alternately plain and streaming (autocannon's `amount` or `duration`). */
+export function mixedChatLoad(
+  target: ServerCase,
+  options: { connections: number; amount?: number; duration?: number },
+): Promise<autocannon.Result> {
+  return autocannon({
+    url: target.url,
+    ...options,
+    headers: { "content-type": "application/json", ...target.who },
+    requests: [false, true].map((stream) => ({ method: "POST" as const, body: chatBody(stream) })),
+  });
 }
 
 /** POSTs JSON and resolves with the status and whole body; `onData` sees each chunk as it comes. */
