@@ -29,6 +29,7 @@ import { observeDurableStore } from "../observability/durable-store.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { createMetrics, type Metrics, observeEmbeddedStore } from "../observability/metrics.js";
 import { Quota } from "../quota/quota.js";
+import { collectWhenIdle } from "../runtime/idle-memory.js";
 import { packageVersion } from "../runtime/package-root.js";
 import { configureToolIdle } from "../runtime/worker-pool.js";
 import { SchemaValidator } from "../schema/validator.js";
@@ -130,6 +131,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
   configureVideoBinaries(config.videoBinaries);
   const metrics = createMetrics();
   const lifecycle = new Lifecycle();
+  const stopIdleCollection = collectWhenIdle(() => lifecycle.begunCount);
   const backends = new BackendRegistry(config, (backend, outcome, seconds) =>
     metrics.upstreamSeconds.observe({ backend, outcome }, seconds),
   );
@@ -380,6 +382,7 @@ export function build(config: Config, options: BuildOptions = {}): App {
       shuttingDown ??= (async () => {
         // Keep listening while draining: /readyz answers 503 and new requests get a clear 503.
         lifecycle.draining = true;
+        stopIdleCollection();
         server.windDown();
         const idle = await lifecycle.waitIdle(timeoutMs);
         if (!idle) {

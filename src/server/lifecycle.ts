@@ -6,6 +6,7 @@ import { setMaxListeners } from "node:events";
  */
 export class Lifecycle {
   private inflight = 0;
+  private begun = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly cutoffController = new AbortController();
   private readonly tracked = new Set<AbortController>();
@@ -25,8 +26,14 @@ export class Lifecycle {
     return this.inflight;
   }
 
+  /** Requests begun since start (what tells a quiet spell from a busy one). */
+  get begunCount(): number {
+    return this.begun;
+  }
+
   begin(): () => void {
     this.inflight++;
+    this.begun++;
     let ended = false;
     return () => {
       if (ended) return;
