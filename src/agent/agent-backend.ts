@@ -19,7 +19,7 @@ import {
 import { toDataUrl } from "../media/data-url.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import type { Tool, ToolContext } from "../tools/tool.js";
-import { assistantTurn } from "../wire/codecs/message-literals.js";
+import { assistantTurn, chatMessage } from "../wire/codecs/message-literals.js";
 import type { Caps } from "./caps.js";
 import { drainWhile } from "./event-queue.js";
 import { mergeStreams } from "./merge-streams.js";
@@ -58,6 +58,8 @@ export class AgentBackend implements Backend {
   readonly description: string;
   readonly capabilities: Backend["capabilities"];
   private readonly serverNames: Set<string>;
+  /** The server tools as the model is offered them, the same on every step. */
+  private readonly serverTools: BackendRequest["tools"];
 
   constructor(
     private readonly inner: Backend,
@@ -66,21 +68,21 @@ export class AgentBackend implements Backend {
     this.description = inner.description;
     this.capabilities = inner.capabilities;
     this.serverNames = new Set(setup.tools.map((t) => t.name));
+    this.serverTools = setup.tools.map((t) => ({
+      type: "function",
+      function: { name: t.name, description: t.description, parameters: t.parameters },
+    })) as BackendRequest["tools"];
   }
 
   /** The request one trajectory sends: n = 1, server tools offered beside the client's. */
   private trajectoryRequest(request: BackendRequest, messages: ChatMessage[]): BackendRequest {
-    const serverTools = this.setup.tools.map((t) => ({
-      type: "function",
-      function: { name: t.name, description: t.description, parameters: t.parameters },
-    }));
     return {
       ...request,
       messages,
       ...(this.setup.files ? { attachments: this.setup.files } : {}),
       sampling: { ...request.sampling, n: 1 },
       tools: [
-        ...(serverTools as BackendRequest["tools"]),
+        ...this.serverTools,
         ...request.tools.filter((t) => !this.serverNames.has(t.function?.name ?? "")),
       ],
     };
@@ -92,11 +94,9 @@ export class AgentBackend implements Backend {
     if (!note) return [...request.messages];
     const at = request.messages.findIndex((m) => m.role !== Role.SYSTEM && m.role !== Role.DEVELOPER);
     const split = at === -1 ? request.messages.length : at;
-    return [
-      ...request.messages.slice(0, split),
-      create(ChatMessageSchema, { role: Role.SYSTEM, content: note }),
-      ...request.messages.slice(split),
-    ];
+    const noteMessage = chatMessage(Role.SYSTEM);
+    noteMessage.content = note;
+    return [...request.messages.slice(0, split), noteMessage, ...request.messages.slice(split)];
   }
 
   /**

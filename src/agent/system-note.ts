@@ -6,10 +6,26 @@ export interface KnownFile {
   description: string;
 }
 
-/** The first sentence of a description, at most `max` characters. */
-function gist(description: string, max = 60): string {
-  const sentence = description.split(/(?<=\.)\s/)[0] ?? description;
-  return sentence.length <= max ? sentence.replace(/\.$/, "") : `${sentence.slice(0, max - 1).trimEnd()}…`;
+const MAX_GIST = 60;
+
+/** Gists by description: the same few tools are described in every chat's note. */
+const gists = new Map<string, string>();
+
+/** The first sentence of a description, at most MAX_GIST characters. */
+function gist(description: string): string {
+  let found = gists.get(description);
+  if (found === undefined) {
+    const sentence = description.split(/(?<=\.)\s/)[0] ?? description;
+    found =
+      sentence.length <= MAX_GIST
+        ? sentence.replace(/\.$/, "")
+        : `${sentence.slice(0, MAX_GIST - 1).trimEnd()}…`;
+    // Descriptions come from the registered tools (and outside MCP servers' lists): a bound keeps
+    // a server whose tools keep changing from growing this without end.
+    if (gists.size >= 1_000) gists.clear();
+    gists.set(description, found);
+  }
+  return found;
 }
 
 /**

@@ -27,6 +27,18 @@ describe("UpstreamEvents", () => {
     expect(texts(await takeAll(events))).toEqual(["né", "🎉"]);
   });
 
+  it("drops a leading byte-order mark, even one split across reads, and keeps any later one", async () => {
+    const body = new PassThrough();
+    const events = new UpstreamEvents(body, 1 << 20, 1);
+    const bytes = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(delta("\ufeffa") + event("[DONE]")),
+    ]);
+    body.write(bytes.subarray(0, 2));
+    setImmediate(() => body.end(bytes.subarray(2)));
+    expect(texts(await takeAll(events))).toEqual(["\ufeffa"]);
+  });
+
   it("refuses a stream larger than its limit", async () => {
     const body = new PassThrough();
     const events = new UpstreamEvents(body, 1_000, 1);

@@ -103,7 +103,11 @@ export class OpenAICompatibleBackend implements Backend {
     });
     const events = new UpstreamEvents(response.body, MAX_COMPLETION_BODY, this.options.streamBufferBytes);
     try {
-      for (let parts = await events.take(); parts; parts = await events.take()) yield* parts;
+      // `for … yield`, not `yield*`: delegating to an array from an async generator wraps it in an
+      // async iterator, a promise per part.
+      for (let parts = await events.take(); parts; parts = await events.take()) {
+        for (const part of parts) yield part;
+      }
     } catch (error) {
       failure = this.transport.classify(error, options.signal, true);
       throw failure;

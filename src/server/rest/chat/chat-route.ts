@@ -89,7 +89,8 @@ export function chatCompletionsRoute(deps: ChatRouteDeps) {
         const next = await chunks.next();
         if (next.done) break;
         if (call.clientGone()) break;
-        await sse.data(JSON.stringify(chunkJson(create(ChatCompletionChunkSchema, next.value))));
+        const full = sse.data(JSON.stringify(chunkJson(create(ChatCompletionChunkSchema, next.value))));
+        if (full) await full;
       }
       if (!call.clientGone()) await sse.done();
     } catch (error) {

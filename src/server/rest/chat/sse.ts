@@ -41,22 +41,25 @@ export class SseWriter {
     });
   }
 
-  /** Writes one event; resolves when the socket can take more. */
-  data(payload: string): Promise<void> {
+  /**
+   * Writes one event. Returns a promise when the socket is full (it resolves once the socket can
+   * take more), else nothing: a stream whose client keeps up makes no promise per event.
+   */
+  data(payload: string): Promise<void> | undefined {
     return this.write(`data: ${payload}\n\n`);
   }
 
   /** An event with an `id:` (what `Last-Event-ID` resumes from; none when empty) and an `event:` type. */
-  event(id: string, type: string, payload: string): Promise<void> {
+  event(id: string, type: string, payload: string): Promise<void> | undefined {
     return this.write(`${id ? `id: ${id}\n` : ""}event: ${type}\ndata: ${payload}\n\n`);
   }
 
-  private async write(text: string): Promise<void> {
+  private write(text: string): Promise<void> | undefined {
     this.start();
     const w = writable(this.res);
-    if (w.destroyed || w.writableEnded) return;
+    if (w.destroyed || w.writableEnded) return undefined;
     this.cork();
-    if (!w.write(text)) await this.drained(w);
+    return w.write(text) ? undefined : this.drained(w);
   }
 
   /** Ends the stream without the OpenAI `[DONE]` line. */
@@ -98,8 +101,10 @@ export class SseWriter {
     });
   }
 
+  /** The OpenAI `[DONE]` line, then the end (once the socket took the line). */
   async done(): Promise<void> {
-    await this.data("[DONE]");
+    const full = this.data("[DONE]");
+    if (full) await full;
     writable(this.res).end();
   }
 }
