@@ -39,9 +39,10 @@ export function startProcess(
 export async function startServer(
   entry: string,
   env: Record<string, string>,
+  nodeArgs: string[] = [],
 ): Promise<{ url: string; pid: number }> {
   const port = await freePort();
-  return startPolled(port, [entry], { env: { ...env, PORT: String(port) } }, (url) =>
+  return startPolled(port, [...nodeArgs, entry], { env: { ...env, PORT: String(port) } }, (url) =>
     fetch(`${url}/readyz`).then((r) => r.status === 200),
   );
 }
