@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { chatBody, runBench, startProcess, startServer } from "./support.js";
+import { chatBody, runBench, startProcess, startServer, statCpuSeconds } from "./support.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -34,16 +34,15 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-/** CPU ticks (1/100 s) each thread of `pid` has used, by "tid:name". */
-function threadTicks(pid: number): Map<string, number> {
-  const ticks = new Map<string, number>();
+/** CPU seconds each thread of `pid` has used, by "tid:name". */
+function threadCpuSeconds(pid: number): Map<string, number> {
+  const seconds = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-    const name = /\((.*)\)/.exec(stat)?.[1] ?? "?";
-    const fields = stat.split(") ")[1]?.split(" ") ?? [];
-    ticks.set(`${tid}:${name}`, Number(fields[11]) + Number(fields[12]));
+    const statFile = `/proc/${pid}/task/${tid}/stat`;
+    const name = /\((.*)\)/.exec(readFileSync(statFile, "utf8"))?.[1] ?? "?";
+    seconds.set(`${tid}:${name}`, statCpuSeconds(statFile));
   }
-  return ticks;
+  return seconds;
 }
 
 const shortUrl = (url: string) =>
@@ -126,16 +125,16 @@ async function main() {
       body: chatBody(process.env.BENCH_STREAM === "1"),
     });
   const warmUp = await load(2);
-  const before = threadTicks(server.pid);
+  const before = threadCpuSeconds(server.pid);
   const result = await load(SECONDS);
-  const after = threadTicks(server.pid);
+  const after = threadCpuSeconds(server.pid);
   const requests = result.requests.total;
   console.log(
     `${requests} requests in ${SECONDS} s at ${CONNECTIONS} connections (${result.non2xx} not 2xx)${PROFILE ? ", profiled" : ""}`,
   );
   console.log("\n## CPU per request by thread (user + system)");
-  for (const [thread, ticks] of after) {
-    const us = ((ticks - (before.get(thread) ?? 0)) * 10_000) / requests;
+  for (const [thread, seconds] of after) {
+    const us = ((seconds - (before.get(thread) ?? 0)) * 1e6) / requests;
     if (us >= 1) console.log(`${us.toFixed(0).padStart(7)} µs  ${thread}`);
   }
   if (!PROFILE) return;

@@ -99,11 +99,14 @@ export function rssMiB(pid: number): number {
 
 /** CPU seconds (user + system) a process and its descendants have used so far. */
 export function cpuSeconds(pid: number): number {
-  return processTree(pid).reduce((sum, p) => {
-    const fields = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    // utime and stime are fields 14 and 15 of stat: 11 and 12 after the command name; in clock ticks (100 Hz).
-    return sum + (Number(fields[11]) + Number(fields[12])) / 100;
-  }, 0);
+  return processTree(pid).reduce((sum, p) => sum + statCpuSeconds(`/proc/${p}/stat`), 0);
+}
+
+/** User + system CPU seconds from a `/proc/<pid>/stat` or `/proc/<pid>/task/<tid>/stat` file. */
+export function statCpuSeconds(statFile: string): number {
+  const fields = readFileSync(statFile, "utf8").split(") ")[1]?.split(" ") ?? [];
+  // utime and stime are fields 14 and 15 of stat: 11 and 12 after the command name; in clock ticks (100 Hz).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** A server under load: its chat URL, process and who the requests come as (their headers). */

@@ -35,8 +35,9 @@ function fullCollection(): (() => void) | undefined {
  * Hands memory back once a burst of load is over. V8 keeps the heap it grew to under load until
  * its next major collection, and an idle server allocates too little to start one: RSS would stay
  * at its peak for as long as the server stays quiet. When a spell of `idleMs` saw at most
- * `quietRequests` begin and the heap grew by `minGrowthBytes` since the last collection, one full collection runs (it takes
- * a few tens of ms, at a moment nothing is waiting). Returns a function that stops the sampling.
+ * `quietRequests` begin and the heap grew by `minGrowthBytes` since the last collection, one full
+ * collection runs (it takes a few tens of ms, at a moment nothing is waiting). Returns a function
+ * that stops the sampling.
  */
 export function collectWhenIdle(
   requestsBegun: () => number,

@@ -26,7 +26,8 @@ export const DEFAULT_CHECKPOINTS: CheckpointOptions = {
 };
 
 // The thread's code, evaluated (not a file): the same text serves the compiled server, the
-// TypeScript tests and the CLI. Written to run as a CommonJS or an ES module script.
+// TypeScript tests and the CLI. Written to run as a CommonJS or an ES module script; a failure
+// is an unhandled rejection, which ends the thread with an "error" event.
 const WORKER_SOURCE = `(async () => {
   const { parentPort, workerData } = await import("node:worker_threads");
   const { createRequire } = await import("node:module");
@@ -53,9 +54,7 @@ const WORKER_SOURCE = `(async () => {
     db.close();
     parentPort.close();
   });
-})().catch((error) => {
-  throw error;
-});`;
+})();`;
 
 /**
  * Checkpoints the store's write-ahead log from a thread of its own, so the event loop never copies
