@@ -90,19 +90,23 @@ export class SchemaTooNew extends StoreOpenError {}
 
 /**
  * Brings the store to SCHEMA_VERSION (SQLite's `user_version` records it), in one transaction
- * per step; refuses a store written by newer code, which this code could misread.
+ * per step; refuses a store written by newer code, which this code could misread. The version is
+ * read inside each step's write transaction: processes starting at once on a fresh directory
+ * (ORION_WORKERS, the CLI) take turns, and each step runs once.
  */
 export function migrate(db: Database.Database, target = SCHEMA_VERSION): void {
-  const current = db.pragma("user_version", { simple: true }) as number;
-  if (current > SCHEMA_VERSION) {
-    throw new SchemaTooNew(
-      `the store was written by a newer Orion Server (schema ${current}; this one knows ${SCHEMA_VERSION}): upgrade, or point ORION_DATA_DIR elsewhere`,
-    );
-  }
-  for (let version = current; version < target; version++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[version] as string);
-      db.pragma(`user_version = ${version + 1}`);
-    }).immediate();
-  }
+  const version = () => db.pragma("user_version", { simple: true }) as number;
+  const step = db.transaction((): boolean => {
+    const current = version();
+    if (current > SCHEMA_VERSION) {
+      throw new SchemaTooNew(
+        `the store was written by a newer Orion Server (schema ${current}; this one knows ${SCHEMA_VERSION}): upgrade, or point ORION_DATA_DIR elsewhere`,
+      );
+    }
+    if (current >= target) return false;
+    db.exec(MIGRATIONS[current] as string);
+    db.pragma(`user_version = ${current + 1}`);
+    return true;
+  });
+  while (step.immediate());
 }

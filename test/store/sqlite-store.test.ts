@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,6 +62,39 @@ describe("the durable embedded store", () => {
     expect((await store.peek("shared")).count).toBe(100);
     await store.close();
   }, 60_000);
+
+  it("lets processes that start at once on a fresh directory all open it, the schema made once", async () => {
+    for (let round = 0; round < 3; round++) {
+      const dir = fresh();
+      const startFile = join(dir, "start");
+      const children = Array.from({ length: 6 }, () => {
+        const child = spawn(
+          process.execPath,
+          ["--import", "tsx", "test/support/open-store-child.ts", dir, startFile],
+          {
+            stdio: ["ignore", "pipe", "inherit"],
+          },
+        );
+        let out = "";
+        const ready = new Promise<void>((resolve) => {
+          child.stdout.on("data", (data: Buffer) => {
+            out += data;
+            if (out.includes("ready\n")) resolve();
+          });
+        });
+        const exited = new Promise<string>((resolve) => child.once("exit", () => resolve(out)));
+        return { ready, exited };
+      });
+      await Promise.all(children.map((c) => c.ready));
+      writeFileSync(startFile, "");
+      const outputs = await Promise.all(children.map((c) => c.exited));
+      expect(outputs.map((o) => o.replace("ready\n", "").trim())).toEqual(Array(6).fill("ok"));
+      const db = new Database(join(dir, "orion.db"), { readonly: true });
+      expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+      expect(db.prepare("SELECT count(*) AS n FROM sessions").get()).toEqual({ n: 6 });
+      db.close();
+    }
+  }, 90_000);
 
   it("refuses a file that is not a sound store, never wiping it, and says what to do", () => {
     const dir = fresh();
