@@ -263,7 +263,13 @@ export function build(config: Config, options: BuildOptions = {}): App {
   });
   router.add("POST", "/mcp", "mcp", mcp).add("GET", "/mcp", "mcp", mcp).add("DELETE", "/mcp", "mcp", mcp);
   const uploads = new UploadUrls(store, config.identity.guestSecret);
-  for (const r of filesRoutes({ files, uploads, trustProxy: config.identity.trustProxy, logger })) {
+  for (const r of filesRoutes({
+    files,
+    uploads,
+    trustProxy: config.identity.trustProxy,
+    logger,
+    stallTimeoutMs: config.streams.stallTimeoutMs,
+  })) {
     router.add(r.method, r.path, r.name, r.handler);
   }
   const docs = docsRoutes(packageVersion);

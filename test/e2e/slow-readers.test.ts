@@ -1,3 +1,4 @@
+import type http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chunk, type FakeUpstream, startFakeUpstream, startSse } from "../support/fake-upstream.js";
 import { startProbe } from "../support/probe.js";
@@ -24,7 +25,7 @@ beforeAll(async () => {
     while ((sentPerCall[index] ?? 0) < OFFERED_MIB * MiB && !res.destroyed) {
       const data = `data: ${JSON.stringify(chunk(call, [{ index: 0, delta: { content: piece }, finish_reason: null }]))}\n\n`;
       sentPerCall[index] = (sentPerCall[index] ?? 0) + data.length;
-      if (!res.write(data)) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve));
+      if (!res.write(data)) await drainedOrClosed(res);
     }
     if (!res.destroyed) res.end("data: [DONE]\n\n");
   });
@@ -40,6 +41,19 @@ afterAll(async () => {
   server?.stop();
   await upstream?.close();
 });
+
+/** The fake upstream's own backpressure: both listeners go once either fires. */
+function drainedOrClosed(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,4 +1,5 @@
 import type http from "node:http";
+import { drained } from "../../http/drained.js";
 import { type NodeResponse, writable } from "../../http/types.js";
 
 export interface SseOptions {
@@ -20,6 +21,7 @@ export interface SseOptions {
 export class SseWriter {
   private started = false;
   private corked = false;
+  private waiting: Promise<void> | undefined;
 
   constructor(
     private readonly res: NodeResponse,
@@ -68,23 +70,15 @@ export class SseWriter {
     writable(this.res).end();
   }
 
-  /** Until the client took what was written, or the response closed, or the stall deadline cut it. */
+  /**
+   * Until the client took what was written, or the response closed, or the stall deadline cut it:
+   * one wait however many events are written while the socket is full.
+   */
   private drained(w: http.ServerResponse): Promise<void> {
-    return new Promise((resolve) => {
-      const settle = () => {
-        clearTimeout(timer);
-        w.off("drain", settle);
-        w.off("close", settle);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.options.onStall?.();
-        w.destroy();
-        settle();
-      }, this.options.stallTimeoutMs);
-      w.on("drain", settle);
-      w.on("close", settle);
+    this.waiting ??= drained(w, this.options.stallTimeoutMs, this.options.onStall).then(() => {
+      this.waiting = undefined;
     });
+    return this.waiting;
   }
 
   /** Holds this tick's writes together; HTTP/2 responses have no cork and write as they come. */

@@ -14,6 +14,8 @@ export interface FilesRouteDeps {
   /** Take the upload URL's scheme from X-Forwarded-Proto (behind a trusted proxy). */
   trustProxy: boolean;
   logger: Logger;
+  /** A download whose client takes nothing for this long is cut off. */
+  stallTimeoutMs: number;
 }
 
 export interface FileRoute {

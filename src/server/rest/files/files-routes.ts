@@ -1,6 +1,6 @@
-import { once } from "node:events";
 import { isMd5 } from "../../../files/file-service.js";
 import type { StoredFile } from "../../../store/file-storage.js";
+import { drained } from "../../http/drained.js";
 import type { Exchange } from "../../http/exchange.js";
 import { httpErrorOf, simpleHttpError, validationHttpError } from "../../http/http-error.js";
 import { sendHttpError, sendJson } from "../../http/respond.js";
@@ -145,7 +145,10 @@ export function filesRoutes(deps: FilesRouteDeps): FileRoute[] {
   ];
 }
 
-/** The bytes, chunk by chunk, each written once the client has taken the one before. */
+/**
+ * The bytes, chunk by chunk, each written once the client has taken the one before; a client that
+ * takes nothing for ORION_STREAM_STALL_TIMEOUT_MS is cut off, as a stream's is.
+ */
 async function sendContent(deps: FilesRouteDeps, x: Exchange, file: StoredFile) {
   const res = writable(x.res);
   res.writeHead(200, {
@@ -158,7 +161,7 @@ async function sendContent(deps: FilesRouteDeps, x: Exchange, file: StoredFile) 
   try {
     for await (const chunk of deps.files.content(file)) {
       if (res.destroyed) return;
-      if (!res.write(chunk)) await Promise.race([once(res, "drain"), once(res, "close")]);
+      if (!res.write(chunk)) await drained(res, deps.stallTimeoutMs);
     }
     res.end();
   } catch (error) {
