@@ -198,7 +198,11 @@ export function postJson(
   });
 }
 
-/** Runs a bench's `main`: an error is printed and fails the run, and every child process is stopped. */
+/**
+ * Runs a bench's `main`: an error is printed and fails the run, every child process is stopped,
+ * and then the process ends (a private Redis from test/support stops on exit; while it runs, it
+ * would keep the bench alive after its last figure).
+ */
 export function runBench(
   main: () => Promise<void>,
   options: { signal?: NodeJS.Signals; cleanup?: () => void } = {},
@@ -211,5 +215,6 @@ export function runBench(
     .finally(() => {
       options.cleanup?.();
       for (const child of children) child.kill(options.signal);
+      setImmediate(() => process.exit());
     });
 }

@@ -50,4 +50,25 @@ describe("collectWhenIdle", () => {
     stop();
     expect(junk.length).toBe(16 * 1024);
   });
+
+  it("collects when V8 kept the pages it committed under load, though their use is back down", async () => {
+    let collections = 0;
+    const MiB = 1 << 20;
+    let committed = 80 * MiB;
+    const stop = collectWhenIdle(
+      () => 0,
+      { idleMs: 50, quietRequests: 2, minGrowthBytes: 16 * MiB },
+      () => {
+        collections++;
+        committed = 80 * MiB;
+      },
+      () => ({ used_heap_size: 30 * MiB, total_heap_size: committed }),
+    );
+    await sleep(300);
+    expect(collections).toBe(0); // nothing grew
+    committed = 140 * MiB; // a load came and went: V8's own collection freed the use, not the pages
+    await sleep(1_000);
+    expect(collections).toBe(1);
+    stop();
+  });
 });
