@@ -112,7 +112,8 @@ function once(url: URL, address: string, family: number, policy: FetchPolicy, si
       res.on("error", (error) => finish(error));
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && res.headers.location) {
-        res.resume();
+        // Its body is not wanted and may never end: hang up rather than read it.
+        req.destroy();
         finish(undefined, { redirect: res.headers.location, contentType: "", data: Buffer.alloc(0) });
         return;
       }

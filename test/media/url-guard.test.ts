@@ -95,10 +95,21 @@ describe("the address policy", () => {
 describe("guarded fetches", () => {
   let target: Awaited<ReturnType<typeof listener>>;
   let second: Awaited<ReturnType<typeof listener>>;
+  /** Responses of /redirect-endless still being written: their clients never hung up. */
+  const endless = new Set<http.ServerResponse>();
   beforeAll(async () => {
     target = await listener("127.0.0.1", (req, res) => {
       if (req.url === "/redirect") res.writeHead(302, { location: `http://127.0.0.2:${second.port}/` }).end();
-      else if (req.url === "/big") res.end(Buffer.alloc(5000));
+      else if (req.url === "/redirect-endless") {
+        // A redirect whose body never ends: the fetch follows the location and must hang up here.
+        res.writeHead(302, { location: "/" });
+        endless.add(res);
+        const drip = setInterval(() => res.write("x".repeat(1024)), 20);
+        res.on("close", () => {
+          clearInterval(drip);
+          endless.delete(res);
+        });
+      } else if (req.url === "/big") res.end(Buffer.alloc(5000));
       else if (req.url === "/big-chunked") {
         res.write(Buffer.alloc(800));
         res.end(Buffer.alloc(800));
@@ -145,6 +156,14 @@ describe("guarded fetches", () => {
     expect([ok.contentType, ok.data.toString()]).toEqual(["text/plain", "hello"]);
     expect((await refusal(`http://127.0.0.1:${target.port}/redirect`, allow)).kind).toBe("address");
     expect(second.connections()).toBe(0);
+  });
+
+  it("hangs up on a redirect rather than reading its body, which may never end", async () => {
+    const allow = policy({ allowHosts: [`127.0.0.1:${target.port}`] });
+    const ok = await guardedFetch(`http://127.0.0.1:${target.port}/redirect-endless`, allow);
+    expect(ok.data.toString()).toBe("hello");
+    for (let i = 0; i < 50 && endless.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(endless.size).toBe(0);
   });
 
   it("caps the body, declared or streamed, and the time", async () => {

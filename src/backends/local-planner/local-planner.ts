@@ -27,6 +27,9 @@ import { documentLines, extractToSchema, type Missing, type TextLine } from "./e
 import { CONTENT_QUESTION, GREETING, META_QUESTION, rankTools } from "./intent.js";
 
 /** Nouns for the media a request is about: naming them does not ask for a second tool. */
+/** How much of a request's text the planner reads for its instruction. */
+export const PLANNER_TEXT_CHARS = 4096;
+
 const MEDIA_WORDS = new Set([
   "image",
   "file",
@@ -44,7 +47,10 @@ const MEDIA_WORDS = new Set([
  * The best-ranked tool whose required arguments are all known, or the best one with what it
  * lacks. A follow-up step (`followUp`) must be asked for by a word of its name beyond media nouns.
  */
-function plan(text: string, tools: ToolDefinition[], known: Known, followUp: boolean) {
+function plan(request: string, tools: ToolDefinition[], known: Known, followUp: boolean) {
+  // The words of an instruction: its arguments are found by regexes that rescan runs of digits or
+  // letters, so a caller's megabyte of them must not reach them (4 KiB is pages of instruction).
+  const text = request.slice(0, PLANNER_TEXT_CHARS);
   let lacking: { tool: ToolDefinition; args?: undefined; missing: string[] } | undefined;
   for (const { tool, namedBy } of rankTools(text, tools)) {
     if (followUp && !namedBy.some((w) => !MEDIA_WORDS.has(w))) continue;

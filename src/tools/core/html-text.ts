@@ -15,20 +15,82 @@ function decodeEntities(text: string): string {
     .replace(/&([a-z#0-9]+);/gi, (m, name: string) => ENTITIES[name.toLowerCase()] ?? m);
 }
 
+/** Every `<!-- … -->` made a space; an unclosed one runs to the end. One pass (indexOf), never a rescan. */
+function withoutComments(html: string): string {
+  let out = "";
+  let at = 0;
+  for (;;) {
+    const open = html.indexOf("<!--", at);
+    if (open < 0) return out + html.slice(at);
+    out += `${html.slice(at, open)} `;
+    const close = html.indexOf("-->", open + 4);
+    if (close < 0) return out;
+    at = close + 3;
+  }
+}
+
+const SKIPPED = new Set([
+  "script",
+  "style",
+  "noscript",
+  "svg",
+  "template",
+  "nav",
+  "header",
+  "footer",
+  "aside",
+  "form",
+]);
+
+/**
+ * Each `<name …>…</name>` element for which `pick(name)` holds, as the lazy regex
+ * `<(name)\b[\s\S]*?<\/\1>` would find it, in one left-to-right pass: the closing tag is looked up
+ * once per name from where the search stands (a name with none left is never looked for again),
+ * so a page of unclosed tags costs time in proportion to its length, not its square.
+ */
+function* elements(html: string, pick: (name: string) => boolean) {
+  const lower = html.toLowerCase();
+  const unclosed = new Set<string>();
+  const opening = /<([a-z][a-z0-9]*)\b/g;
+  for (let match = opening.exec(lower); match; match = opening.exec(lower)) {
+    const name = match[1] as string;
+    if (!pick(name) || unclosed.has(name)) continue;
+    const close = lower.indexOf(`</${name}>`, match.index + name.length + 1);
+    if (close < 0) {
+      unclosed.add(name);
+      continue;
+    }
+    const end = close + name.length + 3;
+    yield { start: match.index, end, inner: [lower.indexOf(">", match.index), close] as const };
+    opening.lastIndex = end;
+  }
+}
+
 /**
  * Readable text of an HTML page: the <main> or <article> when there is one; never scripts,
- * styles, navigation, headers, footers or asides; block ends become line breaks.
+ * styles, navigation, headers, footers or asides; block ends become line breaks. Linear in the
+ * page's length (a caller's page must not hold the event loop): tags are matched with `[^<>]`, so
+ * a scan for a tag's end stops at the next `<`.
  */
 export function htmlToText(html: string): string {
-  let body = html.replace(/<!--[\s\S]*?-->/g, " ");
-  const main = /<(main|article)\b[^>]*>([\s\S]*?)<\/\1>/i.exec(body);
-  if (main) body = main[2] as string;
+  let body = withoutComments(html);
+  for (const main of elements(body, (name) => name === "main" || name === "article")) {
+    const [open, close] = main.inner;
+    if (open >= 0 && open < close) body = body.slice(open + 1, close);
+    break;
+  }
+  let kept = "";
+  let at = 0;
+  for (const skipped of elements(body, (name) => SKIPPED.has(name))) {
+    kept += `${body.slice(at, skipped.start)} `;
+    at = skipped.end;
+  }
+  kept += body.slice(at);
   return decodeEntities(
-    body
-      .replace(/<(script|style|noscript|svg|template|nav|header|footer|aside|form)\b[\s\S]*?<\/\1>/gi, " ")
+    kept
       .replace(/<br\s*\/?>|<\/(p|div|li|h[1-6]|tr|section|blockquote|pre|table|ul|ol)>/gi, "\n")
-      .replace(/<\/?(b|i|em|strong|span|a|code|small|sub|sup|u|mark|abbr|time)\b[^>]*>/gi, "")
-      .replace(/<[^>]+>/g, " "),
+      .replace(/<\/?(b|i|em|strong|span|a|code|small|sub|sup|u|mark|abbr|time)\b[^<>]*>/gi, "")
+      .replace(/<[^<>]+>/g, " "),
   )
     .replace(/[ \t\u00a0]+/g, " ")
     .replace(/ *\n */g, "\n")
@@ -37,6 +99,10 @@ export function htmlToText(html: string): string {
 }
 
 export function htmlTitle(html: string): string | undefined {
-  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1];
-  return title ? decodeEntities(title).replace(/\s+/g, " ").trim() : undefined;
+  for (const title of elements(html, (name) => name === "title")) {
+    const [open, close] = title.inner;
+    const text = open >= 0 && open < close ? html.slice(open + 1, close) : "";
+    return text ? decodeEntities(text).replace(/\s+/g, " ").trim() : undefined;
+  }
+  return undefined;
 }
