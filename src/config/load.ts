@@ -61,6 +61,7 @@ export function loadConfig(env: Env = process.env, dir = process.cwd()): Config 
       requestTimeoutMs: integer(env, "ORION_REQUEST_TIMEOUT_MS"),
       idleTimeoutMs: integer(env, "ORION_IDLE_TIMEOUT_MS"),
       maxConnections: integer(env, "ORION_MAX_CONNECTIONS"),
+      writeStallMs: integer(env, "ORION_STREAM_STALL_TIMEOUT_MS"),
       h2MaxConcurrentStreams: integer(env, "ORION_H2_MAX_CONCURRENT_STREAMS"),
       closeGraceMs: integer(env, "ORION_CLOSE_GRACE_MS"),
     },

@@ -564,7 +564,7 @@ export const SETTINGS = {
     default: 30_000,
     min: 100,
     max: 3_600_000,
-    doc: "a streamed REST reply whose client takes nothing for this long is cut, and its upstream call with it (counted in `orion_streams_stalled_total`)",
+    doc: 'a reply (a stream, a file download, any response or RPC message, on any surface; on HTTP/2 when the connection as a whole takes nothing) whose client takes nothing of it for this long is cut (a stream\'s upstream call with it; streams are counted in `orion_streams_stalled_total`, other connections in `orion_connections_closed_total{reason="write_stall"}`)',
   },
   ORION_MAX_CONNECTIONS: {
     kind: "integer",

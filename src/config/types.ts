@@ -44,6 +44,11 @@ export interface ConnectionLimits {
   idleTimeoutMs: number;
   /** Open connections at most; more are closed on arrival and counted by `onRefused`. */
   maxConnections: number;
+  /**
+   * A connection with bytes waiting to be written that the client has taken none of for this long
+   * is closed (ORION_STREAM_STALL_TIMEOUT_MS): a client that never reads cannot pin a reply.
+   */
+  writeStallMs: number;
   /** Streams open at once on one HTTP/2 connection (advertised in SETTINGS); more are refused. */
   h2MaxConcurrentStreams: number;
   /**

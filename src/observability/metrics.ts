@@ -103,7 +103,7 @@ export function createMetrics(): Metrics {
     }),
     connectionsClosed: new Counter({
       name: "orion_connections_closed_total",
-      help: "Connections the server ended itself, by reason (sniff_timeout, headers_timeout, request_timeout, bad_request, idle, h2_error)",
+      help: "Connections the server ended itself, by reason (sniff_timeout, headers_timeout, request_timeout, bad_request, idle, write_stall, h2_error)",
       labelNames: ["reason"],
       registers: [registry],
     }),

@@ -23,6 +23,7 @@ export type CloseReason =
   | "request_timeout"
   | "bad_request"
   | "idle"
+  | "write_stall"
   | "h2_error";
 
 export interface OnePortOptions {
@@ -139,6 +140,11 @@ export function createOnePortServer(handler: NodeHandler, options: OnePortOption
       socket.resume();
     });
   });
+  const stalls = watchWriteStalls(sockets, limits.writeStallMs, (socket) => {
+    closed("write_stall");
+    socket.destroy();
+  });
+  server.on("close", () => clearInterval(stalls));
   server.maxConnections = limits.maxConnections;
   server.on("drop", () => options.onRefused?.());
   // The HTTP/1 server never listens itself; its header and request deadlines are enforced by a
@@ -246,6 +252,37 @@ function destroyAfter(socket: net.Socket, graceMs: number) {
   doomed.add(socket);
   const timer = setTimeout(() => socket.destroy(), graceMs);
   socket.once("close", () => clearTimeout(timer));
+}
+
+/**
+ * Every socket with bytes queued that has let none of them out for `stallMs` is handed to
+ * `stalled`: a reply sent whole (a large JSON body, an artifact, an RPC message) and then never
+ * read would otherwise hold its memory for as long as the client keeps the connection open. One
+ * sweep a second (or a quarter of the deadline) over the open sockets; progress is the queue
+ * emptying or shrinking (our writers wait for it to drain before writing more).
+ */
+function watchWriteStalls(
+  sockets: Set<net.Socket>,
+  stallMs: number,
+  stalled: (socket: net.Socket) => void,
+): NodeJS.Timeout {
+  const progress = new WeakMap<net.Socket, { queued: number; since: number }>();
+  const timer = setInterval(
+    () => {
+      const now = performance.now();
+      for (const socket of sockets) {
+        const queued = socket.writableLength;
+        const last = progress.get(socket);
+        if (queued === 0 || !last || queued < last.queued) progress.set(socket, { queued, since: now });
+        else if (queued > last.queued)
+          last.queued = queued; // more written, none taken
+        else if (now - last.since >= stallMs) stalled(socket);
+      }
+    },
+    Math.max(50, Math.min(1_000, Math.floor(stallMs / 4))),
+  );
+  timer.unref();
+  return timer;
 }
 
 /**
