@@ -26,10 +26,10 @@ import { buildObject, facts, type ToolOutput } from "./build-object.js";
 import { documentLines, extractToSchema, type Missing, type TextLine } from "./extract.js";
 import { CONTENT_QUESTION, GREETING, META_QUESTION, rankTools } from "./intent.js";
 
-/** Nouns for the media a request is about: naming them does not ask for a second tool. */
 /** How much of a request's text the planner reads for its instruction. */
-export const PLANNER_TEXT_CHARS = 4096;
+const PLANNER_TEXT_CHARS = 4096;
 
+/** Nouns for the media a request is about: naming them does not ask for a second tool. */
 const MEDIA_WORDS = new Set([
   "image",
   "file",

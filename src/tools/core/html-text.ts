@@ -43,7 +43,8 @@ const SKIPPED = new Set([
 ]);
 
 /**
- * Each `<name …>…</name>` element for which `pick(name)` holds, as the lazy regex
+ * Each `<name …>…</name>` element for which `pick(name)` holds (where it starts and ends, and
+ * what is between its tags), as the lazy regex
  * `<(name)\b[\s\S]*?<\/\1>` would find it, in one left-to-right pass: the closing tag is looked up
  * once per name from where the search stands (a name with none left is never looked for again),
  * so a page of unclosed tags costs time in proportion to its length, not its square.
@@ -61,7 +62,12 @@ function* elements(html: string, pick: (name: string) => boolean) {
       continue;
     }
     const end = close + name.length + 3;
-    yield { start: match.index, end, inner: [lower.indexOf(">", match.index), close] as const };
+    const open = lower.indexOf(">", match.index);
+    yield {
+      start: match.index,
+      end,
+      inner: open >= 0 && open < close ? html.slice(open + 1, close) : undefined,
+    };
     opening.lastIndex = end;
   }
 }
@@ -74,11 +80,8 @@ function* elements(html: string, pick: (name: string) => boolean) {
  */
 export function htmlToText(html: string): string {
   let body = withoutComments(html);
-  for (const main of elements(body, (name) => name === "main" || name === "article")) {
-    const [open, close] = main.inner;
-    if (open >= 0 && open < close) body = body.slice(open + 1, close);
-    break;
-  }
+  const [main] = elements(body, (name) => name === "main" || name === "article");
+  if (main?.inner !== undefined) body = main.inner;
   let kept = "";
   let at = 0;
   for (const skipped of elements(body, (name) => SKIPPED.has(name))) {
@@ -99,10 +102,6 @@ export function htmlToText(html: string): string {
 }
 
 export function htmlTitle(html: string): string | undefined {
-  for (const title of elements(html, (name) => name === "title")) {
-    const [open, close] = title.inner;
-    const text = open >= 0 && open < close ? html.slice(open + 1, close) : "";
-    return text ? decodeEntities(text).replace(/\s+/g, " ").trim() : undefined;
-  }
-  return undefined;
+  const [title] = elements(html, (name) => name === "title");
+  return title?.inner ? decodeEntities(title.inner).replace(/\s+/g, " ").trim() : undefined;
 }

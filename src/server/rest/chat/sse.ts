@@ -61,7 +61,7 @@ export class SseWriter {
     const w = writable(this.res);
     if (w.destroyed || w.writableEnded) return undefined;
     this.cork();
-    return w.write(text) ? undefined : this.drained(w);
+    return w.write(text) ? undefined : this.whenDrained(w);
   }
 
   /** Ends the stream without the OpenAI `[DONE]` line. */
@@ -74,7 +74,7 @@ export class SseWriter {
    * Until the client took what was written, or the response closed, or the stall deadline cut it:
    * one wait however many events are written while the socket is full.
    */
-  private drained(w: http.ServerResponse): Promise<void> {
+  private whenDrained(w: http.ServerResponse): Promise<void> {
     this.waiting ??= drained(w, this.options.stallTimeoutMs, this.options.onStall).then(() => {
       this.waiting = undefined;
     });
